@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up everything quickassist needs on Debian/Ubuntu with Python 3.11+:
+# system packages (Xvfb, xdotool, Chromium, Qt's libraries) and a virtualenv in .venv.
+# Usage: scripts/setup.sh [service|all]   (default: all)
+#   service  only what the service needs (a virtualenv; no system packages)
+#   all      the service, the sharer app and the test tools (system packages too)
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+PROFILE="${1:-all}"
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # Qt offscreen and on X (xcb): see docs/architecture.md, "Sharer on Linux"
+  libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3
+  fonts-dejavu-core libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+  libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+  # the tests' X server, its tools, a real X client to type into, and the browser
+  xvfb xdotool x11-utils x11-xserver-utils xterm chromium
+)
+
+missing=()
+[ "$PROFILE" = "service" ] && APT_PACKAGES=()
+for p in "${APT_PACKAGES[@]+"${APT_PACKAGES[@]}"}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$PROFILE" = "service" ]; then
+  .venv/bin/python -m pip install -q -e ".[service]"
+else
+  .venv/bin/python -m pip install -q -e ".[service,sharer,dev]"
+fi
+echo "setup: ready (.venv)"

@@ -1,0 +1,3 @@
+"""quickassist: self-hostable remote support over a TLS relay."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,242 @@
+"""Control messages: the JSON text frames between each client and the service.
+
+Clients send `ClientMessage`s (one per user action); the service answers with `ServerMessage`s.
+Each class names its wire ``type``; `parse_client_message` and `parse_server_message` turn text
+into typed values and reject anything else with `MessageError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
+
+from .errors import MessageError
+from .roles import EndReason, HelperCard, Mode, Phase, Role
+
+#: Control messages are small; anything larger is a mistake or an attack.
+MAX_CONTROL_MESSAGE = 16 * 1024
+
+
+# Client -> service --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseMode:
+    type: ClassVar[str] = "choose_mode"
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    type: ClassVar[str] = "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class Decline:
+    type: ClassVar[str] = "decline"
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    type: ClassVar[str] = "pause"
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    type: ClassVar[str] = "resume"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestControl:
+    type: ClassVar[str] = "request_control"
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeControl:
+    type: ClassVar[str] = "revoke_control"
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    type: ClassVar[str] = "end"
+
+
+ClientMessage = ChooseMode | Allow | Decline | Pause | Resume | RequestControl | RevokeControl | End
+
+_CLIENT_TYPES: dict[str, type[ClientMessage]] = {
+    cls.type: cls
+    for cls in (ChooseMode, Allow, Decline, Pause, Resume, RequestControl, RevokeControl, End)
+}
+
+
+# Service -> client --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StateUpdate:
+    """A snapshot of the session as the service sees it; sent to both sides on every change."""
+
+    type: ClassVar[str] = "state"
+    phase: Phase
+    mode: Mode | None
+    requested_mode: Mode | None
+    paused: bool
+    helper_connected: bool
+    sharer_connected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequest:
+    """Asks the sharer to allow `mode`; carries only what the sharer may know of the helper."""
+
+    type: ClassVar[str] = "consent_request"
+    mode: Mode
+    helper: HelperCard
+
+
+@dataclass(frozen=True, slots=True)
+class ControlAnswer:
+    """Tells the helper whether a mid-session request for control was granted."""
+
+    type: ClassVar[str] = "control_answer"
+    granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeerLeft:
+    type: ClassVar[str] = "peer_left"
+    role: Role
+    grace_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class PeerReturned:
+    type: ClassVar[str] = "peer_returned"
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    type: ClassVar[str] = "ended"
+    reason: EndReason
+    message: str
+
+    @classmethod
+    def because(cls, reason: EndReason) -> SessionEnded:
+        return cls(reason, reason.sentence)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorNotice:
+    """A rejected action; the session goes on. `code` is stable, `message` is for people."""
+
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+
+
+ServerMessage = (
+    StateUpdate
+    | ConsentRequest
+    | ControlAnswer
+    | PeerLeft
+    | PeerReturned
+    | SessionEnded
+    | ErrorNotice
+)
+
+_SERVER_TYPES: dict[str, type[ServerMessage]] = {
+    cls.type: cls
+    for cls in (
+        StateUpdate,
+        ConsentRequest,
+        ControlAnswer,
+        PeerLeft,
+        PeerReturned,
+        SessionEnded,
+        ErrorNotice,
+    )
+}
+
+# Fields whose JSON form is not a plain JSON value: decoder per field name.
+_FIELD_DECODERS: dict[str, Any] = {
+    "mode": Mode,
+    "requested_mode": Mode,
+    "phase": Phase,
+    "role": Role,
+    "reason": EndReason,
+    "helper": lambda v: HelperCard(str(v["name"]), str(v["organisation"])),
+}
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "paused": bool,
+    "helper_connected": bool,
+    "sharer_connected": bool,
+    "granted": bool,
+    "grace_seconds": (int, float),
+    "code": str,
+    "message": str,
+}
+
+
+_M = TypeVar("_M", ClientMessage, ServerMessage)
+
+
+def to_dict(message: ClientMessage | ServerMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": message.type}
+    for f in fields(message):
+        value = getattr(message, f.name)
+        if isinstance(value, HelperCard):
+            value = {"name": value.name, "organisation": value.organisation}
+        out[f.name] = value
+    return out
+
+
+def encode(message: ClientMessage | ServerMessage) -> str:
+    """The JSON text of a message (compact, keys in field order)."""
+    return json.dumps(to_dict(message), separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_client_message(text: str | bytes) -> ClientMessage:
+    return _parse(text, _CLIENT_TYPES)
+
+
+def parse_server_message(text: str | bytes) -> ServerMessage:
+    return _parse(text, _SERVER_TYPES)
+
+
+def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
+    if len(text) > MAX_CONTROL_MESSAGE:
+        raise MessageError(f"A control message may be at most {MAX_CONTROL_MESSAGE} bytes.")
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise MessageError("A control message must be JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise MessageError('A control message must be a JSON object with a "type".')
+    cls = registry.get(data["type"])
+    if cls is None:
+        raise MessageError(f'Unknown control message type "{data["type"]}".')
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            raise MessageError(f'The "{data["type"]}" message needs a "{f.name}" field.')
+        kwargs[f.name] = _decode_field(f.name, data[f.name])
+    return cls(**kwargs)
+
+
+def _decode_field(name: str, value: Any) -> Any:
+    if value is None and name in ("mode", "requested_mode"):
+        return None
+    decoder = _FIELD_DECODERS.get(name)
+    if decoder is not None:
+        try:
+            return decoder(value)
+        except (ValueError, KeyError, TypeError):
+            raise MessageError(f'The field "{name}" has an invalid value.') from None
+    expected = _FIELD_TYPES.get(name)
+    if expected is not None and (
+        not isinstance(value, expected) or (expected is not bool and isinstance(value, bool))
+    ):
+        raise MessageError(f'The field "{name}" has an invalid value.')
+    return value

@@ -1,0 +1,86 @@
+"""The vocabulary shared by messages and the session state machine."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(enum.StrEnum):
+    HELPER = "helper"
+    SHARER = "sharer"
+
+    @property
+    def other(self) -> Role:
+        return Role.SHARER if self is Role.HELPER else Role.HELPER
+
+
+class Phase(enum.StrEnum):
+    WAITING = "waiting"  # code issued, no sharer yet
+    JOINED = "joined"  # sharer joined; helper has not chosen a mode
+    CONSENT = "consent"  # helper chose a mode; sharer has not answered
+    ACTIVE = "active"  # sharer allowed
+    ENDED = "ended"  # terminal
+
+
+class Mode(enum.StrEnum):
+    VIEW = "view"
+    CONTROL = "control"
+
+
+class EndReason(enum.StrEnum):
+    HELPER_ENDED = "helper_ended"
+    SHARER_ENDED = "sharer_ended"
+    DECLINED = "declined"
+    CODE_EXPIRED = "code_expired"
+    CONSENT_TIMEOUT = "consent_timeout"
+    HELPER_LEFT = "helper_left"
+    SHARER_LEFT = "sharer_left"
+    PROTOCOL_ERROR = "protocol_error"
+    SECURITY_ERROR = "security_error"
+    SERVER_SHUTDOWN = "server_shutdown"
+
+    @property
+    def sentence(self) -> str:
+        """A plain sentence for people: what happened and what to do."""
+        return _END_SENTENCES[self]
+
+
+_END_SENTENCES = {
+    EndReason.HELPER_ENDED: "The helper ended the session.",
+    EndReason.SHARER_ENDED: "The person sharing their screen ended the session.",
+    EndReason.DECLINED: (
+        "The person sharing their screen declined. Ask them to try again if needed."
+    ),
+    EndReason.CODE_EXPIRED: "The security code expired before it was used. Get a new code.",
+    EndReason.CONSENT_TIMEOUT: "Nobody answered the request in time. Start again with a new code.",
+    EndReason.HELPER_LEFT: "The helper lost the connection and did not come back.",
+    EndReason.SHARER_LEFT: "The person sharing lost the connection and did not come back.",
+    EndReason.PROTOCOL_ERROR: "The session ended because of an error. Start a new session.",
+    EndReason.SECURITY_ERROR: (
+        "The session ended because its encryption check failed. Start a new session."
+    ),
+    EndReason.SERVER_SHUTDOWN: "The service is restarting. Start a new session in a minute.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HelperCard:
+    """What the sharer is told about the helper: "First L." and the organisation, never more."""
+
+    name: str
+    organisation: str
+
+    @classmethod
+    def from_full_name(cls, full_name: str, organisation: str) -> HelperCard:
+        return cls(short_name(full_name), organisation)
+
+
+def short_name(full_name: str) -> str:
+    """ "Ada King Lovelace" -> "Ada L."; a single name stays as it is."""
+    parts = full_name.split()
+    if not parts:
+        return "Your helper"
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} {parts[-1][0].upper()}."

@@ -1,0 +1,1 @@
+"""quickassist.service."""
