@@ -1,0 +1,3 @@
+"""Shared fixtures: each lives in tests/fixtures/ and is registered here."""
+
+pytest_plugins: list[str] = []

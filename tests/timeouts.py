@@ -1,0 +1,10 @@
+"""One scaled timeout for every wait in the tests (STYLE.md habit 9).
+
+Set QUICKASSIST_TEST_TIMEOUT_SCALE on a slow machine; waits are for events, never sleeps.
+"""
+
+import os
+
+SCALE = float(os.environ.get("QUICKASSIST_TEST_TIMEOUT_SCALE", "1"))
+#: How long a test waits for something that should happen "now" (a message, a frame, a click).
+WAIT = 10.0 * SCALE
