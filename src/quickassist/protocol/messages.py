@@ -128,6 +128,13 @@ class SessionEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class Resync:
+    """Tells the sharer the relay dropped video for a slow helper: send a keyframe."""
+
+    type: ClassVar[str] = "resync"
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorNotice:
     """A rejected action; the session goes on. `code` is stable, `message` is for people."""
 
@@ -143,6 +150,7 @@ ServerMessage = (
     | PeerLeft
     | PeerReturned
     | SessionEnded
+    | Resync
     | ErrorNotice
 )
 
@@ -155,6 +163,7 @@ _SERVER_TYPES: dict[str, type[ServerMessage]] = {
         PeerLeft,
         PeerReturned,
         SessionEnded,
+        Resync,
         ErrorNotice,
     )
 }
