@@ -175,7 +175,11 @@ _FIELD_DECODERS: dict[str, Any] = {
     "phase": Phase,
     "role": Role,
     "reason": EndReason,
-    "helper": lambda v: HelperCard(str(v["name"]), str(v["organisation"])),
+    "helper": lambda v: HelperCard(_text(v["name"]), _text(v["organisation"])),
+}
+#: Fields that may be JSON null, per message: only the snapshot's modes (no mode chosen yet).
+_NULLABLE: dict[type[Any], frozenset[str]] = {
+    StateUpdate: frozenset({"mode", "requested_mode"}),
 }
 _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "paused": bool,
@@ -215,11 +219,17 @@ def parse_server_message(text: str | bytes) -> ServerMessage:
 
 
 def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
-    if len(text) > MAX_CONTROL_MESSAGE:
+    # A str is measured in UTF-8 bytes, as it travels; the cheap length test goes first.
+    if len(text) > MAX_CONTROL_MESSAGE or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_CONTROL_MESSAGE
+    ):
         raise MessageError(f"A control message may be at most {MAX_CONTROL_MESSAGE} bytes.")
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        # NaN and Infinity are not JSON (the browser's JSON.parse rejects them), so neither do we.
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON, bad UTF-8 and the constants above; RecursionError is what
+        # deeply nested arrays (``[[[[...``) raise inside the decoder.
         raise MessageError("A control message must be JSON.") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise MessageError('A control message must be a JSON object with a "type".')
@@ -230,12 +240,23 @@ def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
     for f in fields(cls):
         if f.name not in data:
             raise MessageError(f'The "{data["type"]}" message needs a "{f.name}" field.')
-        kwargs[f.name] = _decode_field(f.name, data[f.name])
+        kwargs[f.name] = _decode_field(f.name, data[f.name], f.name in _NULLABLE.get(cls, ()))
     return cls(**kwargs)
 
 
-def _decode_field(name: str, value: Any) -> Any:
-    if value is None and name in ("mode", "requested_mode"):
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _text(value: Any) -> str:
+    """A JSON string as it is; anything else is refused rather than turned into text."""
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _decode_field(name: str, value: Any, nullable: bool = False) -> Any:
+    if value is None and nullable:
         return None
     decoder = _FIELD_DECODERS.get(name)
     if decoder is not None:
