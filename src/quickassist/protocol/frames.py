@@ -50,6 +50,10 @@ class FrameFlags(enum.IntFlag):
     ENCRYPTED = 2
 
 
+_KINDS = frozenset(int(k) for k in FrameKind)
+_KNOWN_FLAGS = int(FrameFlags.KEYFRAME | FrameFlags.ENCRYPTED)
+
+
 @dataclass(frozen=True, slots=True)
 class FrameHeader:
     kind: FrameKind
@@ -60,6 +64,7 @@ class FrameHeader:
     version: int = FRAME_VERSION
 
     def __bytes__(self) -> bytes:
+        self._check()
         return _HEADER.pack(
             self.version,
             int(self.kind),
@@ -69,6 +74,19 @@ class FrameHeader:
             self.timestamp_us,
             self.length,
         )
+
+    def _check(self) -> None:
+        """Refuse to write a header that `parse` would refuse (not a bare struct.error)."""
+        if self.version != FRAME_VERSION:
+            raise FrameError(f"Only frame version {FRAME_VERSION} can be written.")
+        if self.kind not in _KINDS:
+            raise FrameError(f"Unknown frame kind {self.kind}.")
+        if not 0 <= self.flags <= _KNOWN_FLAGS:
+            raise FrameError(f"Unknown frame flags {int(self.flags):#x}.")
+        if not 0 <= self.timestamp_us < 2**64:
+            raise FrameError("A frame timestamp must fit in 64 bits and not be negative.")
+        if not 0 <= self.length < _U32:
+            raise FrameError("A frame payload length must fit in 32 bits.")
 
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview) -> FrameHeader:
@@ -87,7 +105,7 @@ class FrameHeader:
             frame_kind = FrameKind(kind)
         except ValueError:
             raise FrameError(f"Unknown frame kind {kind}.") from None
-        if flags & ~int(FrameFlags.KEYFRAME | FrameFlags.ENCRYPTED):
+        if flags & ~_KNOWN_FLAGS:
             raise FrameError(f"Unknown frame flags {flags:#x}.")
         return cls(frame_kind, length, sequence, timestamp, FrameFlags(flags), version)
 
