@@ -20,7 +20,11 @@ CODE_LENGTH = 6
 #: A code is valid this long after it is issued (DESIGN.md: 10 minutes).
 CODE_LIFETIME_SECONDS = 600.0
 
-_IGNORED = str.maketrans("", "", " -\t\u2010\u2011\u2012\u2013\u2014")
+#: What people and chat apps put between groups: spaces (also no-break and thin ones, as pasted
+#: from chat) and dashes (also the typographic ones and the minus sign that editors substitute).
+_IGNORED = str.maketrans(
+    "", "", " -\t\r\n\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,9 @@ class SessionCode:
     @classmethod
     def parse(cls, text: str) -> SessionCode:
         """Normalise what a person typed (case, spaces, dashes) and validate it."""
+        if not isinstance(text, str):
+            # JSON bodies can carry a number or null where the code belongs.
+            raise InvalidCode("A code is text: 6 letters and digits, like ABC-234.")
         return cls(normalize(text))
 
     def display(self) -> str:

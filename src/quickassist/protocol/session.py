@@ -166,9 +166,15 @@ def transition(
         if isinstance(event, Tick | Disconnected | Abort):
             return Transition(state, ())
         raise IllegalEvent("This session has ended. Start a new session.")
+    if not isinstance(event, SharerJoined):
+        # Deadlines come first: an event that arrives after one passed, before the caller's next
+        # Tick, finds the session already over. Otherwise a late Allow could open a session whose
+        # consent had timed out, and a late Reconnected could resume one past its grace.
+        # (A late SharerJoined is refused by _join itself, so the rendezvous can answer 410.)
+        due = _tick(state, now, policy)
+        if due.state.ended or isinstance(event, Tick):
+            return due
     match event:
-        case Tick():
-            return _tick(state, now, policy)
         case Abort(reason):
             return _end(state, reason)
         case SharerJoined():
@@ -239,15 +245,19 @@ def _disconnected(state: SessionState, role: Role, now: float, policy: SessionPo
 def _reconnected(state: SessionState, role: Role) -> Transition:
     if role is Role.SHARER and not state.sharer_present:
         raise IllegalEvent("The sharer has not joined this session yet.")
+    extra: list[Outgoing] = []
     if state.connected(role):
-        return _changed(state)
-    if role is Role.HELPER:
-        back = replace(state, helper_gone_since=None)
+        # A (first or replacing) connection of a side that was not gone: only the snapshot.
+        back = state
     else:
-        back = replace(state, sharer_gone_since=None)
-    extra = [Outgoing(role.other, PeerReturned(role))]
+        if role is Role.HELPER:
+            back = replace(state, helper_gone_since=None)
+        else:
+            back = replace(state, sharer_gone_since=None)
+        extra.append(Outgoing(role.other, PeerReturned(role)))
     if role is Role.SHARER and back.requested_mode is not None:
-        # The sharer's app lost its dialog with the connection: ask again.
+        # A new sharer connection has no dialog yet (the request may even predate its first
+        # connection, when the helper chose a mode right after the join call): ask again.
         extra.append(Outgoing(Role.SHARER, ConsentRequest(back.requested_mode, back.helper)))
     return _changed(back, *extra)
 
