@@ -1,0 +1,212 @@
+"""The sharer's session client: join with a code over HTTPS, then one WSS relay connection.
+
+`SessionClient.join` turns the service's HTTP errors into `SharerError`s with plain sentences;
+`SessionClient.connect` opens the relay WebSocket with the sharer token. `RelayConnection` only
+moves messages: text frames become typed `ServerMessage`s, binary frames become `Frame`s; what
+they mean is the session controller's business.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from ..protocol.codes import SessionCode
+from ..protocol.errors import InvalidCode, ProtocolError
+from ..protocol.frames import DEFAULT_MAX_PAYLOAD, HEADER_SIZE, Frame, decode_frame
+from ..protocol.messages import ClientMessage, ServerMessage, encode, parse_server_message
+from ..protocol.roles import HelperCard
+from .errors import (
+    CodeExpired,
+    CodeRefused,
+    RelayClosed,
+    ServiceUnreachable,
+    SharerError,
+    TooManyAttempts,
+    UntrustedCertificate,
+    WrongCode,
+)
+from .tls_trust import TrustSettings, build_context
+
+DEFAULT_SERVER_URL = "https://localhost:8443"
+
+
+@dataclass(frozen=True, slots=True)
+class JoinTicket:
+    """What a successful join returns: the session, the token for the relay, who is asking."""
+
+    session_id: str
+    sharer_token: str
+    helper: HelperCard
+    ws_path: str
+
+
+class SessionClient:
+    """Talks to one service: `join` once, then `connect` (again after a drop) to the relay."""
+
+    def __init__(
+        self,
+        server_url: str = DEFAULT_SERVER_URL,
+        *,
+        trust: TrustSettings | None = None,
+        # Timeouts (seconds)
+        timeout: float = 10.0,
+    ) -> None:
+        parts = urlsplit(server_url if "://" in server_url else f"https://{server_url}")
+        if parts.scheme != "https" or not parts.hostname:
+            raise SharerError(f"The service address must start with https:// (got {server_url!r}).")
+        self.host: str = parts.hostname
+        self.port: int = parts.port or 443
+        netloc = f"[{self.host}]" if ":" in self.host else self.host
+        self.base_url = f"https://{netloc}:{self.port}"
+        self._ws_base = f"wss://{netloc}:{self.port}"
+        self._trust = trust or TrustSettings()
+        self._timeout = timeout
+        self._context: ssl.SSLContext | None = None
+
+    async def ssl_context(self) -> ssl.SSLContext:
+        """The verifying context, built (and, with a pin, checked) once per client."""
+        if self._context is None:
+            self._context = await build_context(
+                self.host, self.port, self._trust, connect_timeout=self._timeout
+            )
+        return self._context
+
+    async def join(self, code_text: str) -> JoinTicket:
+        """Exchange the security code for a session; raises a `SharerError` with a sentence."""
+        try:
+            code = SessionCode.parse(code_text)
+        except InvalidCode as exc:
+            raise CodeRefused(exc.message) from None
+        context = await self.ssl_context()
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, verify=context, timeout=self._timeout, trust_env=False
+            ) as http:
+                response = await http.post("/api/join", json={"code": code.value})
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from None
+        return self._ticket(response)
+
+    async def connect(self, ticket: JoinTicket) -> RelayConnection:
+        """Open the relay WebSocket for `ticket`; raises `RelayClosed` if the service refuses."""
+        context = await self.ssl_context()
+        uri = self._ws_base + ticket.ws_path
+        try:
+            ws = await connect(
+                uri,
+                ssl=context,
+                additional_headers={"Authorization": f"Bearer {ticket.sharer_token}"},
+                # Binary media does not compress; deflate costs ~20x throughput (DESIGN.md).
+                compression=None,
+                max_size=HEADER_SIZE + DEFAULT_MAX_PAYLOAD,
+                open_timeout=self._timeout,
+                user_agent_header=None,
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            final = 4404 if status == 404 else 4401 if status in (401, 403) else None
+            raise RelayClosed(
+                final, "The service refused the connection to this session."
+            ) from None
+        except ssl.SSLCertVerificationError:
+            raise UntrustedCertificate() from None
+        except (OSError, TimeoutError, InvalidHandshake):
+            raise ServiceUnreachable(self.base_url) from None
+        return RelayConnection(ws)
+
+    def _transport_error(self, exc: httpx.TransportError) -> SharerError:
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return UntrustedCertificate()
+            cause = cause.__cause__ or cause.__context__
+        return ServiceUnreachable(self.base_url)
+
+    def _ticket(self, response: httpx.Response) -> JoinTicket:
+        body = _json(response)
+        if response.status_code == 200:
+            try:
+                helper = body["helper"]
+                return JoinTicket(
+                    session_id=str(body["session_id"]),
+                    sharer_token=str(body["sharer_token"]),
+                    helper=HelperCard(str(helper["name"]), str(helper["organisation"])),
+                    ws_path=str(body["ws_path"]),
+                )
+            except (KeyError, TypeError):
+                raise ServiceUnreachable(self.base_url) from None
+        error = body.get("error")
+        if response.status_code in (400, 404) or error in ("unknown_code", "invalid_code"):
+            raise WrongCode()
+        if response.status_code == 410 or error == "code_expired":
+            raise CodeExpired()
+        if response.status_code == 429:
+            raise TooManyAttempts(_retry_after(response))
+        raise ServiceUnreachable(self.base_url)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after(response: httpx.Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return int(value) if value.isdigit() else None
+
+
+class RelayConnection:
+    """One open relay WebSocket: typed control messages in and out, binary frames both ways."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self._ws = ws
+
+    async def send_control(self, message: ClientMessage) -> None:
+        await self._guarded(self._ws.send(encode(message)))
+
+    async def send_frame(self, data: bytes) -> None:
+        """Send one encoded binary frame (`protocol.frames.encode_frame`)."""
+        await self._guarded(self._ws.send(data))
+
+    async def receive(self) -> ServerMessage | Frame:
+        """The next message; raises `RelayClosed` when the connection closes.
+
+        A malformed message from the service ends the connection: the service is trusted to
+        speak the protocol, and anything else is not worth guessing at.
+        """
+        try:
+            data = await self._ws.recv()
+        except ConnectionClosed as exc:
+            raise _closed(exc) from None
+        try:
+            if isinstance(data, str):
+                return parse_server_message(data)
+            return decode_frame(data)
+        except ProtocolError as exc:
+            await self._ws.close(4400, "The sharer could not read a message.")
+            raise RelayClosed(4400, exc.message) from None
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+    async def _guarded(self, sending: Any) -> None:
+        try:
+            await sending
+        except ConnectionClosed as exc:
+            raise _closed(exc) from None
+
+
+def _closed(exc: ConnectionClosed) -> RelayClosed:
+    if exc.rcvd is not None:
+        return RelayClosed(exc.rcvd.code, exc.rcvd.reason)
+    return RelayClosed(None, "The connection to the service was lost.")
