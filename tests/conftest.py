@@ -1,3 +1,3 @@
 """Shared fixtures: each lives in tests/fixtures/ and is registered here."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.xvfb"]

@@ -1,0 +1,151 @@
+"""The video payload (frame kind 1): changed screen tiles of the shared monitor.
+
+    u16 screen_width, u16 screen_height, u16 tile_count
+    tile_count x { u16 x, u16 y, u16 w, u16 h, u8 encoding, u32 length, bytes[length] }
+
+All integers little-endian (docs/protocol.md section 5). `encoding` says how a tile's bytes are
+drawn: `SOLID` is 4 bytes R, G, B, A filling the rectangle; `PNG` and `JPEG` are whole images of
+exactly w x h pixels that the browser decodes with createImageBitmap. Coordinates are relative to
+the shared monitor and every tile lies inside the screen rectangle the payload announces.
+
+`VideoPayload.parse` checks structure only (sizes, bounds, counts); it never decodes images, so it
+is cheap enough for any receiver and safe to fuzz. Errors are `FrameError`.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+from dataclasses import dataclass
+
+from .errors import FrameError, TruncatedFrame
+
+_SCREEN = struct.Struct("<HHH")
+_TILE = struct.Struct("<HHHHBI")
+#: Bytes of the payload head and of each tile head.
+SCREEN_HEADER_SIZE = _SCREEN.size  # 6
+TILE_HEADER_SIZE = _TILE.size  # 13
+#: u16 fields bound sizes and counts.
+MAX_DIMENSION = 0xFFFF
+MAX_TILES = 0xFFFF
+SOLID_SIZE = 4
+
+
+class TileEncoding(enum.IntEnum):
+    """How a tile's bytes are drawn."""
+
+    SOLID = 0  # 4 bytes R, G, B, A filling the rectangle
+    PNG = 1  # a PNG image of exactly w x h pixels (lossless: text, UI)
+    JPEG = 2  # a JPEG image of exactly w x h pixels (lossy: photos, video)
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One changed rectangle of the screen and its encoded pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    encoding: TileEncoding
+    data: bytes
+
+    @classmethod
+    def solid(
+        cls, x: int, y: int, width: int, height: int, rgba: tuple[int, int, int, int]
+    ) -> Tile:
+        """A rectangle filled with one colour."""
+        return cls(x, y, width, height, TileEncoding.SOLID, bytes(rgba))
+
+    @property
+    def wire_size(self) -> int:
+        """Bytes this tile takes in a payload."""
+        return TILE_HEADER_SIZE + len(self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoPayload:
+    """A set of tiles for a screen of `screen_width` x `screen_height` pixels.
+
+    The screen size travels in every payload so the receiver can resize its canvas the moment the
+    shared monitor changes (monitor switch, resolution change).
+    """
+
+    screen_width: int
+    screen_height: int
+    tiles: tuple[Tile, ...]
+
+    def __post_init__(self) -> None:
+        _check_screen(self.screen_width, self.screen_height)
+        if len(self.tiles) > MAX_TILES:
+            raise FrameError(f"A video payload may hold at most {MAX_TILES} tiles.")
+        for tile in self.tiles:
+            _check_tile(tile, self.screen_width, self.screen_height)
+
+    def __bytes__(self) -> bytes:
+        parts = [_SCREEN.pack(self.screen_width, self.screen_height, len(self.tiles))]
+        for tile in self.tiles:
+            parts.append(
+                _TILE.pack(
+                    tile.x, tile.y, tile.width, tile.height, int(tile.encoding), len(tile.data)
+                )
+            )
+            parts.append(tile.data)
+        return b"".join(parts)
+
+    @property
+    def wire_size(self) -> int:
+        """Bytes of the encoded payload, without building it."""
+        return SCREEN_HEADER_SIZE + sum(tile.wire_size for tile in self.tiles)
+
+    @classmethod
+    def parse(cls, data: bytes | bytearray | memoryview) -> VideoPayload:
+        """Read a whole video payload; anything malformed raises `FrameError`."""
+        view = memoryview(data)
+        if len(view) < SCREEN_HEADER_SIZE:
+            raise TruncatedFrame(
+                f"A video payload starts with {SCREEN_HEADER_SIZE} bytes; got {len(view)}."
+            )
+        width, height, count = _SCREEN.unpack_from(view)
+        _check_screen(width, height)
+        offset = SCREEN_HEADER_SIZE
+        tiles: list[Tile] = []
+        for index in range(count):
+            if len(view) - offset < TILE_HEADER_SIZE:
+                raise TruncatedFrame(f"The video payload ends inside the head of tile {index}.")
+            x, y, w, h, encoding, length = _TILE.unpack_from(view, offset)
+            offset += TILE_HEADER_SIZE
+            if len(view) - offset < length:
+                raise TruncatedFrame(f"The video payload ends inside the data of tile {index}.")
+            try:
+                kind = TileEncoding(encoding)
+            except ValueError:
+                raise FrameError(f"Tile {index} has an unknown encoding {encoding}.") from None
+            tile = Tile(x, y, w, h, kind, bytes(view[offset : offset + length]))
+            _check_tile(tile, width, height)
+            tiles.append(tile)
+            offset += length
+        if offset != len(view):
+            raise FrameError(
+                f"The video payload has {len(view) - offset} bytes after its last tile."
+            )
+        return cls(width, height, tuple(tiles))
+
+
+def _check_screen(width: int, height: int) -> None:
+    if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+        raise FrameError(f"A video payload cannot describe a {width}x{height} screen.")
+
+
+def _check_tile(tile: Tile, screen_width: int, screen_height: int) -> None:
+    if tile.width <= 0 or tile.height <= 0 or tile.x < 0 or tile.y < 0:
+        raise FrameError("A tile must be a non-empty rectangle.")
+    if tile.x + tile.width > screen_width or tile.y + tile.height > screen_height:
+        raise FrameError(
+            f"The tile {tile.width}x{tile.height} at ({tile.x}, {tile.y}) lies outside the "
+            f"{screen_width}x{screen_height} screen."
+        )
+    if tile.encoding is TileEncoding.SOLID and len(tile.data) != SOLID_SIZE:
+        raise FrameError(f"A solid tile carries {SOLID_SIZE} bytes (R, G, B, A).")
+    if tile.encoding is not TileEncoding.SOLID and not tile.data:
+        raise FrameError("An image tile cannot be empty.")
