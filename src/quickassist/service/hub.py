@@ -1,0 +1,333 @@
+"""The live sessions of this service node: codes, states, and the two sides' connections.
+
+`SessionHub` is the thin asyncio layer around the pure state machine (`protocol.session`): every
+change goes through `_apply`, which runs one transition under the session's lock, stores the new
+state, and hands the outgoing messages to whichever sides are connected. The relay
+(`service.relay`) attaches connections as `Peer`s and asks the hub whether a frame may pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..protocol import codes
+from ..protocol.errors import InvalidCode
+from ..protocol.frames import FrameKind
+from ..protocol.messages import ClientMessage, ServerMessage
+from ..protocol.roles import EndReason, HelperCard, Role
+from ..protocol.session import (
+    Abort,
+    Act,
+    Disconnected,
+    Event,
+    Reconnected,
+    SessionPolicy,
+    SessionState,
+    SharerJoined,
+    Tick,
+    transition,
+)
+from .errors import JoinRefused, NotAllowed, SessionNotFound
+from .join_guard import JoinGuard
+from .live_store import ClaimOutcome, LiveStore
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+#: An ended session stays known this long, so a late reconnect hears why it ended.
+ENDED_MEMORY_SECONDS = 60.0
+#: How often deadlines (code expiry, consent timeout, reconnect grace) are checked.
+TICK_SECONDS = 0.5
+
+
+class Peer(Protocol):
+    """One side's connection, as the hub sees it (implemented by the relay)."""
+
+    def send_message(self, message: ServerMessage) -> None:
+        """Queue a control message; never dropped."""
+
+    def on_state(self, state: SessionState) -> None:
+        """The session changed: drop queued frames the new state no longer allows."""
+
+    def push_frame(self, kind: FrameKind, data: bytes) -> bool:
+        """Queue a binary frame; False if an older droppable frame was dropped to make room."""
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class SessionLog(Protocol):
+    """Where the hub reports what telemetry keeps (see service.telemetry)."""
+
+    def started(self, session_id: str, helper_id: int, helper_address: str | None) -> None: ...
+
+    def joined(self, session_id: str, sharer_address: str | None) -> None: ...
+
+    def ended(self, session_id: str, reason: EndReason, features: Iterable[str]) -> None: ...
+
+    def usage(self, session_id: str, bytes_relayed: int, errors: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedSession:
+    session_id: str
+    code: codes.SessionCode
+    expires_in: float
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedSession:
+    session_id: str
+    sharer_token: str
+    helper: HelperCard
+
+
+@dataclass(eq=False)
+class LiveSession:
+    id: str
+    code: str
+    helper_id: int
+    state: SessionState
+    sharer_token_digest: bytes = b""
+    peers: dict[Role, Peer] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Features seen by the relay (chat, annotation, clipboard), beside the state machine's own.
+    relay_features: set[str] = field(default_factory=set)
+    bytes_relayed: int = 0
+    errors: int = 0
+    #: The relay dropped video for the helper and asked the sharer for a keyframe.
+    resync_pending: bool = False
+    ended_at: float | None = None
+
+    def token_matches(self, token: str) -> bool:
+        digest = hashlib.sha256(token.encode()).digest()
+        return bool(self.sharer_token_digest) and hmac.compare_digest(
+            digest, self.sharer_token_digest
+        )
+
+
+class SessionHub:
+    def __init__(
+        self,
+        *,
+        store: LiveStore,
+        policy: SessionPolicy,
+        join_guard: JoinGuard,
+        metrics: Metrics,
+        session_log: SessionLog,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._join_guard = join_guard
+        self._metrics = metrics
+        self._log = session_log
+        self._clock = clock
+        self._sessions: dict[str, LiveSession] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        metrics.sessions_active = self.active_count
+
+    # Rendezvous ------------------------------------------------------------------------------
+
+    async def create(
+        self, *, helper_id: int, helper: HelperCard, helper_address: str | None
+    ) -> CreatedSession:
+        now = self._clock()
+        session_id = uuid.uuid4().hex
+        state = SessionState.new(helper, now, self._policy)
+        code = codes.generate()
+        while not await self._store.add_code(code.value, session_id, state.deadline):
+            code = codes.generate()  # pragma: no cover - a collision in 729 million
+        session = LiveSession(id=session_id, code=code.value, helper_id=helper_id, state=state)
+        self._sessions[session_id] = session
+        await self._store.put_state(session_id, state)
+        self._metrics.codes_issued += 1
+        self._log.started(session_id, helper_id, helper_address)
+        return CreatedSession(session_id, code, self._policy.code_lifetime, state.deadline)
+
+    async def join(self, code_text: str, address: str) -> JoinedSession:
+        now = self._clock()
+        self._join_guard.check(address, now)
+        try:
+            code = codes.SessionCode.parse(code_text)
+        except InvalidCode as exc:
+            self._join_failed(address, now)
+            raise JoinRefused(exc.message, code="invalid_code", status=400) from None
+        claim = await self._store.claim_code(code.value, now)
+        session = self._sessions.get(claim.session_id or "")
+        if claim.outcome is ClaimOutcome.EXPIRED:
+            self._join_failed(address, now)
+            raise JoinRefused(
+                "That code has expired. Ask your helper for a new code.",
+                code="code_expired",
+                status=410,
+            )
+        if claim.outcome is ClaimOutcome.UNKNOWN or session is None:
+            self._join_failed(address, now)
+            raise JoinRefused(
+                "That code is not valid. Check it, or ask your helper for a new one.",
+                code="unknown_code",
+                status=404,
+            )
+        token = secrets.token_urlsafe(32)
+        async with session.lock:
+            session.sharer_token_digest = hashlib.sha256(token.encode()).digest()
+            await self._apply(session, SharerJoined())
+        self._metrics.joins_succeeded += 1
+        self._log.joined(session.id, address)
+        return JoinedSession(session.id, token, session.state.helper)
+
+    def _join_failed(self, address: str, now: float) -> None:
+        self._metrics.joins_failed += 1
+        self._join_guard.failed(address, now)
+
+    # Access ----------------------------------------------------------------------------------
+
+    def get(self, session_id: str) -> LiveSession:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound("There is no such session. It may have ended; start a new one.")
+        return session
+
+    def for_helper(self, session_id: str, helper_id: int) -> LiveSession:
+        session = self.get(session_id)
+        if session.helper_id != helper_id:
+            # Same answer as a missing session: do not confirm that someone else's exists.
+            raise SessionNotFound("There is no such session. It may have ended; start a new one.")
+        return session
+
+    def for_sharer(self, session_id: str, token: str) -> LiveSession:
+        session = self.get(session_id)
+        if not session.token_matches(token):
+            raise NotAllowed(
+                "This connection is not part of that session. Enter the code again.",
+                code="bad_token",
+                status=401,
+            )
+        return session
+
+    @property
+    def metrics(self) -> Metrics:
+        return self._metrics
+
+    def active_count(self) -> int:
+        return sum(1 for s in self._sessions.values() if not s.state.ended)
+
+    # Actions and connections -----------------------------------------------------------------
+
+    async def act(self, session: LiveSession, role: Role, message: ClientMessage) -> SessionState:
+        """Apply one side's action. Raises IllegalEvent (the session is untouched)."""
+        async with session.lock:
+            await self._apply(session, Act(role, message))
+        return session.state
+
+    async def attach(self, session: LiveSession, role: Role, peer: Peer) -> None:
+        """A side connected (or reconnected); a previous connection of that side is replaced."""
+        async with session.lock:
+            old = session.peers.get(role)
+            session.peers[role] = peer
+            if old is not None:
+                await old.close(4409, "This session was opened again somewhere else.")
+            await self._apply(session, Reconnected(role))
+
+    async def detach(self, session: LiveSession, role: Role, peer: Peer) -> None:
+        async with session.lock:
+            if session.peers.get(role) is not peer:
+                return  # replaced by a newer connection
+            del session.peers[role]
+            if not session.state.ended:
+                await self._apply(session, Disconnected(role))
+
+    async def abort(self, session: LiveSession, reason: EndReason) -> None:
+        async with session.lock:
+            session.errors += reason in (EndReason.PROTOCOL_ERROR, EndReason.SECURITY_ERROR)
+            await self._apply(session, Abort(reason))
+
+    def note_error(self, session: LiveSession) -> None:
+        session.errors += 1
+
+    def note_relayed(self, session: LiveSession, nbytes: int, feature: str | None) -> None:
+        session.bytes_relayed += nbytes
+        self._metrics.bytes_relayed += nbytes
+        self._metrics.frames_relayed += 1
+        if feature is not None:
+            session.relay_features.add(feature)
+
+    # The choke point -------------------------------------------------------------------------
+
+    async def _apply(self, session: LiveSession, event: Event) -> None:
+        """Run one transition (caller holds the lock) and deliver its messages."""
+        was_ended = session.state.ended
+        result = transition(session.state, event, self._clock(), self._policy)
+        session.state = result.state
+        await self._store.put_state(session.id, result.state)
+        for peer in session.peers.values():
+            peer.on_state(result.state)
+        for out in result.outgoing:
+            targets = (Role.HELPER, Role.SHARER) if out.to is None else (out.to,)
+            for role in targets:
+                target = session.peers.get(role)
+                if target is not None:
+                    target.send_message(out.message)
+        if result.state.ended and not was_ended:
+            await self._finish(session)
+
+    async def _finish(self, session: LiveSession) -> None:
+        state = session.state
+        assert state.end_reason is not None
+        session.ended_at = self._clock()
+        await self._store.expire_code(session.code, session.ended_at)
+        self._metrics.sessions_ended[state.end_reason.value] += 1
+        self._log.usage(session.id, session.bytes_relayed, session.errors)
+        self._log.ended(session.id, state.end_reason, state.features | session.relay_features)
+        peers = list(session.peers.values())
+        session.peers.clear()
+        close_code = 1001 if state.end_reason is EndReason.SERVER_SHUTDOWN else 1000
+        for peer in peers:
+            await peer.close(close_code, state.end_reason.sentence)
+
+    # Time ------------------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Check every session's deadlines, and forget sessions long ended."""
+        now = self._clock()
+        for session in list(self._sessions.values()):
+            if session.ended_at is not None:
+                if now >= session.ended_at + ENDED_MEMORY_SECONDS:
+                    del self._sessions[session.id]
+                    await self._store.drop_state(session.id)
+                continue
+            async with session.lock:
+                await self._apply(session, Tick())
+        await self._store.sweep(now)
+        self._join_guard.sweep(now)
+
+    async def start(self) -> None:
+        self._ticker = asyncio.create_task(self._tick_forever(), name="session-hub-ticker")
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                await self.tick()
+            except Exception:  # a bug in one tick must not stop expiry for every session
+                log.exception("session tick failed")
+
+    async def shutdown(self) -> None:
+        """End every live session with a reason (the service is stopping)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for session in list(self._sessions.values()):
+            if not session.state.ended:
+                await self.abort(session, EndReason.SERVER_SHUTDOWN)

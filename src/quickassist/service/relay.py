@@ -1,0 +1,243 @@
+"""The relay: one WebSocket per side, binary frames forwarded between the two sides of a session.
+
+The relay reads only the 20-byte clear header of a binary frame (`protocol.frames.parse_header`)
+and judges it with `protocol.relay_policy`; payloads are never parsed, so the same code relays
+end-to-end-encrypted frames. Each side has bounded queues: control messages and non-droppable
+frames (input, chat, annotation, ...) are never dropped; video and cursor frames for a helper that
+drains slowly are dropped oldest first, and the sharer is asked for a keyframe (`resync`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from ..protocol.errors import FrameError, IllegalEvent, MessageError, OversizedFrame
+from ..protocol.frames import FrameFlags, FrameKind, parse_header
+from ..protocol.messages import ErrorNotice, Resync, ServerMessage, encode, parse_client_message
+from ..protocol.relay_policy import DROPPABLE, Verdict, allowed_now, judge
+from ..protocol.roles import Role
+from ..protocol.session import SessionState
+from .hub import LiveSession, SessionHub
+
+log = logging.getLogger(__name__)
+
+#: Features the relay can see from a frame's clear kind, for anonymous telemetry.
+_FEATURE_OF_KIND = {
+    FrameKind.CHAT: "chat",
+    FrameKind.ANNOTATION: "annotation",
+    FrameKind.CLIPBOARD: "clipboard",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RelayLimits:
+    max_frame_bytes: int = 4 * 1024 * 1024
+    #: Video/cursor frames queued for one helper before the oldest is dropped. A few frames
+    #: absorb jitter; more would only add latency to a link that is already behind.
+    droppable_queue_frames: int = 8
+    #: Never-dropped traffic a side may owe before it is judged not to be reading at all.
+    reliable_queue_bytes: int = 32 * 1024 * 1024
+
+
+_CLOSE = object()
+
+
+class RelayPeer:
+    """One side's WebSocket: a writer task drains its queues in order, control first."""
+
+    def __init__(self, websocket: WebSocket, role: Role, limits: RelayLimits) -> None:
+        self.websocket = websocket
+        self.role = role
+        self._limits = limits
+        self._reliable: deque[tuple[FrameKind | None, str | bytes]] = deque()
+        self._reliable_bytes = 0
+        self._droppable: deque[tuple[FrameKind, bytes]] = deque()
+        self._wake = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+
+    # Hub's side (Peer protocol) ----------------------------------------------------------------
+
+    def send_message(self, message: ServerMessage) -> None:
+        self._push_reliable(None, encode(message))
+
+    def on_state(self, state: SessionState) -> None:
+        # What the new state forbids must not leave a queue either (no pixel after pause).
+        self._droppable = deque(item for item in self._droppable if allowed_now(item[0], state))
+        kept = [(k, d) for k, d in self._reliable if k is None or allowed_now(k, state)]
+        if len(kept) != len(self._reliable):
+            self._reliable = deque(kept)
+            self._reliable_bytes = sum(len(d) for _k, d in kept)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self._close is None:
+            self._close = (code, reason)
+            self._wake.set()
+
+    # Relay's side ------------------------------------------------------------------------------
+
+    def push_frame(self, kind: FrameKind, data: bytes) -> bool:
+        """Queue a frame for this side; False if an older droppable frame was dropped for it."""
+        if kind in DROPPABLE:
+            dropped = False
+            if len(self._droppable) >= self._limits.droppable_queue_frames:
+                self._droppable.popleft()
+                dropped = True
+            self._droppable.append((kind, data))
+            self._wake.set()
+            return not dropped
+        self._push_reliable(kind, data)
+        return True
+
+    def _push_reliable(self, kind: FrameKind | None, data: str | bytes) -> None:
+        if self._close is not None:
+            return
+        self._reliable.append((kind, data))
+        self._reliable_bytes += len(data)
+        if self._reliable_bytes > self._limits.reliable_queue_bytes:
+            self._reliable.clear()
+            self._close = (1008, "The connection is too slow to keep up. Reconnect to continue.")
+        self._wake.set()
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_forever(), name=f"relay-writer-{self.role}")
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    async def _write_forever(self) -> None:
+        ws = self.websocket
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._reliable or self._droppable:
+                    if self._reliable:
+                        _kind, data = self._reliable.popleft()
+                        self._reliable_bytes -= len(data)
+                    else:
+                        _kind, data = self._droppable.popleft()
+                    if isinstance(data, str):
+                        await ws.send_text(data)
+                    else:
+                        await ws.send_bytes(data)
+                if self._close is not None:
+                    code, reason = self._close
+                    if ws.application_state is WebSocketState.CONNECTED:
+                        await ws.close(code, reason)
+                    return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the peer went away; the reader notices and detaches
+        finally:
+            self.closed.set()
+
+
+async def close_before_session(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept only to say why not: a browser cannot read the reason of a refused handshake."""
+    await websocket.accept()
+    await websocket.close(code, reason)
+
+
+async def run_side(
+    hub: SessionHub,
+    session: LiveSession,
+    role: Role,
+    websocket: WebSocket,
+    limits: RelayLimits,
+) -> None:
+    """Serve one side's accepted WebSocket until it closes or the session ends."""
+    if session.state.ended:
+        reason = session.state.end_reason
+        await websocket.close(4410, reason.sentence if reason else "This session has ended.")
+        return
+    peer = RelayPeer(websocket, role, limits)
+    peer.start()
+    await hub.attach(session, role, peer)
+    try:
+        while not peer.closed.is_set():
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data = message.get("bytes")
+            if data is not None:
+                if not await _relay_frame(hub, session, role, peer, data, limits):
+                    break
+                continue
+            text = message.get("text")
+            if text is not None and not await _handle_control(hub, session, role, peer, text):
+                break
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # a dropped connection is ordinary; the session's grace period starts below
+    finally:
+        await hub.detach(session, role, peer)
+        # Let queued messages (an `ended`, a close reason) reach the peer, briefly.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(peer.closed.wait(), timeout=1.0)
+        await peer.stop()
+
+
+async def _handle_control(
+    hub: SessionHub, session: LiveSession, role: Role, peer: RelayPeer, text: str
+) -> bool:
+    try:
+        action = parse_client_message(text)
+    except MessageError as exc:
+        hub.note_error(session)
+        await peer.close(4400, exc.message)
+        return False
+    try:
+        await hub.act(session, role, action)
+    except IllegalEvent as exc:
+        peer.send_message(ErrorNotice(exc.code, exc.message))
+    return True
+
+
+async def _relay_frame(
+    hub: SessionHub,
+    session: LiveSession,
+    role: Role,
+    peer: RelayPeer,
+    data: bytes,
+    limits: RelayLimits,
+) -> bool:
+    try:
+        header = parse_header(data, max_payload=limits.max_frame_bytes)
+    except OversizedFrame as exc:
+        hub.note_error(session)
+        await peer.close(1009, exc.message)
+        return False
+    except FrameError as exc:
+        hub.note_error(session)
+        await peer.close(4400, exc.message)
+        return False
+    verdict = judge(header.kind, role, session.state)
+    metrics = hub.metrics
+    if verdict is not Verdict.FORWARD:
+        metrics.frames_dropped[verdict.value] += 1
+        return True
+    target = session.peers.get(role.other)
+    if target is None:
+        metrics.frames_dropped["peer_absent"] += 1
+        return True
+    kept_all = target.push_frame(header.kind, data)
+    hub.note_relayed(session, len(data), _FEATURE_OF_KIND.get(header.kind))
+    if not kept_all:
+        metrics.frames_dropped["slow_receiver"] += 1
+        if not session.resync_pending:
+            session.resync_pending = True
+            sharer = session.peers.get(Role.SHARER)
+            if sharer is not None:
+                sharer.send_message(Resync())
+    elif header.kind is FrameKind.VIDEO and header.flags & FrameFlags.KEYFRAME:
+        session.resync_pending = False
+    return True

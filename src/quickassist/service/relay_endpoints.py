@@ -1,0 +1,82 @@
+"""The relay's two WebSocket routes: who may connect, then `relay.run_side` does the rest.
+
+- ``/ws/helper/{session_id}``: the signed-in helper who created the session; the upgrade must
+  come from our own origin (a page elsewhere cannot ride the helper's cookie).
+- ``/ws/sharer/{session_id}``: ``Authorization: Bearer SHARER_TOKEN`` (from /api/join), or the
+  ``token`` query parameter for clients that cannot set headers; an ``Origin``, if sent, must be
+  our own.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, WebSocket
+
+from ..protocol.roles import Role
+from .auth import helper_from_websocket
+from .errors import ServiceError
+from .hub import SessionHub
+from .relay import RelayLimits, close_before_session, run_side
+from .rendezvous import bearer_token
+from .request_guard import origin_allowed
+
+_CROSS_ORIGIN = "Connections from other sites are refused."
+
+
+def _hub(websocket: WebSocket) -> SessionHub:
+    hub: SessionHub = websocket.app.state.hub
+    return hub
+
+
+def _same_origin(websocket: WebSocket, *, required: bool) -> bool:
+    if required and "origin" not in websocket.headers:
+        return False
+    public_origin = websocket.app.state.config.public_origin
+    return origin_allowed(websocket.headers, websocket.url.scheme, public_origin)
+
+
+async def helper_socket(websocket: WebSocket, session_id: str) -> None:
+    if not _same_origin(websocket, required=True):
+        # Refuse the handshake itself (HTTP 403): nothing of the session is exposed.
+        await websocket.close(4403, _CROSS_ORIGIN)
+        return
+    helper = await helper_from_websocket(websocket)
+    if helper is None:
+        await close_before_session(websocket, 4401, "Sign in again, then reopen the session.")
+        return
+    try:
+        session = _hub(websocket).for_helper(session_id, helper.id)
+    except ServiceError as exc:
+        await close_before_session(websocket, 4404, exc.message)
+        return
+    await websocket.accept()
+    await run_side(_hub(websocket), session, Role.HELPER, websocket, _limits(websocket))
+
+
+async def sharer_socket(websocket: WebSocket, session_id: str) -> None:
+    if not _same_origin(websocket, required=False):
+        await websocket.close(4403, _CROSS_ORIGIN)
+        return
+    token = bearer_token(websocket.headers.get("authorization")) or websocket.query_params.get(
+        "token"
+    )
+    if not token:
+        await close_before_session(websocket, 4401, "Enter the code from your helper first.")
+        return
+    try:
+        session = _hub(websocket).for_sharer(session_id, token)
+    except ServiceError as exc:
+        close_code = 4401 if exc.status == 401 else 4404
+        await close_before_session(websocket, close_code, exc.message)
+        return
+    await websocket.accept()
+    await run_side(_hub(websocket), session, Role.SHARER, websocket, _limits(websocket))
+
+
+def _limits(websocket: WebSocket) -> RelayLimits:
+    limits: RelayLimits = websocket.app.state.relay_limits
+    return limits
+
+
+def install_relay(app: FastAPI) -> None:
+    app.add_api_websocket_route("/ws/helper/{session_id}", helper_socket)
+    app.add_api_websocket_route("/ws/sharer/{session_id}", sharer_socket)

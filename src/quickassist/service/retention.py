@@ -1,0 +1,73 @@
+"""Privacy by design: personal data in session records is cleared after the retention period.
+
+The service does this itself, periodically (`RetentionTask`), so no operator has to remember.
+What stays is anonymous: times, end reason, features, errors, bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .telemetry import SessionRecord
+
+log = logging.getLogger(__name__)
+
+
+class RetentionTask:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        retention_days: float,
+        interval_seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._sessions = sessions
+        self._retention = timedelta(days=retention_days)
+        self._interval = interval_seconds
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """Clear personal data older than the retention period; returns how many records."""
+        cutoff = datetime.fromtimestamp(self._clock(), UTC) - self._retention
+        async with self._sessions.begin() as db:
+            result = await db.execute(
+                update(SessionRecord)
+                .where(SessionRecord.started_at < cutoff)
+                .where(SessionRecord.personal_data_cleared.is_(False))
+                .values(
+                    helper_id=None,
+                    helper_address=None,
+                    sharer_address=None,
+                    personal_data_cleared=True,
+                )
+            )
+        cleared = int(getattr(result, "rowcount", 0) or 0)
+        if cleared:
+            log.info("retention cleared personal data from %d session records", cleared)
+        return cleared
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run_forever(), name="retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # the next round tries again; a failure must not end the loop
+                log.exception("retention run failed")
+            await asyncio.sleep(self._interval)

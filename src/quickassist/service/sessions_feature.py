@@ -1,0 +1,68 @@
+"""Wires live sessions into the app: store, hub, rendezvous, relay, telemetry, retention, metrics.
+
+`install_sessions` is the one call `create_app` makes for all of it; the parts stay separate
+modules (`hub`, `rendezvous`, `relay`, `telemetry`, `retention`, `metrics`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from ..protocol.session import SessionPolicy
+from .config import ServiceConfig
+from .hub import SessionHub
+from .join_guard import JoinGuard
+from .live_store import MemoryLiveStore
+from .metrics import Metrics
+from .relay import RelayLimits
+from .relay_endpoints import install_relay
+from .rendezvous import install_rendezvous
+from .retention import RetentionTask
+from .telemetry import SessionTelemetry
+
+
+def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], float]) -> None:
+    metrics = Metrics()
+    telemetry = SessionTelemetry(app.state.db_sessions, clock=clock)
+    retention = RetentionTask(
+        app.state.db_sessions,
+        retention_days=config.retention_days,
+        interval_seconds=config.retention_interval_seconds,
+        clock=clock,
+    )
+    hub = SessionHub(
+        store=MemoryLiveStore(),
+        policy=SessionPolicy(
+            code_lifetime=config.code_lifetime_seconds,
+            consent_timeout=config.consent_timeout_seconds,
+            reconnect_grace=config.reconnect_grace_seconds,
+        ),
+        join_guard=JoinGuard(
+            per_address=config.join_failures_per_address,
+            overall=config.join_failures_global,
+        ),
+        metrics=metrics,
+        session_log=telemetry,
+        clock=clock,
+    )
+    app.state.hub = hub
+    app.state.metrics = metrics
+    app.state.telemetry = telemetry
+    app.state.retention = retention
+    app.state.relay_limits = RelayLimits(max_frame_bytes=config.max_frame_bytes)
+
+    lifecycle = app.state.lifecycle
+    lifecycle.on_startup.extend([telemetry.start, retention.start, hub.start])
+    # Shut-down runs newest first: sessions end (peers told why), then their records are written.
+    lifecycle.on_shutdown.extend([telemetry.stop, retention.stop, hub.shutdown])
+
+    install_rendezvous(app)
+    install_relay(app)
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+    async def prometheus_metrics() -> str:
+        """Anonymous counters in the Prometheus text format."""
+        return metrics.render()
