@@ -1,0 +1,133 @@
+/**
+ * Draws the sharer's screen and pointer on canvases.
+ *
+ * Video tiles are decoded off the main thread by createImageBitmap (from a Blob of the PNG or
+ * JPEG bytes) the moment a frame arrives; solid tiles are a fillRect. Decoding of consecutive
+ * frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must not be painted
+ * under an earlier one). Nothing is drawn on a timer.
+ *
+ * Events (EventTarget): "resize" detail {width, height} when the remote screen size changes;
+ * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error} when a
+ * tile cannot be decoded (the frame is skipped; the UI asks for a keyframe).
+ */
+
+import { TILE_MIME, TileEncoding } from "./media.js";
+
+export class Display extends EventTarget {
+  /** @param {HTMLCanvasElement} screen  @param {HTMLCanvasElement} cursorLayer */
+  constructor(screen, cursorLayer) {
+    super();
+    this.screen = screen;
+    this.ctx = screen.getContext("2d", { alpha: false });
+    this.cursorLayer = cursorLayer;
+    this.cursorCtx = cursorLayer.getContext("2d");
+    this.queue = Promise.resolve();
+    this.cursor = { x: 0, y: 0, visible: false };
+    this.cursorImage = null;
+    this.cursorHotspot = { x: 0, y: 0 };
+    this.hasPicture = false;
+  }
+
+  get width() {
+    return this.screen.width;
+  }
+
+  get height() {
+    return this.screen.height;
+  }
+
+  /**
+   * Decode and draw one parsed video payload (media.js parseVideo) captured at `timestampUs`.
+   * Returns a promise that settles once it is drawn (or skipped).
+   */
+  drawVideo(video, timestampUs = 0) {
+    const decoded = video.tiles.map((tile) =>
+      tile.encoding === TileEncoding.SOLID
+        ? Promise.resolve(null)
+        : createImageBitmap(new Blob([tile.data], { type: TILE_MIME[tile.encoding] })),
+    );
+    // Decoding starts now for every tile of every frame; painting waits for earlier frames.
+    const settled = Promise.allSettled(decoded);
+    this.queue = this.queue.then(async () => {
+      const results = await settled;
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) {
+        results.forEach((r) => r.status === "fulfilled" && r.value?.close());
+        this.emit("error", { error: failed.reason });
+        return;
+      }
+      this.paint(video, results.map((r) => r.value));
+      this.emit("drawn", { timestampUs });
+    });
+    return this.queue;
+  }
+
+  paint(video, bitmaps) {
+    if (this.screen.width !== video.width || this.screen.height !== video.height) {
+      this.screen.width = video.width;
+      this.screen.height = video.height;
+      this.cursorLayer.width = video.width;
+      this.cursorLayer.height = video.height;
+      this.emit("resize", { width: video.width, height: video.height });
+      this.drawCursor();
+    }
+    video.tiles.forEach((tile, i) => {
+      const bitmap = bitmaps[i];
+      if (bitmap) {
+        this.ctx.drawImage(bitmap, tile.x, tile.y, tile.width, tile.height);
+        bitmap.close();
+      } else {
+        const [r, g, b, a] = tile.data;
+        this.ctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${a / 255})`;
+        this.ctx.fillRect(tile.x, tile.y, tile.width, tile.height);
+      }
+    });
+    this.hasPicture = true;
+  }
+
+  /** Apply a cursor payload (payloads.js): position, visibility and maybe a new shape. */
+  async setCursor(update) {
+    if (update.shape) {
+      try {
+        const bitmap = await createImageBitmap(new Blob([update.shape.png], { type: "image/png" }));
+        this.cursorImage?.close();
+        this.cursorImage = bitmap;
+        this.cursorHotspot = { x: update.shape.hotspot_x, y: update.shape.hotspot_y };
+      } catch (error) {
+        this.emit("error", { error });
+      }
+    }
+    this.cursor = { x: update.x, y: update.y, visible: update.visible };
+    this.drawCursor();
+  }
+
+  drawCursor() {
+    const ctx = this.cursorCtx;
+    ctx.clearRect(0, 0, this.cursorLayer.width, this.cursorLayer.height);
+    if (!this.cursor.visible) return;
+    const { x, y } = this.cursor;
+    if (this.cursorImage) {
+      ctx.drawImage(this.cursorImage, x - this.cursorHotspot.x, y - this.cursorHotspot.y);
+      return;
+    }
+    // No shape yet: a plain arrow, so the helper still sees where the pointer is.
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x, y + 17);
+    ctx.lineTo(x + 4.5, y + 13);
+    ctx.lineTo(x + 8, y + 20);
+    ctx.lineTo(x + 10.5, y + 19);
+    ctx.lineTo(x + 7, y + 12);
+    ctx.lineTo(x + 12.5, y + 12);
+    ctx.closePath();
+    ctx.fillStyle = "#000";
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 1;
+    ctx.fill();
+    ctx.stroke();
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
