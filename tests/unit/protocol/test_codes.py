@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +23,10 @@ from quickassist.protocol.codes import (
     normalize,
 )
 from quickassist.protocol.errors import InvalidCode, ProtocolError
+from tests.vectors import generate as vectors_generator
+
+VECTORS_PATH = Path(vectors_generator.__file__).parent / "codes.json"
+VECTORS = json.loads(VECTORS_PATH.read_text("utf-8"))
 
 codes = st.text(alphabet=ALPHABET, min_size=CODE_LENGTH, max_size=CODE_LENGTH)
 
@@ -224,3 +231,35 @@ def test_generated_codes_rarely_repeat() -> None:
     drawn = {generate().value for _ in range(2000)}
     # Birthday bound over 729 million codes: a repeat among 2000 has probability ~0.3%; allow 2.
     assert len(drawn) >= 1998
+
+
+# Shared vectors ----------------------------------------------------------------------------
+
+
+def test_committed_vectors_equal_what_the_implementation_produces() -> None:
+    assert VECTORS_PATH.read_text("utf-8") == vectors_generator.render(
+        vectors_generator.codes_vectors()
+    ), (
+        "tests/vectors/codes.json is out of date: run tests/vectors/generate.py "
+        "(and update the console's JS to match)"
+    )
+
+
+@pytest.mark.parametrize("vector", VECTORS["valid"], ids=lambda v: v["name"])
+def test_valid_code_vectors_normalise_as_stated(vector: dict[str, Any]) -> None:
+    code = SessionCode.parse(vector["typed"])
+    assert code.value == vector["value"]
+    assert code.display() == vector["display"]
+    assert set(vector["value"]) <= set(VECTORS["alphabet"])
+    assert len(vector["value"]) == VECTORS["length"]
+
+
+@pytest.mark.parametrize("vector", VECTORS["invalid"], ids=lambda v: v["name"])
+def test_invalid_code_vectors_are_refused(vector: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCode):
+        SessionCode.parse(vector["typed"])
+
+
+def test_code_vectors_state_the_alphabet_and_length() -> None:
+    assert VECTORS["alphabet"] == ALPHABET
+    assert VECTORS["length"] == CODE_LENGTH

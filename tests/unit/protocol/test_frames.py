@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +23,10 @@ from quickassist.protocol.frames import (
     encode_frame,
     parse_header,
 )
+from tests.vectors import generate
+
+VECTORS_PATH = Path(generate.__file__).parent / "frames.json"
+VECTORS = json.loads(VECTORS_PATH.read_text("utf-8"))
 
 U32 = 2**32
 U64 = 2**64
@@ -311,3 +319,73 @@ def test_decoding_near_valid_headers_raises_only_frame_errors(
     frame = _decode_or_frame_error(data)
     valid = version == 1 and 1 <= kind <= 7 and flags <= 3 and length == len(payload)
     assert (frame is not None) == valid
+
+
+# Shared vectors ----------------------------------------------------------------------------
+
+
+def test_committed_vectors_equal_what_the_implementation_produces() -> None:
+    assert VECTORS_PATH.read_text("utf-8") == generate.render(generate.frames_vectors()), (
+        "tests/vectors/frames.json is out of date: run tests/vectors/generate.py "
+        "(and update the console's JS to match)"
+    )
+
+
+@pytest.mark.parametrize("vector", VECTORS["valid"], ids=lambda v: v["name"])
+def test_valid_frame_vectors_decode_and_encode(vector: dict[str, Any]) -> None:
+    data = bytes.fromhex(vector["encoded_hex"])
+    payload = bytes.fromhex(vector["payload_hex"])
+    timestamp = int(vector["timestamp_us"])
+    # Independent of frames.py: the bytes are the documented layout.
+    assert (
+        data
+        == raw_header(
+            version=vector["version"],
+            kind=vector["kind"],
+            flags=vector["flags"],
+            sequence=vector["sequence"],
+            timestamp=timestamp,
+            length=vector["length"],
+        )
+        + payload
+    )
+    frame = decode_frame(data)
+    assert frame.header == FrameHeader(
+        FrameKind(vector["kind"]),
+        vector["length"],
+        vector["sequence"],
+        timestamp,
+        FrameFlags(vector["flags"]),
+        vector["version"],
+    )
+    assert frame.payload == payload
+    assert frame.kind.name.lower().replace("_", "-") == vector["kind_name"]
+    assert (
+        encode_frame(
+            frame.kind,
+            payload,
+            sequence=vector["sequence"],
+            timestamp_us=timestamp,
+            flags=FrameFlags(vector["flags"]),
+        )
+        == data
+    )
+
+
+@pytest.mark.parametrize("vector", VECTORS["invalid"], ids=lambda v: v["name"])
+def test_invalid_frame_vectors_are_refused_with_the_stated_error(vector: dict[str, Any]) -> None:
+    with pytest.raises(FrameError) as caught:
+        decode_frame(bytes.fromhex(vector["hex"]), max_payload=VECTORS["max_payload"])
+    assert caught.value.code == vector["error"]
+
+
+def test_frame_vectors_cover_every_kind_flag_and_error() -> None:
+    assert {v["kind"] for v in VECTORS["valid"]} == {int(k) for k in FrameKind}
+    assert {v["flags"] for v in VECTORS["valid"]} == {0, 1, 2, 3}
+    assert {v["error"] for v in VECTORS["invalid"]} == {
+        "truncated_frame",
+        "oversized_frame",
+        "malformed_frame",
+    }
+    assert VECTORS["header_size"] == HEADER_SIZE
+    assert VECTORS["version"] == FRAME_VERSION
