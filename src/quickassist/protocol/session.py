@@ -166,14 +166,18 @@ def transition(
         if isinstance(event, Tick | Disconnected | Abort):
             return Transition(state, ())
         raise IllegalEvent("This session has ended. Start a new session.")
-    if not isinstance(event, SharerJoined):
-        # Deadlines come first: an event that arrives after one passed, before the caller's next
-        # Tick, finds the session already over. Otherwise a late Allow could open a session whose
-        # consent had timed out, and a late Reconnected could resume one past its grace.
-        # (A late SharerJoined is refused by _join itself, so the rendezvous can answer 410.)
-        due = _tick(state, now, policy)
-        if due.state.ended or isinstance(event, Tick):
-            return due
+    # Deadlines come first: an event that arrives after one passed, before the caller's next
+    # Tick, finds the session already over. Otherwise a late Allow could open a session whose
+    # consent had timed out, and a late Reconnected could resume one past its grace.
+    due = _tick(state, now, policy)
+    if isinstance(event, Tick):
+        return due
+    if due.state.ended:
+        if isinstance(event, SharerJoined):
+            # Refused rather than answered with an ended session, so the rendezvous can answer
+            # the join with an error; the caller's next Tick ends the session.
+            raise IllegalEvent("This code can no longer be used. Ask your helper for a new code.")
+        return due
     match event:
         case Abort(reason):
             return _end(state, reason)
@@ -201,7 +205,12 @@ def _end(state: SessionState, reason: EndReason) -> Transition:
         requested_mode=None,
         deadline=math.inf,
     )
-    return Transition(ended, (Outgoing(None, SessionEnded.because(reason)),))
+    # The snapshot too, as for every change (docs/protocol.md: `state` on every change); the
+    # `ended` message comes last, just before the service closes the connections.
+    return Transition(
+        ended,
+        (Outgoing(None, ended.snapshot()), Outgoing(None, SessionEnded.because(reason))),
+    )
 
 
 def _tick(state: SessionState, now: float, policy: SessionPolicy) -> Transition:
@@ -223,8 +232,6 @@ def _tick(state: SessionState, now: float, policy: SessionPolicy) -> Transition:
 def _join(state: SessionState, now: float, policy: SessionPolicy) -> Transition:
     if state.phase is not Phase.WAITING:
         raise IllegalEvent("Someone has already joined this session with its code.")
-    if now >= state.deadline:
-        raise IllegalEvent("The security code expired. Ask your helper for a new code.")
     joined = replace(
         state, phase=Phase.JOINED, sharer_present=True, deadline=now + policy.consent_timeout
     )
