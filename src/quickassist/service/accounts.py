@@ -1,0 +1,208 @@
+"""Helper accounts: the ``helpers`` table and the operations the CLI and sign-in need.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended
+profile). Hashing is deliberately slow (tens of milliseconds), so it runs in a worker thread,
+never on the event loop. Usernames are case-insensitive: they are stored case-folded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, DateTime, Integer, String, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import Base
+from .errors import ServiceError
+from .identity import HelperIdentity
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+MIN_PASSWORD_LENGTH = 8
+#: argon2 hashes whatever it is given; a cap keeps one request from costing unbounded CPU.
+MAX_PASSWORD_LENGTH = 1024
+
+_hasher = PasswordHasher()
+#: Verified against when the username is unknown, so a miss costs as long as a wrong password
+#: (the response time does not tell which usernames exist).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ServiceError):
+    """A helper account operation that cannot be done (the message says why)."""
+
+
+class InvalidUsername(AccountError):
+    code = "invalid_username"
+
+
+class InvalidPassword(AccountError):
+    code = "invalid_password"
+
+
+class UsernameTaken(AccountError):
+    status = 409
+    code = "username_taken"
+
+
+class UnknownHelper(AccountError):
+    status = 404
+    code = "unknown_helper"
+
+
+class HelperRow(Base):
+    """One helper account (the ``helpers`` table, migration 0001_helpers)."""
+
+    __tablename__ = "helpers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+    def identity(self) -> HelperIdentity:
+        return HelperIdentity(
+            id=self.id,
+            username=self.username,
+            display_name=self.display_name,
+            organisation=self.organisation,
+            is_admin=self.is_admin,
+        )
+
+
+def normalise_username(username: str) -> str:
+    """The stored form of a username (case-folded, trimmed); raises InvalidUsername."""
+    folded = username.strip().casefold()
+    if not USERNAME_PATTERN.fullmatch(folded):
+        raise InvalidUsername(
+            "A username has 1 to 64 letters, digits, dots, dashes, underscores or @, "
+            "and starts with a letter or digit."
+        )
+    return folded
+
+
+def check_password_rules(password: str) -> None:
+    """Raise InvalidPassword unless the password's length is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidPassword(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidPassword(f"A password has at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def generate_password() -> str:
+    """A random password for a new account (about 120 bits, easy to copy: no look-alikes)."""
+    alphabet = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short value that changes whenever the password does (sign-ins made before go stale).
+
+    A digest of the whole stored hash (salt included), so it reveals nothing usable offline.
+    """
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+class HelperAccounts:
+    """The helper accounts in one store."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def count(self) -> int:
+        async with self._sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(HelperRow))
+            return int(total or 0)
+
+    async def add(
+        self,
+        username: str,
+        *,
+        display_name: str,
+        organisation: str,
+        password: str,
+        is_admin: bool = False,
+    ) -> HelperIdentity:
+        """Create an account; raises InvalidUsername, InvalidPassword or UsernameTaken."""
+        name = normalise_username(username)
+        check_password_rules(password)
+        display_name = display_name.strip() or name
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        async with self._sessions() as session, session.begin():
+            if await session.scalar(select(HelperRow.id).where(HelperRow.username == name)):
+                raise UsernameTaken(f"The username {name} is already taken.")
+            row = HelperRow(
+                username=name,
+                display_name=display_name,
+                organisation=organisation.strip(),
+                password_hash=password_hash,
+                is_admin=is_admin,
+                created_at=datetime.datetime.now(datetime.UTC),
+            )
+            session.add(row)
+            await session.flush()
+            return row.identity()
+
+    async def list(self) -> list[HelperIdentity]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(HelperRow).order_by(HelperRow.username))
+            return [row.identity() for row in rows]
+
+    async def remove(self, username: str) -> None:
+        """Delete an account; raises UnknownHelper if there is none by that name."""
+        name = normalise_username(username)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(delete(HelperRow).where(HelperRow.username == name))
+            if not getattr(result, "rowcount", 0):
+                raise UnknownHelper(f"There is no helper called {name}.")
+
+    async def set_password(self, username: str, password: str) -> None:
+        """Replace a helper's password; their existing sign-ins stop working."""
+        name = normalise_username(username)
+        check_password_rules(password)
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+            if row is None:
+                raise UnknownHelper(f"There is no helper called {name}.")
+            row.password_hash = password_hash
+
+    async def verify(self, username: str, password: str) -> HelperIdentity | None:
+        """The helper if the password is theirs, else None (argon2 runs in a thread)."""
+        try:
+            name = normalise_username(username)
+        except InvalidUsername:
+            name = None
+        row = None
+        if name is not None and len(password) <= MAX_PASSWORD_LENGTH:
+            async with self._sessions() as session:
+                row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+        stored = row.password_hash if row is not None else _DUMMY_HASH
+        candidate = password[:MAX_PASSWORD_LENGTH]
+        if not await asyncio.to_thread(_verify, stored, candidate) or row is None:
+            return None
+        return row.identity()
+
+    async def get(self, helper_id: int) -> tuple[HelperIdentity, str] | None:
+        """A helper by id with their password fingerprint, or None if the account is gone."""
+        async with self._sessions() as session:
+            row = await session.get(HelperRow, helper_id)
+            if row is None:
+                return None
+            return row.identity(), password_fingerprint(row.password_hash)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,337 @@
+"""The service's sub-commands: ``quickassist serve`` and ``quickassist user ...``.
+
+Only the standard library is imported here at module level: ``quickassist share`` must work with
+the sharer's light install, which lacks the service's extras. Each command imports what it needs
+when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .accounts import HelperAccounts
+    from .config import ServiceConfig
+
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def add_service_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``serve`` and ``user`` on the top-level parser's sub-commands."""
+    _add_serve(subparsers)
+    _add_user(subparsers)
+
+
+# -- shared options ----------------------------------------------------------------------------
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("storage")
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the database, certificate and secret key live "
+        "(default: the user data directory, e.g. ~/.local/share/quickassist; "
+        "env QUICKASSIST_DATA_DIR)",
+    )
+    group.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy async URL of the store (default: sqlite+aiosqlite:///DIR/quickassist.db; "
+        "postgresql+asyncpg://... at scale; env QUICKASSIST_DATABASE_URL)",
+    )
+
+
+def _store_flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {"data_dir": args.data_dir, "database_url": args.database_url}
+
+
+def _load_config(flags: dict[str, Any]) -> ServiceConfig:
+    from pathlib import Path
+
+    from .config import ServiceConfig
+
+    if flags.get("data_dir") is not None:
+        flags["data_dir"] = Path(flags["data_dir"])
+    return ServiceConfig.from_sources(flags)
+
+
+def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the service's errors into a sentence on stderr and exit status 1."""
+
+    def guarded(args: argparse.Namespace) -> int:
+        from .errors import ServiceError
+
+        try:
+            return run(args)
+        except ServiceError as exc:
+            print(f"quickassist: {exc.message}", file=sys.stderr)
+            return EXIT_FAILED
+
+    return guarded
+
+
+# -- serve -------------------------------------------------------------------------------------
+
+
+def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the remote assistance service (HTTPS and WSS on one port)",
+        description="Run the remote assistance service: the helper console, the rendezvous API "
+        "and the relay, over HTTPS and WSS on one port. On first run it makes a self-signed "
+        "certificate and an 'admin' account, and prints the certificate's fingerprint and the "
+        "admin's one-time password. Every option can also be set with a QUICKASSIST_* "
+        "environment variable; flags win.",
+    )
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--host", help="address to listen on (default 0.0.0.0: all; env QUICKASSIST_HOST)"
+    )
+    net.add_argument(
+        "--port",
+        type=int,
+        help="port for HTTPS and WSS (default 8443; 443 in production; env QUICKASSIST_PORT)",
+    )
+    net.add_argument(
+        "--public-origin",
+        metavar="URL",
+        help="the origin browsers use when a reverse proxy is in front, "
+        "e.g. https://help.example.org (env QUICKASSIST_PUBLIC_ORIGIN)",
+    )
+    tls = parser.add_argument_group("TLS")
+    tls.add_argument(
+        "--cert",
+        metavar="FILE",
+        help="PEM certificate (chain) to serve instead of the self-signed one "
+        "(env QUICKASSIST_CERT; give --key too)",
+    )
+    tls.add_argument(
+        "--key", metavar="FILE", help="PEM private key of --cert (env QUICKASSIST_KEY)"
+    )
+    _add_store_options(parser)
+    parser.add_argument(
+        "--organisation",
+        help="organisation of the first 'admin' account, shown to sharers "
+        "(default: quickassist; env QUICKASSIST_ORGANISATION)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="how much to log to the console (default info; env QUICKASSIST_LOG_LEVEL)",
+    )
+    parser.set_defaults(run=_guarded(run_serve))
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .errors import ConfigError
+
+    if (args.cert is None) != (args.key is None):
+        raise ConfigError("Give --cert and --key together.")
+    flags = {
+        **_store_flags(args),
+        "host": args.host,
+        "port": args.port,
+        "public_origin": args.public_origin,
+        "cert_file": Path(args.cert) if args.cert else None,
+        "key_file": Path(args.key) if args.key else None,
+        "organisation": args.organisation,
+        "log_level": args.log_level,
+    }
+    config = _load_config(flags)
+
+    from .app import create_app
+    from .server import prepare, serve
+
+    preparation = prepare(config)
+    _print_banner(config, preparation.fingerprint, preparation.admin_password, sys.stdout)
+    serve(create_app(config), config)
+    print("quickassist stopped.", flush=True)
+    return EXIT_OK
+
+
+def _print_banner(
+    config: ServiceConfig, fingerprint: str, admin_password: str | None, out: TextIO
+) -> None:
+    lines = [
+        f"quickassist is serving at {config.url}",
+        f"Certificate: {config.certificate_path}",
+        f"Certificate fingerprint: {fingerprint}",
+    ]
+    if admin_password is not None:
+        lines += [
+            "",
+            "First run: an administrator account was created.",
+            "  username: admin",
+            f"  password: {admin_password}",
+            "This password is shown only once. Change it with: quickassist user passwd admin",
+        ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+# -- user --------------------------------------------------------------------------------------
+
+
+def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "user",
+        help="manage helper accounts (add, list, remove, passwd)",
+        description="Manage the helper accounts stored by the service.",
+    )
+    users = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+
+    add = users.add_parser(
+        "add",
+        help="create a helper account",
+        description="Create a helper account. Without --password-stdin you are asked for the "
+        "password twice; leave it empty (or run without a terminal) to have one generated "
+        "and printed.",
+    )
+    add.add_argument("username", help="sign-in name (case-insensitive)")
+    add.add_argument("--name", required=True, help='full name, e.g. "Ada Lovelace"')
+    add.add_argument(
+        "--organisation", required=True, help="organisation shown to sharers, e.g. Contoso"
+    )
+    add.add_argument("--admin", action="store_true", help="make the helper an administrator")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_store_options(add)
+    add.set_defaults(run=_guarded(run_user_add))
+
+    listing = users.add_parser("list", help="list helper accounts", description="List helpers.")
+    _add_store_options(listing)
+    listing.set_defaults(run=_guarded(run_user_list))
+
+    remove = users.add_parser(
+        "remove",
+        help="delete a helper account",
+        description="Delete a helper account; their sign-ins stop working at once.",
+    )
+    remove.add_argument("username")
+    _add_store_options(remove)
+    remove.set_defaults(run=_guarded(run_user_remove))
+
+    passwd = users.add_parser(
+        "passwd",
+        help="set a helper's password",
+        description="Set a helper's password; their existing sign-ins stop working.",
+    )
+    passwd.add_argument("username")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_store_options(passwd)
+    passwd.set_defaults(run=_guarded(run_user_passwd))
+
+
+def _with_accounts(
+    args: argparse.Namespace, action: Callable[[HelperAccounts], Coroutine[Any, Any, int]]
+) -> int:
+    config = _load_config(_store_flags(args))
+
+    from .accounts import HelperAccounts
+    from .database import create_engine, migrate, session_factory
+
+    async def run() -> int:
+        engine = create_engine(config.database_url)
+        try:
+            await migrate(engine)
+            return await action(HelperAccounts(session_factory(engine)))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The new password and whether it was generated (and so must be printed)."""
+    from .accounts import generate_password
+    from .errors import ServiceError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ServiceError("No password came on standard input.")
+        return password, False
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password (empty: generate one): ")
+        if first:
+            if getpass.getpass("Password again: ") != first:
+                raise ServiceError("The two passwords differ. Nothing was changed.")
+            return first, False
+    return generate_password(), True
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    password, generated = _read_password(args)
+
+    async def add(accounts: HelperAccounts) -> int:
+        helper = await accounts.add(
+            args.username,
+            display_name=args.name,
+            organisation=args.organisation,
+            password=password,
+            is_admin=args.admin,
+        )
+        role = "administrator" if helper.is_admin else "helper"
+        print(f"Added {role} {helper.username} ({helper.display_name}, {helper.organisation}).")
+        if generated:
+            print(f"Password: {password}")
+        return EXIT_OK
+
+    return _with_accounts(args, add)
+
+
+def run_user_list(args: argparse.Namespace) -> int:
+    async def listing(accounts: HelperAccounts) -> int:
+        helpers = await accounts.list()
+        if not helpers:
+            print("No helper accounts.")
+            return EXIT_OK
+        rows = [("USERNAME", "NAME", "ORGANISATION", "ADMIN")] + [
+            (h.username, h.display_name, h.organisation, "yes" if h.is_admin else "")
+            for h in helpers
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            print(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+                + "  "
+                + row[3]
+            )
+        return EXIT_OK
+
+    return _with_accounts(args, listing)
+
+
+def run_user_remove(args: argparse.Namespace) -> int:
+    async def remove(accounts: HelperAccounts) -> int:
+        await accounts.remove(args.username)
+        print(f"Removed {args.username.strip().casefold()}.")
+        return EXIT_OK
+
+    return _with_accounts(args, remove)
+
+
+def run_user_passwd(args: argparse.Namespace) -> int:
+    password, generated = _read_password(args)
+
+    async def passwd(accounts: HelperAccounts) -> int:
+        await accounts.set_password(args.username, password)
+        print(f"Password changed for {args.username.strip().casefold()}.")
+        if generated:
+            print(f"Password: {password}")
+        return EXIT_OK
+
+    return _with_accounts(args, passwd)

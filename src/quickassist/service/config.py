@@ -1,0 +1,203 @@
+"""The service's settings: one frozen dataclass, read from flags and the environment in one place.
+
+Precedence, highest first: command-line flags, ``QUICKASSIST_*`` environment variables, the
+keyword defaults below. Paths that depend on the data directory (certificate, key, database)
+are filled in from it when left unset, so ``ServiceConfig(data_dir=tmp)`` is a complete config.
+
+Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``)::
+
+    QUICKASSIST_HOST, QUICKASSIST_PORT, QUICKASSIST_DATA_DIR, QUICKASSIST_CERT,
+    QUICKASSIST_KEY, QUICKASSIST_DATABASE_URL, QUICKASSIST_PUBLIC_ORIGIN,
+    QUICKASSIST_SECRET_KEY, QUICKASSIST_ORGANISATION, QUICKASSIST_LOG_LEVEL,
+    QUICKASSIST_RETENTION_DAYS, QUICKASSIST_RETENTION_INTERVAL_SECONDS,
+    QUICKASSIST_RECONNECT_GRACE_SECONDS, QUICKASSIST_CODE_LIFETIME_SECONDS,
+    QUICKASSIST_CONSENT_TIMEOUT_SECONDS, QUICKASSIST_MAX_FRAME_BYTES,
+    QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS, QUICKASSIST_JOIN_FAILURES_PER_ADDRESS,
+    QUICKASSIST_JOIN_FAILURES_GLOBAL, QUICKASSIST_FORWARDED_ALLOW_IPS,
+    QUICKASSIST_SESSION_MAX_AGE_SECONDS
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ENV_PREFIX = "QUICKASSIST_"
+DEFAULT_DEV_PORT = 8443
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` events per ``per_seconds`` (a sliding window)."""
+
+    count: int
+    per_seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        """Read ``"5/60"`` (five per sixty seconds)."""
+        count_text, sep, seconds_text = text.partition("/")
+        try:
+            count, seconds = int(count_text), float(seconds_text)
+        except ValueError:
+            count, seconds = 0, 0.0
+        if not sep or count < 1 or seconds <= 0:
+            raise ConfigError(f"A rate is written COUNT/SECONDS, such as 5/60, not {text!r}.")
+        return cls(count, seconds)
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per_seconds:g}"
+
+
+def default_data_dir() -> Path:
+    """Where the service keeps its database, certificate and secret key by default."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("quickassist"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceConfig:
+    """Everything `quickassist serve` can be told. Safe defaults for a single host."""
+
+    # Listening
+    host: str = "0.0.0.0"  # noqa: S104 - a service is meant to be reached from other machines
+    port: int = DEFAULT_DEV_PORT
+    #: Origin the browser sees when a reverse proxy sits in front (``https://help.example.org``);
+    #: unset means "the Host header of the request", right when clients reach us directly.
+    public_origin: str | None = None
+    #: Proxies whose X-Forwarded-For is believed (uvicorn's format: comma-separated addresses).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    # Storage
+    data_dir: Path = field(default_factory=default_data_dir)
+    cert_file: Path | None = None  # default: data_dir/cert.pem (self-signed, made on first run)
+    key_file: Path | None = None  # default: data_dir/key.pem
+    database_url: str = ""  # default: sqlite+aiosqlite:///data_dir/quickassist.db
+    #: Key that signs session cookies; default: generated once into data_dir/secret.key.
+    secret_key: str | None = None
+    #: Organisation given to the first administrator account.
+    organisation: str = "quickassist"
+
+    # Sessions
+    session_max_age_seconds: int = 12 * 3600  # a helper signs in once per working day
+    code_lifetime_seconds: int = 600  # docs/protocol.md section 1: codes are valid 10 minutes
+    consent_timeout_seconds: int = 300
+    reconnect_grace_seconds: int = 30
+
+    # Limits
+    max_frame_bytes: int = 4 * 1024 * 1024
+    login_attempts_per_address: RateLimit = RateLimit(5, 60)
+    join_failures_per_address: RateLimit = RateLimit(10, 600)
+    join_failures_global: RateLimit = RateLimit(300, 60)
+
+    # Privacy: personal data (helper identity, client addresses) is deleted after this long.
+    retention_days: float = 3.0
+    retention_interval_seconds: float = 3600.0
+
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        data_dir = Path(self.data_dir).expanduser()
+        object.__setattr__(self, "data_dir", data_dir)
+        if self.cert_file is None:
+            object.__setattr__(self, "cert_file", data_dir / "cert.pem")
+        if self.key_file is None:
+            object.__setattr__(self, "key_file", data_dir / "key.pem")
+        if not self.database_url:
+            url = f"sqlite+aiosqlite:///{data_dir / 'quickassist.db'}"
+            object.__setattr__(self, "database_url", url)
+        if self.public_origin is not None:
+            object.__setattr__(self, "public_origin", self.public_origin.rstrip("/"))
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"The port must be between 1 and 65535, not {self.port}.")
+
+    @property
+    def certificate_path(self) -> Path:
+        """The certificate file (always set after construction)."""
+        assert self.cert_file is not None
+        return self.cert_file
+
+    @property
+    def private_key_path(self) -> Path:
+        """The private key file (always set after construction)."""
+        assert self.key_file is not None
+        return self.key_file
+
+    @property
+    def url(self) -> str:
+        """The address people should open: the public origin, else this host and port."""
+        if self.public_origin:
+            return self.public_origin
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - describing the bind address, not binding
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"https://{host}" if self.port == 443 else f"https://{host}:{self.port}"
+
+    @classmethod
+    def from_sources(
+        cls,
+        flags: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ServiceConfig:
+        """Build the config from flags (field name -> value, None = not given) over the environment.
+
+        This is the only place that reads ``QUICKASSIST_*`` variables.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (env_name, convert) in _ENVIRONMENT.items():
+            raw = env.get(ENV_PREFIX + env_name)
+            if raw is not None and raw != "":
+                try:
+                    values[name] = convert(raw)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"{ENV_PREFIX}{env_name} has a value that cannot be used: {raw!r}."
+                    ) from exc
+        for name, value in (flags or {}).items():
+            if value is not None:
+                values[name] = value
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+        return cls(**values)
+
+
+def _path(text: str) -> Path:
+    return Path(text)
+
+
+# field name -> (environment variable without prefix, converter)
+_ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "host": ("HOST", str),
+    "port": ("PORT", int),
+    "public_origin": ("PUBLIC_ORIGIN", str),
+    "forwarded_allow_ips": ("FORWARDED_ALLOW_IPS", str),
+    "data_dir": ("DATA_DIR", _path),
+    "cert_file": ("CERT", _path),
+    "key_file": ("KEY", _path),
+    "database_url": ("DATABASE_URL", str),
+    "secret_key": ("SECRET_KEY", str),
+    "organisation": ("ORGANISATION", str),
+    "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
+    "code_lifetime_seconds": ("CODE_LIFETIME_SECONDS", int),
+    "consent_timeout_seconds": ("CONSENT_TIMEOUT_SECONDS", int),
+    "reconnect_grace_seconds": ("RECONNECT_GRACE_SECONDS", int),
+    "max_frame_bytes": ("MAX_FRAME_BYTES", int),
+    "login_attempts_per_address": ("LOGIN_ATTEMPTS_PER_ADDRESS", RateLimit.parse),
+    "join_failures_per_address": ("JOIN_FAILURES_PER_ADDRESS", RateLimit.parse),
+    "join_failures_global": ("JOIN_FAILURES_GLOBAL", RateLimit.parse),
+    "retention_days": ("RETENTION_DAYS", float),
+    "retention_interval_seconds": ("RETENTION_INTERVAL_SECONDS", float),
+    "log_level": ("LOG_LEVEL", str),
+}

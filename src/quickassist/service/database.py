@@ -1,0 +1,60 @@
+"""The store's engine, its declarative base and its schema migrations.
+
+SQLAlchemy 2 async: ``sqlite+aiosqlite`` by default, ``postgresql+asyncpg`` at scale. The schema
+is owned by the Alembic migrations in ``migrations/versions`` (revision ids ``0001_helpers``,
+``0002_...``), run programmatically at start (no alembic.ini): `migrate` brings any database to
+the newest revision and is a quick no-op when it already is.
+
+Tables are declared on `Base`; a migration that adds one must import nothing but SQLAlchemy (the
+migration describes the table as it was then, the model describes it as it is now).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table the service stores."""
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine for ``database_url``; makes the SQLite file's directory if needed."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_async_engine(url)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (they are handed to callers)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # env.py runs on this connection instead of opening its own.
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the database's schema to ``revision`` (the newest by default)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)

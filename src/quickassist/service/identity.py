@@ -1,0 +1,34 @@
+"""Who a signed-in helper is, as every part of the service sees it (local accounts or OIDC)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HelperIdentity:
+    """A helper the service has authenticated. Holds no secret."""
+
+    id: int
+    username: str
+    display_name: str
+    organisation: str
+    is_admin: bool = False
+
+    @property
+    def name_for_sharer(self) -> str:
+        """First name and last initial ("Ada L."): all the sharer is shown of the helper."""
+        parts = self.display_name.split()
+        if not parts:
+            return self.username
+        if len(parts) == 1:
+            return parts[0]
+        return f"{parts[0]} {parts[-1][0].upper()}."
+
+    def public_dict(self) -> dict[str, str]:
+        """The JSON the console gets for the signed-in helper (docs/protocol.md section 2)."""
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "organisation": self.organisation,
+        }

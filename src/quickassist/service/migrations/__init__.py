@@ -1,0 +1,1 @@
+"""Alembic migrations of the service's schema (run by `quickassist.service.database.migrate`)."""

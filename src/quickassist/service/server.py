@@ -1,0 +1,137 @@
+"""Running the service: first-run preparation and uvicorn with our TLS context.
+
+`prepare` makes what a first run needs (certificate, schema, the first administrator);
+`serve` runs uvicorn on one port for HTTPS and WSS until SIGINT/SIGTERM, then shuts down
+gracefully and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from .accounts import HelperAccounts, generate_password
+from .config import ServiceConfig
+from .database import create_engine, migrate, session_factory
+from .lifecycle import Lifecycle
+from .tls import certificate_fingerprint, ensure_certificate, server_ssl_context
+
+ADMIN_USERNAME = "admin"
+ADMIN_DISPLAY_NAME = "Administrator"
+#: Frames are bounded by max_frame_bytes; the WebSocket message may add a small envelope.
+WS_ENVELOPE_BYTES = 64
+#: After SIGTERM, connections get this long to finish before their tasks are cancelled.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What `prepare` did: the certificate's fingerprint and the first admin's password."""
+
+    fingerprint: str
+    certificate_created: bool
+    admin_password: str | None
+
+
+async def create_first_admin(accounts: HelperAccounts, organisation: str) -> str | None:
+    """Create ``admin`` with a random password if there is no helper at all; the password."""
+    if await accounts.count() > 0:
+        return None
+    password = generate_password()
+    await accounts.add(
+        ADMIN_USERNAME,
+        display_name=ADMIN_DISPLAY_NAME,
+        organisation=organisation,
+        password=password,
+        is_admin=True,
+    )
+    return password
+
+
+async def prepare_store(config: ServiceConfig) -> str | None:
+    """Migrate the schema and create the first admin if needed (the admin's password, if so)."""
+    engine = create_engine(config.database_url)
+    try:
+        await migrate(engine)
+        return await create_first_admin(
+            HelperAccounts(session_factory(engine)), config.organisation
+        )
+    finally:
+        await engine.dispose()
+
+
+def prepare(config: ServiceConfig) -> Preparation:
+    """Everything a first run needs before the server starts."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    created = ensure_certificate(config.certificate_path, config.private_key_path)
+    fingerprint = certificate_fingerprint(config.certificate_path)
+    admin_password = asyncio.run(prepare_store(config))
+    return Preparation(fingerprint, created, admin_password)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, running our shut-down hooks before it closes connections.
+
+    uvicorn closes every WebSocket (code 1012) before the ASGI lifespan shutdown; our hooks must
+    run first so live sessions can tell both sides why they end ("server_shutdown").
+    """
+
+    def __init__(self, config: uvicorn.Config, lifecycle: Lifecycle) -> None:
+        super().__init__(config)
+        self._lifecycle = lifecycle
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._lifecycle.shutdown()
+        await super().shutdown(sockets)
+
+
+def uvicorn_config(app: FastAPI, config: ServiceConfig, context: ssl.SSLContext) -> uvicorn.Config:
+    def ssl_context_factory(_config: Any, _default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+        return context
+
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        ssl_context_factory=ssl_context_factory,
+        # Media is already compressed and deflate costs ~20x throughput (DESIGN.md, Media).
+        ws_per_message_deflate=False,
+        ws_max_size=config.max_frame_bytes + WS_ENVELOPE_BYTES,
+        # The access log writes every client's address: personal data the service promises not
+        # to keep (DESIGN.md, Privacy). Errors are still logged, without addresses.
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=config.forwarded_allow_ips,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        log_level=config.log_level,
+        lifespan="on",
+    )
+
+
+def _ignore_signal(signum: int, frame: FrameType | None) -> None:
+    """Handler in place after uvicorn returns: it re-raises the stop signal, already handled."""
+
+
+def serve(app: FastAPI, config: ServiceConfig) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, then shut down gracefully and return."""
+    context = server_ssl_context(config.certificate_path, config.private_key_path)
+    server = _Server(uvicorn_config(app, config, context), app.state.lifecycle)
+    # uvicorn re-raises the signal that stopped it, to the handler that was in place before;
+    # with the defaults that would kill the process (SIGTERM) or raise KeyboardInterrupt after a
+    # clean shutdown. Installing a no-op first makes a signalled stop an ordinary return (exit 0).
+    previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

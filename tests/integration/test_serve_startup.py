@@ -1,0 +1,81 @@
+"""`quickassist serve` as a real process: what it prints, the certificate it serves, stopping."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+
+import httpx
+
+from quickassist.service.tls import der_fingerprint
+from tests.fixtures.service import LiveService, ServiceFactory
+from tests.timeouts import WAIT
+
+PASSWORD_LINE = re.compile(r"^\s*password: (\S+)$", re.MULTILINE)
+
+
+def served_certificate(service: LiveService) -> bytes:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection(("127.0.0.1", service.port), timeout=WAIT) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
+
+
+def test_first_run_prints_url_fingerprint_and_admin_password_once(
+    service_factory: ServiceFactory,
+) -> None:
+    service = service_factory(add_helper=False)
+    out = service.stdout
+    assert f"https://127.0.0.1:{service.port}" in out
+    fingerprint = re.search(r"SHA256(?::[0-9A-F]{2}){32}", out)
+    assert fingerprint is not None
+    assert fingerprint.group(0) == der_fingerprint(served_certificate(service))
+    assert fingerprint.group(0) == service.fingerprint
+    passwords = PASSWORD_LINE.findall(out)
+    assert len(passwords) == 1
+
+    with httpx.Client(base_url=service.base_url, verify=service.ssl_context) as client:
+        answer = client.post(
+            "/api/auth/login", json={"username": "admin", "password": passwords[0]}
+        )
+        assert answer.status_code == 200
+        assert answer.json() == {
+            "username": "admin",
+            "display_name": "Administrator",
+            "organisation": "quickassist",
+        }
+
+    service.restart()
+    assert PASSWORD_LINE.search(service.stdout) is None
+    assert "admin" not in service.stdout.lower().replace("administrator", "")
+    # Same certificate after a restart: the sharer's pin stays valid.
+    assert fingerprint.group(0) in service.stdout
+
+
+def test_sigterm_stops_cleanly_and_quickly(service_factory: ServiceFactory) -> None:
+    service = service_factory(add_helper=False)
+    started = time.monotonic()
+    assert service.stop() == 0
+    assert time.monotonic() - started < 5
+
+
+def test_healthz_and_security_headers(live_service: LiveService) -> None:
+    with httpx.Client(base_url=live_service.base_url, verify=live_service.ssl_context) as client:
+        for path in ("/healthz", "/api/auth/me", "/no-such-page"):
+            answer = client.get(path)
+            headers = answer.headers
+            assert headers["strict-transport-security"] == "max-age=31536000"
+            csp = headers["content-security-policy"]
+            assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert "script-src 'self';" in csp
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "no-referrer"
+        assert client.get("/healthz").json() == {"status": "ok"}
