@@ -1,3 +1,7 @@
 """Shared fixtures: each lives in tests/fixtures/ and is registered here."""
 
-pytest_plugins: list[str] = ["tests.fixtures.xvfb", "tests.fixtures.service", "tests.fixtures.session_clients"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.xvfb",
+    "tests.fixtures.service",
+    "tests.fixtures.session_clients",
+]
