@@ -4,4 +4,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.xvfb",
     "tests.fixtures.service",
     "tests.fixtures.session_clients",
+    "tests.fixtures.qt",
+    "tests.fixtures.browser",
 ]

@@ -1,0 +1,44 @@
+"""What the sharer is told when a helper asks for their screen: the same words in every UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..protocol.roles import HelperCard, Mode
+
+WARNING = "Only allow if you started this contact and trust this person."
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentText:
+    """The question, in parts a UI can lay out: who asks, what they ask, and the warning."""
+
+    title: str
+    who: str
+    what: str
+    warning: str = WARNING
+
+    def lines(self) -> list[str]:
+        return [self.who, self.what, self.warning]
+
+
+def consent_text(mode: Mode, helper: HelperCard) -> ConsentText:
+    who = f"{helper.name} from {helper.organisation}" if helper.organisation else helper.name
+    if mode is Mode.CONTROL:
+        title = "Allow full control?"
+        what = (
+            f"{who} asks to see and control your screen: they will be able to use your mouse "
+            "and keyboard."
+        )
+    else:
+        title = "Allow screen sharing?"
+        what = f"{who} asks to see your screen. They will not be able to control it."
+    return ConsentText(title=title, who=f"{who} is asking.", what=what)
+
+
+def mode_label(mode: Mode | None) -> str:
+    if mode is Mode.CONTROL:
+        return "full control"
+    if mode is Mode.VIEW:
+        return "view only"
+    return "not started"

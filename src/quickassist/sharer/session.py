@@ -1,0 +1,663 @@
+"""The sharer's session controller: ties the relay connection, capture, input injection and
+the guard together, and tells the UI what happens through a small event interface.
+
+Sequence (docs/protocol.md): the UI joins with the code (`SessionClient.join`), then
+`SharerSession.run(ticket)` connects the relay WebSocket and, until the session ends:
+
+* `consent_request` -> `ConsentRequested` for the UI, whose answer (`answer_consent`) goes back
+  as `allow` / `decline`;
+* `state` -> the guard; capture is enabled exactly when `guard.video_allowed`; each time video
+  becomes allowed the monitor list and a keyframe go out;
+* binary frames from the helper: input (only if `guard.admit_input()`), annotation, chat,
+  end-to-end control (select a monitor, refresh);
+* captured frames go out as binary frames, each checked by the guard at the moment it leaves;
+* a dropped connection: everything stops, held keys and buttons are released, and the
+  controller reconnects with backoff within the grace period using the same token.
+
+All methods run on the controller's event loop; a UI on another thread uses `call_soon`.
+The UI's callbacks (`listener`) are called on the loop thread and must not block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import importlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..protocol.errors import MessageError
+from ..protocol.frames import Frame, FrameFlags, FrameKind, encode_frame
+from ..protocol.messages import (
+    Allow,
+    ClientMessage,
+    ConsentRequest,
+    Decline,
+    End,
+    ErrorNotice,
+    Pause,
+    PeerLeft,
+    PeerReturned,
+    Resume,
+    Resync,
+    RevokeControl,
+    ServerMessage,
+    SessionEnded,
+    StateUpdate,
+)
+from ..protocol.payloads import (
+    Annotation,
+    ChatMessage,
+    InputEvent,
+    MonitorInfo,
+    MonitorList,
+    Refresh,
+    ReleaseAll,
+    SelectMonitor,
+    encode_payload,
+    parse_annotation,
+    parse_chat,
+    parse_e2e_control,
+    parse_input,
+)
+from ..protocol.roles import HelperCard, Mode, Phase, Role
+from .client import JoinTicket, RelayConnection, SessionClient
+from .errors import ConnectionLost, RelayClosed, SharerError
+from .guard import SharerGuard
+
+log = logging.getLogger(__name__)
+
+
+# What the controller needs from capture and injection (sharer/pipeline.py, sharer/inject.py) --
+
+
+class MonitorLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def x(self) -> int: ...
+    @property
+    def y(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def primary(self) -> bool: ...
+    @property
+    def name(self) -> str: ...
+
+
+class EncodedFrameLike(Protocol):
+    @property
+    def kind(self) -> Any: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def flags(self) -> Any: ...
+    @property
+    def timestamp_us(self) -> int: ...
+
+
+class FrameSource(Protocol):
+    """The capture pipeline as the controller uses it."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def set_enabled(self, enabled: bool) -> None: ...
+    def request_keyframe(self) -> None: ...
+    def select_monitor(self, monitor_id: int) -> None: ...
+    @property
+    def monitor(self) -> Any: ...
+    def monitors(self) -> Sequence[Any]: ...
+    async def next_frame(self) -> Any: ...
+
+
+class InputSink(Protocol):
+    """The input injector as the controller uses it."""
+
+    def set_monitor(self, monitor: Any) -> None: ...
+    def apply(self, event: Any) -> None: ...
+    def release_all(self) -> None: ...
+    def close(self) -> None: ...
+
+
+MediaFactory = Callable[[], tuple[FrameSource, InputSink]]
+
+
+# Events for the UIs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatus:
+    """What the sharer should see in the sharing bar or the terminal's status line."""
+
+    helper: HelperCard
+    phase: Phase
+    mode: Mode | None
+    paused: bool
+    helper_connected: bool
+    connected: bool
+
+    def sentence(self) -> str:
+        who = f"{self.helper.name} ({self.helper.organisation})"
+        if not self.connected:
+            return "Connection lost. Reconnecting..."
+        if self.phase is not Phase.ACTIVE or self.mode is None:
+            return f"Waiting for {who}."
+        what = "can control your screen" if self.mode is Mode.CONTROL else "can see your screen"
+        if self.paused:
+            return f"Paused. {who} sees nothing until you resume."
+        if not self.helper_connected:
+            return f"{who} lost the connection; waiting for them to come back."
+        return f"{who} {what}."
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    status: SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequested:
+    """Ask the person; answer with `SharerSession.answer_consent`."""
+
+    mode: Mode
+    helper: HelperCard
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReceived:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationReceived:
+    annotation: Annotation
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorChanged:
+    """The shared monitor changed (the overlay follows it)."""
+
+    monitor: MonitorInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A sentence to show; the session goes on."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFinished:
+    message: str
+
+
+SessionEvent = (
+    StatusChanged
+    | ConsentRequested
+    | ChatReceived
+    | AnnotationReceived
+    | MonitorChanged
+    | Notice
+    | SessionFinished
+)
+Listener = Callable[[SessionEvent], None]
+
+
+def default_media(*, monitor_id: int | None = None) -> MediaFactory:
+    """Capture and injection on this machine's display (imported only when a session starts)."""
+
+    def make() -> tuple[FrameSource, InputSink]:
+        # Imported here: capture and injection need a display, and only a running session does.
+        pipeline_module = importlib.import_module(f"{__package__}.pipeline")
+        inject_module = importlib.import_module(f"{__package__}.inject")
+        pipeline: FrameSource = pipeline_module.CapturePipeline(monitor_id=monitor_id)
+        injector: InputSink = inject_module.InputInjector()
+        return pipeline, injector
+
+    return make
+
+
+def monitor_info(monitor: MonitorLike) -> MonitorInfo:
+    return MonitorInfo(
+        monitor.id,
+        monitor.x,
+        monitor.y,
+        monitor.width,
+        monitor.height,
+        monitor.primary,
+        monitor.name,
+    )
+
+
+class SharerSession:
+    """One sharing session, from the relay connection to its end."""
+
+    def __init__(
+        self,
+        client: SessionClient,
+        ticket: JoinTicket,
+        *,
+        media: MediaFactory,
+        listener: Listener,
+        # Timeouts (seconds)
+        reconnect_grace: float = 30.0,  # docs/protocol.md: the service keeps a seat this long
+        first_backoff: float = 0.5,
+        max_backoff: float = 5.0,
+        # Limits
+        max_pending_sends: int = 64,
+    ) -> None:
+        self.client = client
+        self.ticket = ticket
+        self.guard = SharerGuard()
+        self._media = media
+        self._listener = listener
+        self._reconnect_grace = reconnect_grace
+        self._first_backoff = first_backoff
+        self._max_backoff = max_backoff
+        self._outbox: asyncio.Queue[ClientMessage | bytes] = asyncio.Queue(max_pending_sends)
+        self._connection: RelayConnection | None = None
+        self._pipeline: FrameSource | None = None
+        self._injector: InputSink | None = None
+        # Input is injected in order, off the event loop, on one thread.
+        self._inject_thread = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="quickassist-inject"
+        )
+        self._sequence = 0
+        self._last_state: StateUpdate | None = None
+        self._pending_consent: Mode | None = None
+        self._finished: asyncio.Future[str] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._video_on = False
+        #: Whether the service already knows the session is over (no `end` to send then).
+        self._service_knows_end = False
+
+    # Running ------------------------------------------------------------------------------
+
+    async def run(self) -> str:
+        """Run until the session ends; returns the sentence saying why it ended."""
+        self._loop = asyncio.get_running_loop()
+        self._finished = self._loop.create_future()
+        pipeline, injector = self._media()
+        self._pipeline, self._injector = pipeline, injector
+        pipeline.set_enabled(False)
+        try:
+            self._connection = await self.client.connect(self.ticket)
+            self.guard.on_connected()
+            await pipeline.start()
+            injector.set_monitor(pipeline.monitor)
+            self._emit(MonitorChanged(monitor_info(pipeline.monitor)))
+            async with asyncio.TaskGroup() as tasks:
+                workers = [
+                    tasks.create_task(self._receive_loop()),
+                    tasks.create_task(self._send_loop()),
+                    tasks.create_task(self._video_loop()),
+                ]
+                message = await self._finished
+                for worker in workers:
+                    worker.cancel()
+            return message
+        except SharerError as exc:
+            self._finish(exc.message)
+            return exc.message
+        finally:
+            await self._shutdown()
+
+    def call_soon(self, action: Callable[..., Any], *args: Any) -> None:
+        """Run `action(*args)` on the controller's loop; safe from any thread (the Qt UI's)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(action, *args)
+
+    # The person's actions (loop thread) ---------------------------------------------------
+
+    def answer_consent(self, allow: bool) -> None:
+        mode = self._pending_consent
+        if mode is None or self.guard.ended:
+            return
+        self._pending_consent = None
+        if allow:
+            self.guard.allow(mode)
+            self._queue(Allow())
+        else:
+            self.guard.decline(mode)
+            self._release_input()
+            self._queue(Decline())
+        self._apply_guard()
+
+    def pause(self) -> None:
+        self.guard.pause()
+        self._apply_guard()
+        self._queue(Pause())
+
+    def resume(self) -> None:
+        self.guard.resume()
+        self._queue(Resume())
+        self._apply_guard()
+
+    def revoke_control(self) -> None:
+        self.guard.revoke_control()
+        self._apply_guard()
+        self._queue(RevokeControl())
+
+    def send_chat(self, text: str) -> None:
+        text = text.strip()
+        if not text or self.guard.ended:
+            return
+        chat = ChatMessage(uuid.uuid4().hex, text, int(time.time() * 1000))
+        self._queue(self._frame(FrameKind.CHAT, encode_payload(chat)))
+
+    def end(self) -> None:
+        """End the session now: nothing more leaves, held input is released, the service told."""
+        if self.guard.ended:
+            return
+        self.guard.end()
+        self._apply_guard()
+        # `_shutdown` tells the service, after the last frame and before closing.
+        self._finish("You ended the session.")
+
+    # Loops --------------------------------------------------------------------------------
+
+    async def _receive_loop(self) -> None:
+        while not self.guard.ended:
+            connection = self._connection
+            if connection is None:
+                await self._reconnect()
+                continue
+            try:
+                message = await connection.receive()
+            except RelayClosed as closed:
+                self._on_closed(closed)
+                continue
+            if isinstance(message, Frame):
+                self._on_frame(message)
+            else:
+                self._on_message(message)
+
+    async def _send_loop(self) -> None:
+        while True:
+            item = await self._outbox.get()
+            connection = self._connection
+            if connection is None:
+                log.info("dropped an outgoing message while disconnected")
+                continue
+            try:
+                if isinstance(item, bytes):
+                    await connection.send_frame(item)
+                else:
+                    await connection.send_control(item)
+            except RelayClosed:
+                log.info("the connection closed while sending")
+
+    async def _video_loop(self) -> None:
+        pipeline = self._pipeline
+        assert pipeline is not None
+        while True:
+            frame = await pipeline.next_frame()
+            connection = self._connection
+            # The guard decides at the moment a frame leaves, whatever capture thought earlier.
+            if connection is None or not self.guard.admit_video():
+                continue
+            data = self._frame(
+                FrameKind(int(frame.kind)),
+                frame.payload,
+                flags=FrameFlags(int(frame.flags)),
+                timestamp_us=frame.timestamp_us,
+            )
+            with contextlib.suppress(RelayClosed):
+                await connection.send_frame(data)
+
+    async def _reconnect(self) -> None:
+        deadline = time.monotonic() + self._reconnect_grace
+        backoff = self._first_backoff
+        self._emit(Notice("The connection was lost. Reconnecting..."))
+        while not self.guard.ended and time.monotonic() < deadline:
+            await asyncio.sleep(min(backoff, max(0.0, deadline - time.monotonic())))
+            backoff = min(backoff * 2, self._max_backoff)
+            try:
+                self._connection = await self.client.connect(self.ticket)
+            except RelayClosed as closed:
+                if closed.final:
+                    self._finish(closed.message)
+                    return
+                continue
+            except SharerError:
+                continue
+            self.guard.on_connected()
+            self._emit(Notice("Reconnected."))
+            return
+        self._finish(ConnectionLost().message)
+
+    # Incoming -----------------------------------------------------------------------------
+
+    def _on_closed(self, closed: RelayClosed) -> None:
+        self._connection = None
+        self.guard.on_disconnected()
+        self._apply_guard()
+        self._release_input()
+        if closed.final:
+            self._service_knows_end = True
+            self._finish(_close_sentence(closed))
+        else:
+            self._emit_status()
+
+    def _on_message(self, message: ServerMessage) -> None:
+        match message:
+            case StateUpdate():
+                self._on_state(message)
+            case ConsentRequest(mode=mode, helper=helper):
+                if self._pending_consent is not mode:
+                    self._pending_consent = mode
+                    self._emit(ConsentRequested(mode, helper))
+            case SessionEnded(message=sentence):
+                self._service_knows_end = True
+                self.guard.end()
+                self._apply_guard()
+                self._finish(sentence)
+            case PeerReturned(role=Role.HELPER) | Resync():
+                self._keyframe()
+            case PeerLeft(role=Role.HELPER):
+                self._emit(Notice("Your helper lost the connection; waiting for them."))
+            case ErrorNotice(message=sentence):
+                self._emit(Notice(sentence))
+            case _:
+                pass  # nothing for the sharer to do (control answers go to the helper)
+
+    def _on_state(self, state: StateUpdate) -> None:
+        before = self._last_state
+        self._last_state = state
+        self.guard.on_state(state)
+        if state.phase is Phase.ACTIVE:
+            self._reassert_local_choices(state)
+        helper_back = before is not None and state.helper_connected and not before.helper_connected
+        if self._apply_guard() or helper_back:
+            self._keyframe()
+        if state.requested_mode is None:
+            self._pending_consent = None
+        self._emit_status()
+
+    def _reassert_local_choices(self, state: StateUpdate) -> None:
+        # The person's own choices win: if the service has not (yet) seen a pause or a take-back
+        # (sent while disconnected, say), say it again. The service treats repeats as no-ops.
+        if self.guard.paused and not state.paused:
+            self._queue(Pause())
+        if (
+            state.mode is Mode.CONTROL
+            and self.guard.granted_mode is Mode.VIEW
+            and state.requested_mode is None
+        ):
+            self._queue(RevokeControl())
+
+    def _on_frame(self, frame: Frame) -> None:
+        if frame.header.flags & FrameFlags.ENCRYPTED:
+            log.info("dropped an end-to-end encrypted frame (not negotiated)")
+            return
+        try:
+            match frame.kind:
+                case FrameKind.INPUT:
+                    if self.guard.admit_input():
+                        self._inject(parse_input(frame.payload))
+                    else:
+                        log.debug("refused input (%d so far)", self.guard.counters.input_dropped)
+                case FrameKind.ANNOTATION:
+                    if self.guard.video_allowed:
+                        self._emit(AnnotationReceived(parse_annotation(frame.payload)))
+                case FrameKind.CHAT:
+                    self._emit(ChatReceived(parse_chat(frame.payload).text))
+                case FrameKind.CONTROL_E2E:
+                    self._on_e2e(frame.payload)
+                case _:
+                    log.info("ignored a %s frame", frame.kind.name.lower())
+        except MessageError as exc:
+            log.info("ignored a malformed %s frame: %s", frame.kind.name.lower(), exc.message)
+
+    def _on_e2e(self, payload: bytes) -> None:
+        control = parse_e2e_control(payload)
+        pipeline = self._pipeline
+        if pipeline is None:
+            return
+        if isinstance(control, SelectMonitor):
+            if control.id not in {m.id for m in pipeline.monitors()}:
+                return
+            self._release_input()
+            pipeline.select_monitor(control.id)
+            if self._injector is not None:
+                self._injector.set_monitor(pipeline.monitor)
+            self._emit(MonitorChanged(monitor_info(pipeline.monitor)))
+            self._send_monitors()
+            self._keyframe()
+        elif isinstance(control, Refresh):
+            self._keyframe()
+
+    # Effects ------------------------------------------------------------------------------
+
+    def _apply_guard(self) -> bool:
+        """Make capture and input follow the guard; True if video just became allowed."""
+        pipeline = self._pipeline
+        allowed = self.guard.video_allowed
+        was = self._video_on
+        self._video_on = allowed
+        if pipeline is not None:
+            pipeline.set_enabled(allowed)
+        if not self.guard.input_allowed:
+            self._release_input()
+        if allowed and not was:
+            self._send_monitors()
+            return True
+        return False
+
+    def _keyframe(self) -> None:
+        if self._pipeline is not None and self.guard.video_allowed:
+            self._pipeline.request_keyframe()
+
+    def _send_monitors(self) -> None:
+        pipeline = self._pipeline
+        if pipeline is None:
+            return
+        current = pipeline.monitor
+        listing = MonitorList(tuple(monitor_info(m) for m in pipeline.monitors()), current.id)
+        self._queue(self._frame(FrameKind.CONTROL_E2E, encode_payload(listing)))
+
+    def _inject(self, event: InputEvent) -> None:
+        injector = self._injector
+        if injector is None:
+            return
+        guard = self.guard
+
+        def apply() -> None:
+            # Checked again on the injection thread: a pause between receipt and injection wins.
+            if isinstance(event, ReleaseAll) or guard.input_allowed:
+                injector.apply(event)
+
+        self._inject_thread.submit(apply)
+
+    def _release_input(self) -> None:
+        injector = self._injector
+        if injector is not None:
+            self._inject_thread.submit(injector.release_all)
+
+    def _frame(
+        self,
+        kind: FrameKind,
+        payload: bytes,
+        *,
+        flags: FrameFlags = FrameFlags.NONE,
+        timestamp_us: int = 0,
+    ) -> bytes:
+        self._sequence = (self._sequence + 1) % 2**32
+        return encode_frame(
+            kind, payload, sequence=self._sequence, timestamp_us=timestamp_us, flags=flags
+        )
+
+    def _queue(self, item: ClientMessage | bytes) -> None:
+        try:
+            self._outbox.put_nowait(item)
+        except asyncio.QueueFull:
+            log.warning("dropped an outgoing message: the connection is not draining")
+
+    def _emit(self, event: SessionEvent) -> None:
+        try:
+            self._listener(event)
+        except Exception:  # a UI bug must not take the session (and the guard) down
+            log.exception("the UI failed to handle %s", type(event).__name__)
+
+    def _emit_status(self) -> None:
+        state = self._last_state
+        if state is None:
+            return
+        self._emit(
+            StatusChanged(
+                SessionStatus(
+                    helper=self.ticket.helper,
+                    phase=state.phase,
+                    mode=self.guard.mode,
+                    paused=self.guard.paused,
+                    helper_connected=state.helper_connected,
+                    connected=self._connection is not None,
+                )
+            )
+        )
+
+    def _finish(self, message: str) -> None:
+        self.guard.end()
+        if self._finished is not None and not self._finished.done():
+            self._apply_guard()
+            self._emit(SessionFinished(message))
+            self._finished.set_result(message)
+
+    async def _shutdown(self) -> None:
+        self.guard.end()
+        pipeline, injector = self._pipeline, self._injector
+        if pipeline is not None:
+            pipeline.set_enabled(False)
+        if injector is not None:
+            # Always, whatever happened: never leave a key or button held down.
+            await asyncio.get_running_loop().run_in_executor(
+                self._inject_thread, injector.release_all
+            )
+            await asyncio.get_running_loop().run_in_executor(self._inject_thread, injector.close)
+        self._inject_thread.shutdown(wait=True)
+        if pipeline is not None:
+            with contextlib.suppress(Exception):  # stopping must not hide why the session ended
+                await pipeline.stop()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            if not self._service_knows_end:
+                with contextlib.suppress(RelayClosed):
+                    await connection.send_control(End())
+            await connection.close()
+
+
+def _close_sentence(closed: RelayClosed) -> str:
+    if closed.code == 4409:
+        return "This session was opened again somewhere else; this window has stopped sharing."
+    if closed.code in (4401, 4404, 4410):
+        return "This session is no longer available. Ask your helper for a new code."
+    return closed.message

@@ -1,0 +1,1 @@
+"""The sharer's two faces: the Qt window (qt_app) and the terminal fallback (terminal)."""

@@ -1,0 +1,63 @@
+"""The first window: a box for the code from the assistant and a Share screen button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+
+class CodeWindow(QWidget):
+    share_requested = Signal(str)
+    closed = Signal()
+
+    def __init__(self, service_url: str, code: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("quickassist: share your screen")
+        intro = QLabel(
+            "Type the code your assistant gave you, then click Share screen. You will see who "
+            "is asking before anything is shared."
+        )
+        intro.setWordWrap(True)
+        self.code_label = QLabel("Code from assistant")
+        self.code_edit = QLineEdit(code or "")
+        self.code_edit.setPlaceholderText("ABC-234")
+        self.code_edit.setMaxLength(32)
+        self.code_label.setBuddy(self.code_edit)
+        self.share_button = QPushButton("Share screen")
+        self.share_button.setDefault(True)
+        self.message_label = QLabel("")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        service = QLabel(f"Service: {service_url}")
+        service.setStyleSheet("color: gray;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.code_label)
+        layout.addWidget(self.code_edit)
+        layout.addWidget(self.share_button)
+        layout.addWidget(self.message_label)
+        layout.addWidget(service)
+        self.share_button.clicked.connect(self._share)
+        self.code_edit.returnPressed.connect(self._share)
+        self.setMinimumWidth(380)
+
+    def _share(self) -> None:
+        code = self.code_edit.text().strip()
+        if not code:
+            self.show_message("Type the code from your assistant first.")
+            return
+        self.set_busy(True)
+        self.show_message("Connecting...")
+        self.share_requested.emit(code)
+
+    def set_busy(self, busy: bool) -> None:
+        self.share_button.setEnabled(not busy)
+        self.code_edit.setEnabled(not busy)
+
+    def show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)

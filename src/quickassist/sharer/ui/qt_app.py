@@ -1,0 +1,224 @@
+"""The Qt sharer app: code window -> consent dialog -> sharing bar, overlay and chat.
+
+`QtSharer` wires the windows to a `SharerSession` running on a `LoopThread`. Every session
+event arrives on the Qt thread through `EventRelay`; every button goes to the session through
+`SharerSession.call_soon`. The windows know nothing of the network.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QDialog
+
+from ...protocol.roles import Phase
+from ..client import JoinTicket, SessionClient
+from ..consent import consent_text
+from ..errors import SharerError
+from ..session import (
+    AnnotationReceived,
+    ChatReceived,
+    ConsentRequested,
+    MediaFactory,
+    MonitorChanged,
+    Notice,
+    SessionEvent,
+    SessionFinished,
+    SharerSession,
+    StatusChanged,
+)
+from .chat_panel import ChatPanel
+from .code_window import CodeWindow
+from .consent_dialog import ConsentDialog
+from .loop_thread import EventRelay, LoopThread
+from .overlay import AnnotationOverlay
+from .sharing_bar import SharingBar
+
+log = logging.getLogger(__name__)
+
+
+class _Joined:
+    def __init__(self, ticket: JoinTicket) -> None:
+        self.ticket = ticket
+
+
+class _JoinFailed:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class QtSharer(QObject):
+    """The whole window flow of one app run (one session at a time)."""
+
+    def __init__(
+        self, client: SessionClient, *, media: MediaFactory, code: str | None = None
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.media = media
+        self.loop_thread = LoopThread()
+        self.relay = EventRelay()
+        self.relay.received.connect(self._on_item, Qt.ConnectionType.QueuedConnection)
+        self.code_window = CodeWindow(client.base_url, code)
+        self.code_window.share_requested.connect(self._join)
+        self.code_window.closed.connect(self.quit)
+        self.bar = SharingBar()
+        self.chat = ChatPanel()
+        self.overlay = AnnotationOverlay()
+        self.session: SharerSession | None = None
+        self.session_done: concurrent.futures.Future[str] | None = None
+        self.dialog: ConsentDialog | None = None
+        self.bar.pause_requested.connect(lambda: self._act("pause"))
+        self.bar.resume_requested.connect(lambda: self._act("resume"))
+        self.bar.revoke_requested.connect(lambda: self._act("revoke_control"))
+        self.bar.end_requested.connect(lambda: self._act("end"))
+        self.bar.chat_requested.connect(self._show_chat)
+        self.chat.send_requested.connect(self._send_chat)
+
+    def start(self) -> None:
+        self.code_window.show()
+
+    # Joining ------------------------------------------------------------------------------
+
+    def _join(self, code: str) -> None:
+        async def join() -> None:
+            try:
+                self.relay.post(_Joined(await self.client.join(code)))
+            except SharerError as exc:
+                self.relay.post(_JoinFailed(exc.message))
+
+        self.loop_thread.submit(join())
+
+    def _start_session(self, ticket: JoinTicket) -> None:
+        helper = ticket.helper
+        self.code_window.show_message(
+            f"Connected to the session of {helper.name} from {helper.organisation}. "
+            "Waiting for them to ask for your screen..."
+        )
+        session = SharerSession(self.client, ticket, media=self.media, listener=self.relay.post)
+        self.session = session
+
+        async def run() -> str:
+            try:
+                return await session.run()
+            except Exception:  # a bug must still end the session visibly (and release input)
+                log.exception("the session stopped unexpectedly")
+                message = "The session stopped because of an error. Start a new session."
+                self.relay.post(SessionFinished(message))
+                return message
+
+        self.session_done = self.loop_thread.submit(run())
+
+    # Session events (Qt thread) -----------------------------------------------------------
+
+    def _on_item(self, item: object) -> None:
+        if isinstance(item, _Joined):
+            self._start_session(item.ticket)
+        elif isinstance(item, _JoinFailed):
+            self.code_window.set_busy(False)
+            self.code_window.show_message(item.message)
+        else:
+            self._on_event(item)  # type: ignore[arg-type]
+
+    def _on_event(self, event: SessionEvent) -> None:
+        match event:
+            case ConsentRequested(mode=mode, helper=helper):
+                self._ask_consent(ConsentDialog(consent_text(mode, helper)))
+            case StatusChanged(status=status):
+                self.bar.set_status(status)
+                if status.phase is Phase.ACTIVE and status.mode is not None:
+                    self._show_bar()
+            case ChatReceived(text=text):
+                self.chat.add_line("Helper", text)
+                self.chat.show()
+                self.chat.raise_()
+            case AnnotationReceived(annotation=annotation):
+                self.overlay.apply(annotation)
+            case MonitorChanged(monitor=m):
+                self.overlay.cover(m.x, m.y, m.width, m.height)
+            case Notice(message=message):
+                self.bar.status_label.setText(message)
+                self.code_window.show_message(message)
+            case SessionFinished(message=message):
+                self._finished(message)
+
+    def _ask_consent(self, dialog: ConsentDialog) -> None:
+        if self.dialog is not None:
+            self.dialog.done(QDialog.DialogCode.Rejected)
+        self.dialog = dialog
+
+        def answered(result: int) -> None:
+            if self.dialog is dialog:
+                self.dialog = None
+                self._act("answer_consent", result == QDialog.DialogCode.Accepted.value)
+
+        dialog.finished.connect(answered)
+        dialog.open()
+        dialog.raise_()
+
+    def _show_bar(self) -> None:
+        if self.bar.isVisible():
+            return
+        self.bar.adjustSize()
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.bar.move(area.x() + (area.width() - self.bar.width()) // 2, area.y())
+        self.bar.show()
+        self.code_window.showMinimized()
+
+    def _finished(self, message: str) -> None:
+        if self.dialog is not None:
+            dialog, self.dialog = self.dialog, None
+            dialog.done(QDialog.DialogCode.Rejected)
+        self.bar.close_quietly()
+        self.overlay.clear()
+        self.overlay.hide()
+        self.chat.hide()
+        self.session = None
+        self.code_window.showNormal()
+        self.code_window.set_busy(False)
+        self.code_window.code_edit.clear()
+        self.code_window.show_message(message)
+
+    # The person's actions -----------------------------------------------------------------
+
+    def _act(self, name: str, *args: object) -> None:
+        session = self.session
+        if session is not None:
+            session.call_soon(getattr(session, name), *args)
+
+    def _show_chat(self) -> None:
+        self.chat.show()
+        self.chat.raise_()
+
+    def _send_chat(self, text: str) -> None:
+        self._act("send_chat", text)
+
+    def quit(self, *, wait: float = 5.0) -> None:
+        """End any session (releasing input), stop the loop and leave the Qt event loop."""
+        self._act("end")
+        done = self.session_done
+        if done is not None:
+            try:
+                done.result(wait)
+            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                log.warning("the session did not stop in time")
+        self.loop_thread.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+
+def run_qt(client: SessionClient, *, media: MediaFactory, code: str | None = None) -> int:
+    """Show the app and run Qt's event loop until the code window is closed."""
+    app = QApplication.instance() or QApplication(["quickassist"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("quickassist")
+    app.setQuitOnLastWindowClosed(False)
+    sharer = QtSharer(client, media=media, code=code)
+    sharer.start()
+    status = app.exec()
+    return int(status)

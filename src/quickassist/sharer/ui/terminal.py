@@ -1,0 +1,203 @@
+"""The terminal fallback: the whole sharing flow on a text console.
+
+Used with `--no-gui` or when no display is available for Qt. Same steps as the window: the code
+prompt, the consent question (an explicit y/N, default No, with the same words as the dialog),
+status lines, and single-letter commands: ``p`` pauses or resumes, ``t`` takes back control,
+``c TEXT`` sends a chat line, ``e`` (or Ctrl+C) ends. There is no way to skip consent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+import unicodedata
+from typing import TextIO
+
+from ...protocol.roles import Mode
+from ..client import JoinTicket, SessionClient
+from ..consent import consent_text
+from ..errors import CodeRefused, SharerError, TooManyAttempts
+from ..session import (
+    ChatReceived,
+    ConsentRequested,
+    MediaFactory,
+    Notice,
+    SessionEvent,
+    SessionFinished,
+    SessionStatus,
+    SharerSession,
+    StatusChanged,
+)
+
+HELP = "Commands: p + Enter pauses or resumes, t takes back control, c TEXT chats, e ends."
+
+
+def printable(text: str) -> str:
+    """`text` without control characters: a helper's chat must not drive the terminal."""
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" or ch == " " else "\N{REPLACEMENT CHARACTER}"
+        for ch in text
+    )
+
+
+class LineReader:
+    """Lines from `stream`, read on a daemon thread and handed to the event loop."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        threading.Thread(target=self._read, name="quickassist-stdin", daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line.rstrip("\r\n"))
+        self._loop.call_soon_threadsafe(self._lines.put_nowait, None)
+
+    async def readline(self) -> str | None:
+        """The next line, or None once the input is closed."""
+        return await self._lines.get()
+
+
+class TerminalSharer:
+    """Runs one sharing session on the terminal; `run` returns the process exit status."""
+
+    def __init__(
+        self,
+        client: SessionClient,
+        *,
+        media: MediaFactory,
+        code: str | None = None,
+        out: TextIO = sys.stdout,
+        stdin: TextIO = sys.stdin,
+    ) -> None:
+        self._client = client
+        self._media = media
+        self._code = code
+        self._out = out
+        self._stdin = stdin
+        self._session: SharerSession | None = None
+        self._consent_pending = False
+        self._last_status = ""
+
+    def say(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def ask(self, prompt: str) -> None:
+        self._out.write(prompt)
+        self._out.flush()
+
+    async def run(self) -> int:
+        self._lines = LineReader(self._stdin)
+        self.say(f"quickassist: share your screen with a helper ({self._client.base_url}).")
+        ticket = await self._join()
+        if ticket is None:
+            return 1
+        self.say(
+            f"Connected to the session of {ticket.helper.name} from "
+            f"{ticket.helper.organisation}. Waiting for them to ask for your screen..."
+        )
+        self.say(HELP)
+        session = SharerSession(self._client, ticket, media=self._media, listener=self._on_event)
+        self._session = session
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, session.end)
+        commands = asyncio.create_task(self._commands(session))
+        try:
+            message = await session.run()
+        finally:
+            commands.cancel()
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGINT)
+        self.say(message)
+        return 0
+
+    async def _join(self) -> JoinTicket | None:
+        code = self._code
+        while True:
+            if not code:
+                self.ask("Code from your helper: ")
+                code = await self._lines.readline()
+                if code is None:
+                    return None
+                if not code.strip():
+                    code = None
+                    continue
+            try:
+                return await self._client.join(code)
+            except TooManyAttempts as exc:
+                self.say(exc.message)
+                return None
+            except CodeRefused as exc:
+                self.say(exc.message)
+                code = None
+            except SharerError as exc:
+                self.say(exc.message)
+                return None
+
+    def _on_event(self, event: SessionEvent) -> None:
+        match event:
+            case ConsentRequested(mode=mode, helper=helper):
+                text = consent_text(mode, helper)
+                self.say("")
+                self.say(text.title)
+                for line in text.lines():
+                    self.say("  " + line)
+                self._consent_pending = True
+                self.ask("Allow? [y/N] ")
+            case StatusChanged(status=status):
+                self._show_status(status)
+            case ChatReceived(text=text):
+                self.say(f"Helper: {printable(text)}")
+            case Notice(message=message):
+                self.say(message)
+            case SessionFinished():
+                pass  # `run` prints the final sentence once the session has shut down
+            case _:
+                pass  # annotations have nowhere to go on a terminal
+
+    def _show_status(self, status: SessionStatus) -> None:
+        sentence = status.sentence()
+        if sentence != self._last_status:
+            self._last_status = sentence
+            self.say(sentence)
+
+    async def _commands(self, session: SharerSession) -> None:
+        while True:
+            line = await self._lines.readline()
+            if line is None:
+                return
+            answer = line.strip()
+            if self._consent_pending:
+                self._consent_pending = False
+                allow = answer.lower() in ("y", "yes")
+                self.say("Allowed." if allow else "Declined.")
+                session.answer_consent(allow)
+                continue
+            command, _, rest = answer.partition(" ")
+            command = command.lower()
+            if command == "p":
+                if session.guard.paused:
+                    session.resume()
+                    self.say("Resuming...")
+                else:
+                    session.pause()
+                    self.say("Paused. Type p and Enter to resume.")
+            elif command == "t":
+                if session.guard.mode is Mode.CONTROL:
+                    session.revoke_control()
+                    self.say("You took back control; your helper can only see your screen.")
+                else:
+                    self.say("Your helper does not have control.")
+            elif command == "c" and rest.strip():
+                session.send_chat(rest)
+            elif command == "e":
+                session.end()
+                return
+            elif answer:
+                self.say(HELP)
