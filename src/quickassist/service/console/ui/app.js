@@ -1,0 +1,187 @@
+/**
+ * The helper console's page: wires the views to the core modules.
+ *
+ * Stable element ids (for tests and the full-story e2e test; keep them):
+ *   sign in     #view-signin  #signin-form #signin-username #signin-password #signin-submit
+ *               #signin-error (the service's sentence, e.g. for a wrong password)
+ *   top bar     #user-name #signout-button
+ *   home        #view-home  #assist-button ("Assist another person") #home-error
+ *   code        #view-code  #code-value (e.g. "ABC-234") #code-copy #code-countdown
+ *               ("The code expires in 9:58") #code-new #code-cancel #code-error
+ *   mode        #view-mode  #mode-view-only #mode-full-control #mode-cancel
+ *   consent     #view-consent ("Waiting for the sharer to allow") #consent-cancel
+ *   session     #view-session  #viewer (focusable; takes the keyboard in full control)
+ *               #screen-canvas (the sharer's pixels, canvas size = monitor size)
+ *               #cursor-canvas #annotation-canvas #paused-overlay #reconnecting-banner
+ *               #waiting-picture (hidden after the first frame is drawn)
+ *               toolbar: #mode-badge #request-control #scale-toggle #fullscreen-button
+ *               #monitor-select #tool-pen #tool-laser #pen-color #pen-width #annotation-clear
+ *               #keys-button #keys-menu (items #keys-ctrl-alt-del #keys-windows #keys-alt-tab ...)
+ *               #chat-toggle #chat-badge #help-button #end-button
+ *               chat: #chat-panel #chat-log (li > .who + .text) #chat-form #chat-input #chat-send
+ *               status: #status-fps #status-latency #status-bandwidth #viewer-hint #notice
+ *   ended       #view-ended  #ended-message (the `ended` message's sentence)
+ *               #ended-new-code #ended-home
+ *   help        #help-dialog #help-close
+ * document.body.dataset.view names the visible view ("signin", "home", "code", "mode",
+ * "consent", "session", "ended"); document.body.dataset.sessionId the current session.
+ */
+
+import * as api from "../core/api.js";
+import { FrameKind } from "../core/frames.js";
+import { Annotator } from "./annotate.js";
+import { Chat } from "./chat.js";
+import { CodePanel } from "./code-panel.js";
+import { KeysMenu } from "./keys-menu.js";
+import { MonitorPicker } from "./monitors.js";
+import { Session } from "./session.js";
+import { setupShortcuts } from "./shortcuts.js";
+import { setupSignin, showSignin, showUser } from "./signin.js";
+import { Viewer } from "./viewer.js";
+import { byId, setError, showView } from "./views.js";
+
+/** The session in progress, if any. */
+let session = null;
+
+const codePanel = new CodePanel();
+const viewer = new Viewer({
+  sendInput: (payload) => session?.sendInput(payload),
+  inputAllowed: () => session?.inputAllowed() ?? false,
+  onDecodeError: () => session?.requestKeyframe(),
+});
+const annotator = new Annotator({
+  send: (payload) => session?.sendPayload(FrameKind.ANNOTATION, payload),
+  allowed: () => session?.annotationAllowed() ?? false,
+  canvas: byId("annotation-canvas"),
+  screen: byId("screen-canvas"),
+  element: byId("screen-stack"),
+  viewer: byId("viewer"),
+});
+viewer.toolActive = () => annotator.active;
+const chat = new Chat({
+  send: (payload) => session?.sendPayload(FrameKind.CHAT, payload) ?? false,
+  allowed: () => session?.active ?? false,
+});
+const monitors = new MonitorPicker({
+  send: (payload) => session?.sendPayload(FrameKind.CONTROL_E2E, payload) ?? false,
+});
+const keysMenu = new KeysMenu({
+  send: (payload) => session?.sendInput(payload),
+  allowed: () => session?.inputAllowed() ?? false,
+});
+
+/** What the session asks to show. */
+function onSessionView(name, detail = {}) {
+  if (name !== "code") codePanel.stop();
+  if (name === "consent") {
+    byId("consent-detail").textContent =
+      detail.mode === "control"
+        ? "The person sees that you ask for full control and chooses Allow or Decline."
+        : "The person sees that you ask to view their screen and chooses Allow or Decline.";
+  }
+  if (name === "session" && detail.first) {
+    viewer.start();
+    showView("session", { focus: false });
+    byId("viewer").focus();
+    return;
+  }
+  if (name === "ended") {
+    annotator.setTool("none");
+    byId("ended-message").textContent = detail.message;
+    byId("view-ended").dataset.reason = detail.reason ?? "";
+    session = null;
+    delete document.body.dataset.sessionId;
+  }
+  showView(name);
+}
+
+/** Ask the service for a new code and start waiting for the sharer. */
+async function newCode(errorElement) {
+  const previous = session;
+  session = null;
+  if (previous) await previous.abandon();
+  setError(errorElement, "");
+  let created;
+  try {
+    created = await api.createSession();
+  } catch (err) {
+    if (err.status === 401) return showSignin();
+    setError(errorElement, err.message);
+    return;
+  }
+  chat.reset();
+  monitors.reset();
+  session = new Session({ created, viewer, chat, monitors, onView: onSessionView });
+  document.body.dataset.sessionId = created.session_id;
+  codePanel.show(created);
+  showView("code");
+  session.start();
+}
+
+async function goHome() {
+  const previous = session;
+  session = null;
+  codePanel.stop();
+  viewer.stop();
+  if (previous) await previous.abandon();
+  showView("home");
+}
+
+function wireButtons() {
+  byId("assist-button").addEventListener("click", () => newCode(byId("home-error")));
+  byId("code-new").addEventListener("click", () => newCode(byId("code-error")));
+  byId("code-cancel").addEventListener("click", goHome);
+  byId("mode-cancel").addEventListener("click", goHome);
+  byId("consent-cancel").addEventListener("click", goHome);
+  byId("ended-new-code").addEventListener("click", () => newCode(byId("home-error")));
+  byId("ended-home").addEventListener("click", goHome);
+  byId("mode-view-only").addEventListener("click", () => session?.chooseMode("view"));
+  byId("mode-full-control").addEventListener("click", () => session?.chooseMode("control"));
+  byId("request-control").addEventListener("click", () => {
+    session?.requestControl();
+    byId("notice").textContent = "Asking the sharer for full control...";
+  });
+  byId("end-button").addEventListener("click", () => session?.end());
+  setupShortcuts({
+    v: () => byId("viewer").focus(),
+    f: () => viewer.toggleFit(),
+    F: () => viewer.toggleFullscreen(),
+    p: () => annotator.setTool(annotator.tool === "pen" ? "none" : "pen"),
+    l: () => annotator.setTool(annotator.tool === "laser" ? "none" : "laser"),
+    x: () => annotator.clear(),
+    Escape: () => {
+      annotator.setTool("none");
+      keysMenu.close(false);
+    },
+    k: () => keysMenu.openMenu(),
+    c: () => chat.toggle(),
+    r: () => {
+      if (!byId("request-control").hidden) byId("request-control").click();
+    },
+  });
+}
+
+async function boot() {
+  setupSignin({
+    onSignedIn: (user) => {
+      showUser(user);
+      showView("home");
+    },
+    onSignedOut: async () => {
+      const previous = session;
+      session = null;
+      if (previous) await previous.abandon();
+      showSignin();
+    },
+  });
+  wireButtons();
+  try {
+    const user = await api.me();
+    showUser(user);
+    showView("home");
+  } catch {
+    showSignin();
+  }
+}
+
+boot();

@@ -1,0 +1,234 @@
+/**
+ * One helper session from the code to the end: the relay connection, the service's state
+ * snapshots, and the binary frames routed to the viewer, chat and monitor picker.
+ *
+ * It tells the page what to show through `onView(name, detail)`; it never decides about
+ * sign-in or the home page.
+ */
+
+import * as api from "../core/api.js";
+import { Connection } from "../core/connection.js";
+import { FrameKind } from "../core/frames.js";
+import * as messages from "../core/messages.js";
+import { encodePayload, parsePayload, refresh } from "../core/payloads.js";
+import { byId } from "./views.js";
+
+// Sentences for a connection that is gone for good without an `ended` message first.
+const CLOSE_SENTENCES = {
+  4401: "You are signed out. Sign in again and get a new code.",
+  4403: "The connection was refused. Open the console from the service's own address.",
+  4404: "That session no longer exists. Get a new code.",
+  4409: "This session was opened in another tab or window, so it was closed here.",
+  4410: "The session has already ended. Get a new code.",
+};
+const LOST_SENTENCE = "The connection to the service was lost and did not come back. Get a new code.";
+
+export class Session {
+  /**
+   * @param {{created: object, viewer: import("./viewer.js").Viewer, chat: import("./chat.js").Chat,
+   *          monitors: import("./monitors.js").MonitorPicker,
+   *          onView: (name: string, detail?: object) => void}} options
+   */
+  constructor({ created, viewer, chat, monitors, onView }) {
+    this.id = created.session_id;
+    this.viewer = viewer;
+    this.chat = chat;
+    this.monitors = monitors;
+    this.onView = onView;
+    this.state = null;
+    this.wasActive = false;
+    this.finished = false;
+    this.conn = new Connection(api.helperSocketUrl(this.id));
+    this.conn.addEventListener("open", (e) => this.onOpen(e.detail));
+    this.conn.addEventListener("control", (e) => this.onControl(e.detail));
+    this.conn.addEventListener("frame", (e) => this.onFrame(e.detail));
+    this.conn.addEventListener("reconnecting", () => this.onReconnecting());
+    this.conn.addEventListener("closed", (e) => this.onClosed(e.detail));
+    this.conn.addEventListener("invalid", (e) => console.warn("quickassist: dropped", e.detail.error.message));
+  }
+
+  start() {
+    this.conn.connect();
+  }
+
+  // What the helper may do ---------------------------------------------------------------------
+
+  get active() {
+    return !this.finished && this.state?.phase === messages.Phase.ACTIVE;
+  }
+
+  /** Input is only sent when the state says active + full control + not paused. */
+  inputAllowed() {
+    return this.active && this.state.mode === messages.Mode.CONTROL && !this.state.paused && this.conn.isOpen;
+  }
+
+  /** Annotations travel when active and not paused (the relay's rule for kind 5). */
+  annotationAllowed() {
+    return this.active && !this.state.paused && this.conn.isOpen;
+  }
+
+  sendPayload(kind, payload) {
+    return this.conn.sendFrame(kind, encodePayload(payload));
+  }
+
+  sendInput(payload) {
+    if (this.inputAllowed()) this.sendPayload(FrameKind.INPUT, payload);
+  }
+
+  chooseMode(mode) {
+    return this.action(messages.chooseMode(mode));
+  }
+
+  requestControl() {
+    return this.action(messages.requestControl());
+  }
+
+  /** End the session (the `ended` message that follows shows the ended view). */
+  end() {
+    return this.action(messages.endSession());
+  }
+
+  /** Leave without showing the ended view (cancel, new code): end it and close the socket. */
+  async abandon() {
+    this.finished = true;
+    try {
+      if (!this.conn.sendControl(messages.endSession())) await api.sessionAction(this.id, messages.endSession());
+    } catch {
+      // Already ended or unreachable: either way there is nothing left to cancel.
+    }
+    this.conn.close();
+  }
+
+  /** Send a control message over the socket, or through the HTTP API while it reconnects. */
+  async action(message) {
+    if (this.conn.sendControl(message)) return;
+    try {
+      const state = await api.sessionAction(this.id, message);
+      if (state) this.onControl({ type: "state", ...state });
+    } catch (err) {
+      this.notice(err.message);
+    }
+  }
+
+  notice(text) {
+    byId("notice").textContent = text;
+  }
+
+  // What the service says ------------------------------------------------------------------------
+
+  onOpen({ reconnected }) {
+    if (reconnected) this.viewer.setBanner(null);
+    // Ask for a keyframe on every (re)connect: there may be no picture, or a stale one.
+    if (this.active) this.requestKeyframe();
+  }
+
+  requestKeyframe() {
+    this.sendPayload(FrameKind.CONTROL_E2E, refresh());
+  }
+
+  onControl(message) {
+    if (this.finished) return;
+    switch (message.type) {
+      case "state":
+        this.onState(message);
+        break;
+      case "ended":
+        this.finish(message.message, message.reason);
+        break;
+      case "control_answer":
+        this.notice(message.granted ? "You now have full control." : "The sharer did not give you control.");
+        break;
+      case "peer_left":
+        this.viewer.setBanner(
+          `The person sharing lost the connection. Waiting up to ${Math.round(message.grace_seconds)} seconds for them to come back...`,
+        );
+        break;
+      case "peer_returned":
+        this.viewer.setBanner(null);
+        if (this.active) this.requestKeyframe();
+        break;
+      case "error":
+        this.notice(message.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onState(state) {
+    const previous = this.state;
+    this.state = state;
+    const { Phase, Mode } = messages;
+    switch (state.phase) {
+      case Phase.WAITING:
+        this.onView("code");
+        break;
+      case Phase.JOINED:
+        this.onView("mode");
+        break;
+      case Phase.CONSENT:
+        if (this.wasActive) {
+          this.notice("Waiting for the sharer to allow full control...");
+          this.viewer.setState({ control: false, paused: state.paused });
+        } else {
+          this.onView("consent", { mode: state.requested_mode });
+        }
+        break;
+      case Phase.ACTIVE: {
+        const first = !this.wasActive;
+        this.wasActive = true;
+        this.onView("session", { first });
+        const control = state.mode === Mode.CONTROL;
+        this.viewer.setState({ control, paused: state.paused });
+        byId("mode-badge").textContent = control ? "Full control" : "View only";
+        byId("request-control").hidden = control;
+        if (first || previous?.phase !== Phase.ACTIVE) this.requestKeyframe();
+        if (previous && previous.mode !== state.mode && !first) {
+          this.notice(control ? "You now have full control." : "The sharer took back control. You can still see the screen.");
+        }
+        break;
+      }
+      default:
+        break; // ended: the `ended` message carries the sentence
+    }
+  }
+
+  onFrame(frame) {
+    this.viewer.countBytes(frame.size);
+    const { kind } = frame.header;
+    try {
+      if (kind === FrameKind.VIDEO) {
+        this.viewer.onVideo(frame);
+      } else if (kind === FrameKind.CURSOR) {
+        this.viewer.onCursor(parsePayload(kind, frame.payload));
+      } else if (kind === FrameKind.CHAT) {
+        this.chat.receive(parsePayload(kind, frame.payload));
+      } else if (kind === FrameKind.CONTROL_E2E) {
+        const control = parsePayload(kind, frame.payload);
+        if (control.t === "monitors") this.monitors.update(control);
+      }
+    } catch (error) {
+      // One bad frame is dropped; a broken picture asks for a keyframe.
+      console.warn("quickassist: dropped a frame:", error.message);
+      if (kind === FrameKind.VIDEO) this.requestKeyframe();
+    }
+  }
+
+  onReconnecting() {
+    if (this.finished) return;
+    this.viewer.setBanner("Connection lost. Reconnecting...");
+  }
+
+  onClosed({ code, reason }) {
+    if (this.finished) return;
+    this.finish(CLOSE_SENTENCES[code] ?? (reason || LOST_SENTENCE), `close_${code}`);
+  }
+
+  finish(sentence, reason) {
+    if (this.finished) return;
+    this.finished = true;
+    this.conn.close();
+    this.viewer.stop();
+    this.onView("ended", { message: sentence, reason });
+  }
+}

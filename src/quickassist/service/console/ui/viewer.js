@@ -1,0 +1,164 @@
+/**
+ * The viewer: the sharer's screen on a canvas, fit-to-window or actual size, the remote cursor,
+ * the paused overlay, the reconnecting banner, the status line, and full-control input.
+ */
+
+import { Display } from "../core/display.js";
+import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
+import { parseVideo } from "../core/media.js";
+import { formatRate, FrameStats } from "../core/stats.js";
+import { byId } from "./views.js";
+
+const STATUS_INTERVAL_MS = 500;
+
+export class Viewer extends EventTarget {
+  /**
+   * @param {{sendInput: (payload: object) => void, inputAllowed: () => boolean,
+   *          onDecodeError: () => void}} options
+   */
+  constructor({ sendInput, inputAllowed, onDecodeError }) {
+    super();
+    this.sendInput = sendInput;
+    this.inputAllowed = inputAllowed;
+    this.stage = byId("stage");
+    this.viewer = byId("viewer");
+    this.stack = byId("screen-stack");
+    this.screen = byId("screen-canvas");
+    this.annotationCanvas = byId("annotation-canvas");
+    this.display = new Display(this.screen, byId("cursor-canvas"));
+    this.stats = new FrameStats();
+    this.fit = true;
+    this.statusTimer = null;
+    this.toolActive = () => false;
+
+    this.display.addEventListener("resize", ({ detail }) => {
+      this.annotationCanvas.width = detail.width;
+      this.annotationCanvas.height = detail.height;
+      this.layout();
+      this.dispatchEvent(new CustomEvent("resize", { detail }));
+    });
+    this.display.addEventListener("drawn", ({ detail }) => {
+      this.stats.recordDrawn(detail.timestampUs, Date.now());
+      byId("waiting-picture").hidden = true;
+    });
+    this.display.addEventListener("error", () => onDecodeError());
+
+    const controlling = () => this.inputAllowed() && !this.toolActive();
+    this.pointer = new PointerInput({ element: this.stack, canvas: this.screen, send: sendInput, enabled: controlling });
+    this.keyboard = new KeyboardInput({
+      element: this.viewer,
+      send: sendInput,
+      enabled: () => this.inputAllowed(),
+      onReleaseChord: () => byId("toolbar").querySelector("button:not([hidden]):not(:disabled)")?.focus(),
+    });
+    this.pointer.attach();
+    this.keyboard.attach();
+    // A click on the picture gives it the keyboard too (as a click on any app window would).
+    this.stack.addEventListener("pointerdown", () => this.viewer.focus({ preventScroll: true }));
+    // Keys or buttons held when focus leaves would stay down on the sharer's side.
+    this.viewer.addEventListener("blur", () => this.releaseAll());
+    window.addEventListener("blur", () => this.releaseAll());
+
+    new ResizeObserver(() => this.layout()).observe(this.stage);
+    byId("scale-toggle").addEventListener("click", () => this.toggleFit());
+    byId("fullscreen-button").addEventListener("click", () => this.toggleFullscreen());
+    document.addEventListener("fullscreenchange", () => this.onFullscreenChange());
+  }
+
+  /** A video frame arrived: parse it and draw it now (decoding happens off the main thread). */
+  onVideo(frame) {
+    const video = parseVideo(frame.payload);
+    return this.display.drawVideo(video, frame.header.timestampUs);
+  }
+
+  onCursor(update) {
+    this.display.setCursor(update);
+  }
+
+  /** Count bytes of every binary frame for the bandwidth figure. */
+  countBytes(size) {
+    this.stats.recordBytes(size, Date.now());
+  }
+
+  /** Reflect the session state: control or view, paused or not. */
+  setState({ control, paused }) {
+    byId("paused-overlay").hidden = !paused;
+    this.viewer.classList.toggle("control", control && !paused);
+    byId("viewer-hint").textContent = control
+      ? "Click the screen to use it. Ctrl+Alt+Shift gives the keyboard back."
+      : "View only.";
+    if (paused) this.releaseAll();
+  }
+
+  setBanner(text) {
+    const banner = byId("reconnecting-banner");
+    banner.textContent = text ?? "";
+    banner.hidden = !text;
+  }
+
+  /** Start a fresh session view: no picture yet, status counters running. */
+  start() {
+    byId("waiting-picture").hidden = false;
+    this.setBanner(null);
+    this.pointer.moves.reset();
+    clearInterval(this.statusTimer);
+    this.statusTimer = setInterval(() => this.updateStatus(), STATUS_INTERVAL_MS);
+    this.layout();
+  }
+
+  stop() {
+    clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  }
+
+  releaseAll() {
+    this.pointer.cancel();
+    if (this.inputAllowed()) this.sendInput(releaseAll());
+  }
+
+  updateStatus() {
+    const s = this.stats.snapshot(Date.now());
+    byId("status-fps").textContent = `${s.fps} fps`;
+    byId("status-latency").textContent = s.latencyMs === null ? "latency -" : `latency ${Math.round(s.latencyMs)} ms`;
+    byId("status-bandwidth").textContent = formatRate(s.bytesPerSecond);
+  }
+
+  toggleFit() {
+    this.fit = !this.fit;
+    const button = byId("scale-toggle");
+    button.setAttribute("aria-pressed", String(this.fit));
+    button.textContent = this.fit ? "Fit to window" : "Actual size";
+    this.layout();
+  }
+
+  /** Size the canvases' box: scaled into the stage (fit) or one CSS pixel per remote pixel. */
+  layout() {
+    const w = this.screen.width;
+    const h = this.screen.height;
+    const box = this.stage.getBoundingClientRect();
+    const scale = this.fit && box.width > 0 && box.height > 0 ? Math.min(box.width / w, box.height / h) : 1;
+    this.viewer.classList.toggle("actual", !this.fit);
+    this.stack.style.width = `${Math.floor(w * scale)}px`;
+    this.stack.style.height = `${Math.floor(h * scale)}px`;
+  }
+
+  async toggleFullscreen() {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await this.stage.requestFullscreen();
+    } catch {
+      // Full screen refused (iframe, policy): the session goes on in the window.
+    }
+  }
+
+  onFullscreenChange() {
+    const full = document.fullscreenElement === this.stage;
+    byId("fullscreen-button").textContent = full ? "Exit full screen" : "Full screen";
+    // Keyboard Lock lets Escape, Alt+Tab and the Windows key reach the sharer in full screen.
+    if (full && navigator.keyboard?.lock) navigator.keyboard.lock().catch(() => {});
+    if (!full && navigator.keyboard?.unlock) navigator.keyboard.unlock();
+    if (full) this.viewer.focus();
+    this.layout();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The page's views: exactly one <section class="view"> is visible at a time.
+ */
+
+const VIEWS = ["signin", "home", "code", "mode", "consent", "session", "ended"];
+
+/** The element with `id`; a missing id is a bug in index.html, so it throws. */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no element #${id}`);
+  return el;
+}
+
+/** Show view `name`, hide the others, and move focus to its first heading or control. */
+export function showView(name, { focus = true } = {}) {
+  if (!VIEWS.includes(name)) throw new RangeError(`Unknown view ${name}`);
+  byId("loading").hidden = true;
+  let shown = null;
+  for (const view of VIEWS) {
+    const el = byId(`view-${view}`);
+    const visible = view === name;
+    if (visible && el.hidden) shown = el;
+    el.hidden = !visible;
+  }
+  document.body.dataset.view = name;
+  if (shown && focus) {
+    const target = shown.querySelector("[autofocus], input, .primary, button") ?? shown;
+    target.focus();
+  }
+}
+
+export function currentView() {
+  return document.body.dataset.view ?? null;
+}
+
+/** Show a sentence in an error element (or hide it when `text` is empty). Always textContent. */
+export function setError(el, text) {
+  el.textContent = text ?? "";
+  el.hidden = !text;
+}
