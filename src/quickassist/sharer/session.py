@@ -217,8 +217,15 @@ def default_media(*, monitor_id: int | None = None) -> MediaFactory:
 
     def make() -> tuple[FrameSource, InputSink]:
         # Imported here: capture and injection need a display, and only a running session does.
-        pipeline_module = importlib.import_module(f"{__package__}.pipeline")
-        inject_module = importlib.import_module(f"{__package__}.inject")
+        try:
+            pipeline_module = importlib.import_module(f"{__package__}.pipeline")
+            inject_module = importlib.import_module(f"{__package__}.inject")
+        except ImportError as exc:
+            log.info("capture or injection is not available: %s", exc)
+            raise SharerError(
+                "Screen sharing is not available on this system (a part of the app is missing). "
+                "Reinstall quickassist with its sharer extras."
+            ) from None
         pipeline: FrameSource = pipeline_module.CapturePipeline(monitor_id=monitor_id)
         injector: InputSink = inject_module.InputInjector()
         return pipeline, injector
@@ -286,12 +293,12 @@ class SharerSession:
         """Run until the session ends; returns the sentence saying why it ended."""
         self._loop = asyncio.get_running_loop()
         self._finished = self._loop.create_future()
-        pipeline, injector = self._media()
-        self._pipeline, self._injector = pipeline, injector
-        pipeline.set_enabled(False)
         try:
             self._connection = await self.client.connect(self.ticket)
             self.guard.on_connected()
+            pipeline, injector = self._media()
+            self._pipeline, self._injector = pipeline, injector
+            pipeline.set_enabled(False)  # nothing is captured before Allow
             await pipeline.start()
             injector.set_monitor(pipeline.monitor)
             self._emit(MonitorChanged(monitor_info(pipeline.monitor)))
