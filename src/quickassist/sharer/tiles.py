@@ -1,0 +1,131 @@
+"""The tile grid over a captured monitor and the test for which tiles changed.
+
+Frames are numpy arrays of shape (height, width, 4), BGRA bytes as the X server stores them.
+Comparisons run on uint64 (or, for odd widths, uint32) views of the rows: a 64-bit compare tests
+two pixels at once, which measured 1.3 ms for a 1080p frame against 30 ms on uint8
+(/work/shared/DESIGN.md, "Media").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Frame = npt.NDArray[np.uint8]
+
+#: Past this many candidate tiles one vectorised compare of the whole frame (~2 ms at 1080p)
+#: beats comparing tile by tile (~10 us each).
+_WHOLE_FRAME_BREAK_EVEN = 200
+
+#: Default tile edge in pixels: small enough that a keystroke resends little, large enough that
+#: per-tile overhead (13-byte head, one image header) stays small.
+TILE_SIZE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    """A rectangle in monitor pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def clip(self, width: int, height: int) -> Rect | None:
+        """This rectangle cut to a `width` x `height` area at the origin, or None if outside."""
+        x0, y0 = max(self.x, 0), max(self.y, 0)
+        x1, y1 = min(self.x + self.width, width), min(self.y + self.height, height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+class TileGrid:
+    """The fixed grid of `size` x `size` tiles over a `width` x `height` monitor.
+
+    Tiles on the right and bottom edges are cut to the monitor. A tile is named by its
+    (column, row) index.
+    """
+
+    def __init__(self, width: int, height: int, size: int = TILE_SIZE) -> None:
+        if size <= 0 or size % 2:
+            raise ValueError("tile size must be a positive even number")
+        self.width = width
+        self.height = height
+        self.size = size
+        self.columns = -(-width // size)
+        self.rows = -(-height // size)
+
+    def rect(self, tile: tuple[int, int]) -> Rect:
+        column, row = tile
+        x, y = column * self.size, row * self.size
+        return Rect(x, y, min(self.size, self.width - x), min(self.size, self.height - y))
+
+    def all(self) -> list[tuple[int, int]]:
+        return [(c, r) for r in range(self.rows) for c in range(self.columns)]
+
+    def touching(self, rects: Iterable[Rect]) -> set[tuple[int, int]]:
+        """Tiles that intersect any of `rects` (monitor coordinates, clipped here)."""
+        tiles: set[tuple[int, int]] = set()
+        for rect in rects:
+            clipped = rect.clip(self.width, self.height)
+            if clipped is None:
+                continue
+            c0, r0 = clipped.x // self.size, clipped.y // self.size
+            c1 = (clipped.x + clipped.width - 1) // self.size
+            r1 = (clipped.y + clipped.height - 1) // self.size
+            tiles.update((c, r) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+        return tiles
+
+    def pixels(self, frame: Frame, tile: tuple[int, int]) -> Frame:
+        """The (h, w, 4) view of one tile of `frame`."""
+        r = self.rect(tile)
+        return frame[r.y : r.y + r.height, r.x : r.x + r.width]
+
+    def changed(
+        self, before: Frame, after: Frame, candidates: Iterable[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int]]:
+        """Tiles whose pixels differ between two frames of this grid, in row-major order.
+
+        With `candidates` only those tiles are compared (the ones damage reported); without,
+        the whole frame is compared at once.
+        """
+        if candidates is None:
+            return self._changed_everywhere(before, after)
+        wanted = sorted(set(candidates), key=lambda t: (t[1], t[0]))
+        if len(wanted) > _WHOLE_FRAME_BREAK_EVEN:
+            keep = set(wanted)
+            return [t for t in self._changed_everywhere(before, after) if t in keep]
+        a, b = _words(before), _words(after)
+        per_word = self.width // a.shape[1]
+        out = []
+        for tile in wanted:
+            r = self.rect(tile)
+            x0, x1 = r.x // per_word, -(-(r.x + r.width) // per_word)
+            rows = slice(r.y, r.y + r.height)
+            if not np.array_equal(a[rows, x0:x1], b[rows, x0:x1]):
+                out.append(tile)
+        return out
+
+    def _changed_everywhere(self, before: Frame, after: Frame) -> list[tuple[int, int]]:
+        a, b = _words(before), _words(after)
+        per_word = self.width // a.shape[1]
+        differs = a != b
+        row_starts = np.arange(0, self.height, self.size)
+        column_starts = np.arange(0, a.shape[1], self.size // per_word)
+        by_row = np.logical_or.reduceat(differs, row_starts, axis=0)
+        by_tile = np.logical_or.reduceat(by_row, column_starts, axis=1)
+        rows, columns = np.nonzero(by_tile)
+        return [(int(c), int(r)) for r, c in zip(rows, columns, strict=True)]
+
+
+def _words(frame: Frame) -> npt.NDArray[np.uint64] | npt.NDArray[np.uint32]:
+    """A (height, words) view of a BGRA frame: two pixels per uint64 when the width allows."""
+    height, width, _ = frame.shape
+    rows = np.ascontiguousarray(frame).reshape(height, width * 4)
+    if width % 2 == 0:
+        return rows.view(np.uint64)
+    return rows.view(np.uint32)

@@ -1,0 +1,247 @@
+"""CapturePipeline against a real Xvfb: what is drawn is what the payloads decode to."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import mss
+import numpy as np
+import pytest
+
+from quickassist.protocol.frames import FrameFlags, FrameKind
+from quickassist.protocol.media import TileEncoding
+from quickassist.protocol.payloads import PNG_SIGNATURE, parse_cursor
+from quickassist.sharer.pipeline import CapturePipeline, EncodedFrame
+from tests.e2e.sharer.x11_painter import Painter
+from tests.fixtures.video_canvas import Canvas, photo, psnr, text_like
+from tests.fixtures.xvfb import XvfbServer
+from tests.timeouts import WAIT
+
+pytestmark = pytest.mark.x11
+
+#: How long "nothing arrives" is watched for: many frame intervals at 60/s.
+QUIET = 0.5
+
+
+@pytest.fixture
+def painter(xvfb: XvfbServer) -> Iterator[Painter]:
+    p = Painter(xvfb.display)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+async def pipeline(xvfb: XvfbServer) -> AsyncIterator[CapturePipeline]:
+    p = CapturePipeline(display=xvfb.display)
+    await p.start()
+    yield p
+    await p.stop()
+
+
+async def next_of(pipeline: CapturePipeline, kind: FrameKind) -> EncodedFrame:
+    """The next frame of `kind` (others are skipped), within WAIT."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            frame = await pipeline.next_frame()
+            if frame.kind is kind:
+                return frame
+
+
+async def nothing_within(pipeline: CapturePipeline, seconds: float) -> EncodedFrame | None:
+    try:
+        async with asyncio.timeout(seconds):
+            return await pipeline.next_frame()
+    except TimeoutError:
+        return None
+
+
+async def run(command: list[str], xvfb: XvfbServer) -> None:
+    await asyncio.to_thread(subprocess.run, command, env=xvfb.env, check=True, timeout=WAIT)
+
+
+def screen_rgb(display: str, left: int, top: int, width: int, height: int) -> np.ndarray:
+    with mss.MSS(display=display) as grabber:
+        shot = grabber.grab({"left": left, "top": top, "width": width, "height": height})
+        bgra = np.frombuffer(shot.raw, dtype=np.uint8).reshape(height, width, 4)
+        return bgra[:, :, 2::-1].copy()
+
+
+async def test_keyframe_decodes_to_the_screen(
+    xvfb: XvfbServer, painter: Painter, pipeline: CapturePipeline
+) -> None:
+    painter.fill(0, 0, 1920, 1080, (30, 90, 160))
+    painter.put(128, 128, text_like(256, 128))
+    painter.put(640, 320, photo(256, 192))
+    pipeline.set_enabled(True)
+
+    frame = await next_of(pipeline, FrameKind.VIDEO)
+
+    assert frame.flags & FrameFlags.KEYFRAME
+    canvas = Canvas()
+    video = canvas.draw(frame.payload)
+    assert (video.screen_width, video.screen_height) == (1920, 1080)
+    encodings = {tile.encoding for tile in video.tiles}
+    assert encodings == {TileEncoding.SOLID, TileEncoding.PNG, TileEncoding.JPEG}
+    truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
+    lossless = canvas.encodings != int(TileEncoding.JPEG)
+    assert np.array_equal(canvas.pixels[lossless], truth[lossless])
+    photo_area = (slice(320, 512), slice(640, 896))
+    assert (canvas.encodings[photo_area] == int(TileEncoding.JPEG)).all()
+    assert psnr(canvas.pixels[photo_area], truth[photo_area]) > 35
+
+
+async def test_a_draw_is_sent_at_once_and_an_idle_screen_sends_nothing(
+    xvfb: XvfbServer, painter: Painter, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    canvas = Canvas()
+    canvas.draw((await next_of(pipeline, FrameKind.VIDEO)).payload)
+    # Drain whatever follows the keyframe (the first cursor update), then watch for quiet.
+    while await nothing_within(pipeline, QUIET) is not None:
+        pass
+
+    started = time.monotonic()
+    painter.fill(700, 300, 10, 20, (255, 255, 0))
+    frame = await next_of(pipeline, FrameKind.VIDEO)
+    latency = time.monotonic() - started
+
+    assert not frame.flags & FrameFlags.KEYFRAME
+    video = canvas.draw(frame.payload)
+    # Only the tiles the 10x20 rectangle touches: (10, 4) and (11, 4) on the 64-pixel grid.
+    assert sorted((t.x, t.y) for t in video.tiles) == [(640, 256), (704, 256)]
+    assert (canvas.pixels[300:320, 700:710] == (255, 255, 0)).all()
+    assert latency < 1.0, f"a draw took {latency:.3f} s to come out"
+    assert await nothing_within(pipeline, QUIET) is None
+
+
+async def test_disabled_captures_nothing_and_enabling_sends_a_keyframe(
+    painter: Painter, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    await next_of(pipeline, FrameKind.VIDEO)
+    pipeline.set_enabled(False)
+
+    painter.fill(0, 0, 300, 300, (200, 0, 0))
+    assert await nothing_within(pipeline, QUIET) is None
+
+    pipeline.set_enabled(True)
+    frame = await next_of(pipeline, FrameKind.VIDEO)
+    assert frame.flags & FrameFlags.KEYFRAME
+    canvas = Canvas()
+    canvas.draw(frame.payload)
+    assert (canvas.pixels[0:300, 0:300] == (200, 0, 0)).all()
+
+
+async def test_frames_captured_before_a_disable_are_never_handed_out(
+    painter: Painter, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    await next_of(pipeline, FrameKind.VIDEO)
+    painter.fill(0, 0, 500, 500, (1, 2, 3))
+    # The scenario, not a wait for an event: the consumer dawdles while the thread captures.
+    await asyncio.sleep(0.2)
+    pipeline.set_enabled(False)
+    assert await nothing_within(pipeline, QUIET) is None
+
+
+async def test_keyframe_on_request(painter: Painter, pipeline: CapturePipeline) -> None:
+    pipeline.set_enabled(True)
+    await next_of(pipeline, FrameKind.VIDEO)
+    pipeline.request_keyframe()
+    frame = await next_of(pipeline, FrameKind.VIDEO)
+    assert frame.flags & FrameFlags.KEYFRAME
+    video = Canvas().draw(frame.payload)
+    covered = sum(t.width * t.height for t in video.tiles)
+    assert covered == 1920 * 1080
+
+
+async def test_a_slow_consumer_gets_fresh_merged_frames_not_a_backlog(
+    xvfb: XvfbServer, painter: Painter, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    canvas = Canvas()
+    canvas.draw((await next_of(pipeline, FrameKind.VIDEO)).payload)
+    for i in range(20):
+        painter.fill(i * 80, 600, 40, 40, (i * 10, 255 - i * 10, 7))
+        await asyncio.sleep(0.02)  # the scenario: 20 draws over 0.4 s while nobody takes frames
+
+    video_frames = 0
+    while (frame := await nothing_within(pipeline, QUIET)) is not None:
+        if frame.kind is FrameKind.VIDEO:
+            video_frames += 1
+            canvas.draw(frame.payload)
+    assert 1 <= video_frames <= 2
+    truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
+    assert np.array_equal(canvas.pixels[600:640], truth[600:640])
+
+
+async def test_polling_without_damage_still_sees_changes(
+    xvfb: XvfbServer, painter: Painter
+) -> None:
+    pipeline = CapturePipeline(display=xvfb.display, use_damage=False, poll_fps=20)
+    await pipeline.start()
+    try:
+        pipeline.set_enabled(True)
+        canvas = Canvas()
+        canvas.draw((await next_of(pipeline, FrameKind.VIDEO)).payload)
+        painter.fill(100, 100, 64, 64, (0, 200, 0))
+        frame = await next_of(pipeline, FrameKind.VIDEO)
+        video = canvas.draw(frame.payload)
+        assert [(t.x, t.y) for t in video.tiles] == [(64, 64), (128, 64), (64, 128), (128, 128)]
+        assert (canvas.pixels[100:164, 100:164] == (0, 200, 0)).all()
+    finally:
+        await pipeline.stop()
+
+
+async def test_monitor_switch_sends_a_keyframe_of_the_new_monitor(
+    xvfb: XvfbServer, painter: Painter
+) -> None:
+    for name, x in (("left", 0), ("right", 960)):
+        await run(["xrandr", "--setmonitor", name, f"960/254x1080/286+{x}+0", "none"], xvfb)
+    painter.fill(0, 0, 960, 1080, (10, 20, 30))
+    painter.fill(960, 0, 960, 1080, (200, 100, 50))
+    pipeline = CapturePipeline(display=xvfb.display)
+    await pipeline.start()
+    try:
+        names = [m.name for m in pipeline.monitors()]
+        assert names[:2] == ["left", "right"]
+        assert pipeline.monitor.name == "left"  # none is primary: the first one
+        pipeline.set_enabled(True)
+        first = Canvas()
+        first.draw((await next_of(pipeline, FrameKind.VIDEO)).payload)
+        assert first.pixels.shape == (1080, 960, 3)
+        assert (first.pixels == (10, 20, 30)).all()
+
+        right = next(m for m in pipeline.monitors() if m.name == "right")
+        pipeline.select_monitor(right.id)
+        frame = await next_of(pipeline, FrameKind.VIDEO)
+        assert frame.flags & FrameFlags.KEYFRAME
+        second = Canvas()
+        second.draw(frame.payload)
+        assert second.pixels.shape == (1080, 960, 3)
+        assert (second.pixels == (200, 100, 50)).all()
+        assert pipeline.monitor == right
+    finally:
+        await pipeline.stop()
+
+
+async def test_cursor_shape_and_moves_are_sent_apart_from_pixels(
+    xvfb: XvfbServer, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    first = parse_cursor((await next_of(pipeline, FrameKind.CURSOR)).payload)
+    assert first.shape is not None
+    assert first.shape.png.startswith(PNG_SIGNATURE)
+    assert 0 <= first.shape.hotspot_x < first.shape.width
+
+    await run(["xdotool", "mousemove", "321", "123"], xvfb)
+    async with asyncio.timeout(WAIT):
+        while True:
+            update = parse_cursor((await next_of(pipeline, FrameKind.CURSOR)).payload)
+            if (update.x, update.y) == (321, 123):
+                break
+    assert update.visible
+    assert update.shape is None  # the image did not change
