@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from .client import SessionClient
-    from .session import default_media
+    from .media_ports import default_media
     from .tls_trust import TrustSettings, parse_fingerprint
 
     trust = TrustSettings(

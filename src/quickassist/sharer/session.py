@@ -23,13 +23,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import importlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from ..protocol.errors import MessageError
 from ..protocol.frames import Frame, FrameFlags, FrameKind, encode_frame
@@ -51,10 +49,8 @@ from ..protocol.messages import (
     StateUpdate,
 )
 from ..protocol.payloads import (
-    Annotation,
     ChatMessage,
     InputEvent,
-    MonitorInfo,
     MonitorList,
     Refresh,
     ReleaseAll,
@@ -65,184 +61,25 @@ from ..protocol.payloads import (
     parse_e2e_control,
     parse_input,
 )
-from ..protocol.roles import HelperCard, Mode, Phase, Role
+from ..protocol.roles import Mode, Phase, Role
 from .client import JoinTicket, RelayConnection, SessionClient
 from .errors import ConnectionLost, RelayClosed, SharerError
 from .guard import SharerGuard
+from .media_ports import FrameSource, InputSink, MediaFactory, monitor_info
+from .session_events import (
+    AnnotationReceived,
+    ChatReceived,
+    ConsentRequested,
+    Listener,
+    MonitorChanged,
+    Notice,
+    SessionEvent,
+    SessionFinished,
+    SessionStatus,
+    StatusChanged,
+)
 
 log = logging.getLogger(__name__)
-
-
-# What the controller needs from capture and injection (sharer/pipeline.py, sharer/inject.py) --
-
-
-class MonitorLike(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def x(self) -> int: ...
-    @property
-    def y(self) -> int: ...
-    @property
-    def width(self) -> int: ...
-    @property
-    def height(self) -> int: ...
-    @property
-    def primary(self) -> bool: ...
-    @property
-    def name(self) -> str: ...
-
-
-class EncodedFrameLike(Protocol):
-    @property
-    def kind(self) -> Any: ...
-    @property
-    def payload(self) -> bytes: ...
-    @property
-    def flags(self) -> Any: ...
-    @property
-    def timestamp_us(self) -> int: ...
-
-
-class FrameSource(Protocol):
-    """The capture pipeline as the controller uses it."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    def set_enabled(self, enabled: bool) -> None: ...
-    def request_keyframe(self) -> None: ...
-    def select_monitor(self, monitor_id: int) -> None: ...
-    @property
-    def monitor(self) -> Any: ...
-    def monitors(self) -> Sequence[Any]: ...
-    async def next_frame(self) -> Any: ...
-
-
-class InputSink(Protocol):
-    """The input injector as the controller uses it."""
-
-    def set_monitor(self, monitor: Any) -> None: ...
-    def apply(self, event: Any) -> None: ...
-    def release_all(self) -> None: ...
-    def close(self) -> None: ...
-
-
-MediaFactory = Callable[[], tuple[FrameSource, InputSink]]
-
-
-# Events for the UIs ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SessionStatus:
-    """What the sharer should see in the sharing bar or the terminal's status line."""
-
-    helper: HelperCard
-    phase: Phase
-    mode: Mode | None
-    paused: bool
-    helper_connected: bool
-    connected: bool
-
-    def sentence(self) -> str:
-        who = f"{self.helper.name} ({self.helper.organisation})"
-        if not self.connected:
-            return "Connection lost. Reconnecting..."
-        if self.phase is not Phase.ACTIVE or self.mode is None:
-            return f"Waiting for {who}."
-        what = "can control your screen" if self.mode is Mode.CONTROL else "can see your screen"
-        if self.paused:
-            return f"Paused. {who} sees nothing until you resume."
-        if not self.helper_connected:
-            return f"{who} lost the connection; waiting for them to come back."
-        return f"{who} {what}."
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    status: SessionStatus
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRequested:
-    """Ask the person; answer with `SharerSession.answer_consent`."""
-
-    mode: Mode
-    helper: HelperCard
-
-
-@dataclass(frozen=True, slots=True)
-class ChatReceived:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotationReceived:
-    annotation: Annotation
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorChanged:
-    """The shared monitor changed (the overlay follows it)."""
-
-    monitor: MonitorInfo
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A sentence to show; the session goes on."""
-
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFinished:
-    message: str
-
-
-SessionEvent = (
-    StatusChanged
-    | ConsentRequested
-    | ChatReceived
-    | AnnotationReceived
-    | MonitorChanged
-    | Notice
-    | SessionFinished
-)
-Listener = Callable[[SessionEvent], None]
-
-
-def default_media(*, monitor_id: int | None = None) -> MediaFactory:
-    """Capture and injection on this machine's display (imported only when a session starts)."""
-
-    def make() -> tuple[FrameSource, InputSink]:
-        # Imported here: capture and injection need a display, and only a running session does.
-        try:
-            pipeline_module = importlib.import_module(f"{__package__}.pipeline")
-            inject_module = importlib.import_module(f"{__package__}.inject")
-        except ImportError as exc:
-            log.info("capture or injection is not available: %s", exc)
-            raise SharerError(
-                "Screen sharing is not available on this system (a part of the app is missing). "
-                "Reinstall quickassist with its sharer extras."
-            ) from None
-        pipeline: FrameSource = pipeline_module.CapturePipeline(monitor_id=monitor_id)
-        injector: InputSink = inject_module.InputInjector()
-        return pipeline, injector
-
-    return make
-
-
-def monitor_info(monitor: MonitorLike) -> MonitorInfo:
-    return MonitorInfo(
-        monitor.id,
-        monitor.x,
-        monitor.y,
-        monitor.width,
-        monitor.height,
-        monitor.primary,
-        monitor.name,
-    )
 
 
 class SharerSession:

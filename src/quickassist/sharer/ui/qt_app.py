@@ -17,16 +17,16 @@ from ...protocol.roles import Phase
 from ..client import JoinTicket, SessionClient
 from ..consent import consent_text
 from ..errors import SharerError
-from ..session import (
+from ..media_ports import MediaFactory
+from ..session import SharerSession
+from ..session_events import (
     AnnotationReceived,
     ChatReceived,
     ConsentRequested,
-    MediaFactory,
     MonitorChanged,
     Notice,
     SessionEvent,
     SessionFinished,
-    SharerSession,
     StatusChanged,
 )
 from .chat_panel import ChatPanel

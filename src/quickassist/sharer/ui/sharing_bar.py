@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ...protocol.roles import Mode
 from ..consent import mode_label
-from ..session import SessionStatus
+from ..session_events import SessionStatus
 
 
 class SharingBar(QWidget):

@@ -20,15 +20,15 @@ from ...protocol.roles import Mode
 from ..client import JoinTicket, SessionClient
 from ..consent import consent_text
 from ..errors import CodeRefused, SharerError, TooManyAttempts
-from ..session import (
+from ..media_ports import MediaFactory
+from ..session import SharerSession
+from ..session_events import (
     ChatReceived,
     ConsentRequested,
-    MediaFactory,
     Notice,
     SessionEvent,
     SessionFinished,
     SessionStatus,
-    SharerSession,
     StatusChanged,
 )
 

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from quickassist.protocol.roles import HelperCard, Mode, Phase
-from quickassist.sharer.session import SessionStatus
+from quickassist.sharer.session_events import SessionStatus
 from quickassist.sharer.ui.sharing_bar import SharingBar
 
 ADA = HelperCard("Ada L.", "Contoso")
