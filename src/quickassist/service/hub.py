@@ -156,7 +156,11 @@ class SessionHub:
 
     async def join(self, code_text: str, address: str) -> JoinedSession:
         now = self._clock()
-        self._join_guard.check(address, now)
+        try:
+            self._join_guard.check(address, now)
+        except JoinRefused:
+            self._metrics.joins_failed += 1  # counted, but not against the limit again
+            raise
         try:
             code = codes.SessionCode.parse(code_text)
         except InvalidCode as exc:

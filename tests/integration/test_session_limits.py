@@ -1,0 +1,233 @@
+"""Time, limits and failures: code expiry, brute-force lockout, reconnect grace, bad frames,
+slow helpers and shutdown, each against its own real service with the setting under test."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import httpx
+import pytest
+
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
+from tests.fixtures.session_clients import (
+    ScriptedHelper,
+    ScriptedSharer,
+    active_session,
+    close_all_sides,
+)
+from tests.timeouts import WAIT
+
+
+@pytest.fixture
+async def make_helper():
+    helpers: list[ScriptedHelper] = []
+
+    async def make(service) -> ScriptedHelper:
+        helper = await ScriptedHelper.sign_in(
+            service.base_url,
+            service.ssl_context,
+            service.helper_username,
+            service.helper_password,
+        )
+        helpers.append(helper)
+        return helper
+
+    yield make
+    await close_all_sides()
+    for helper in helpers:
+        await helper.aclose()
+
+
+async def test_an_expired_code_is_refused_and_the_helper_told(service_factory, make_helper) -> None:
+    service = service_factory(env={"QUICKASSIST_CODE_LIFETIME_SECONDS": "1"})
+    helper = await make_helper(service)
+    created = await helper.create_session()
+    helper_side = await helper.connect(created["session_id"])
+    ended = await helper_side.wait_type("ended", timeout=WAIT)
+    assert ended["reason"] == "code_expired"
+    assert "new code" in ended["message"]
+    sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    late = await sharer.join(created["code"])
+    assert late.status_code == 410
+    assert late.json() == {
+        "error": "code_expired",
+        "message": "That code has expired. Ask your helper for a new code.",
+    }
+
+
+async def test_failed_joins_lock_out_an_address_with_retry_after(
+    service_factory, make_helper
+) -> None:
+    service = service_factory(env={"QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "3/600"})
+    helper = await make_helper(service)
+    created = await helper.create_session()
+    sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    for _ in range(3):
+        assert (await sharer.join("ZZZZZZ")).status_code == 404
+    locked = await sharer.join(created["code"])  # even the right code, while locked out
+    assert locked.status_code == 429
+    assert locked.json()["error"] == "too_many_attempts"
+    retry_after = int(locked.headers["Retry-After"])
+    assert 1 <= retry_after <= 600
+    assert "minutes" in locked.json()["message"]
+    async with httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context) as http:
+        metrics = (await http.get("/metrics")).text
+    assert "quickassist_joins_failed_total 4" in metrics
+
+
+async def test_failed_joins_are_limited_globally(service_factory, make_helper) -> None:
+    service = service_factory(
+        env={
+            "QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "100/600",
+            "QUICKASSIST_JOIN_FAILURES_GLOBAL": "2/600",
+        }
+    )
+    sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    for _ in range(2):
+        assert (await sharer.join("ZZZZZZ")).status_code == 404
+    assert (await sharer.join("YYYYYY")).status_code == 429
+
+
+async def test_reconnect_within_grace_resumes_without_new_consent(
+    service_factory, make_helper
+) -> None:
+    service = service_factory(env={"QUICKASSIST_RECONNECT_GRACE_SECONDS": "20"})
+    helper = await make_helper(service)
+    helper_side, sharer_side, sharer = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    await sharer_side.close()
+    left = await helper_side.wait_type("peer_left")
+    assert left == {"type": "peer_left", "role": "sharer", "grace_seconds": 20}
+    await helper_side.wait_type("state", sharer_connected=False)
+
+    back = await sharer.connect()
+    await helper_side.wait_type("peer_returned", role="sharer")
+    state = await back.wait_type("state")
+    assert state["phase"] == "active" and state["mode"] == "control"
+    assert not any(m["type"] == "consent_request" for m in back.texts)
+    await back.send_frame(FrameKind.VIDEO, b"again", flags=FrameFlags.KEYFRAME)
+    assert (await helper_side.wait_frame()).payload == b"again"
+
+
+async def test_a_side_gone_past_grace_ends_the_session(service_factory, make_helper) -> None:
+    service = service_factory(env={"QUICKASSIST_RECONNECT_GRACE_SECONDS": "1"})
+    helper = await make_helper(service)
+    helper_side, sharer_side, sharer = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    await helper_side.close()
+    ended = await sharer_side.wait_type("ended")
+    assert ended["reason"] == "helper_left"
+    assert (await sharer_side.wait_closed())[0] == 1000
+    # Coming back after the end is answered with why it ended.
+    late = await sharer.connect()
+    code, reason = await late.wait_closed()
+    assert code == 4410 and "helper" in reason
+
+
+@pytest.mark.parametrize(
+    ("frame", "close_code"),
+    [
+        (b"\x01\x01", 4400),  # shorter than a header
+        (bytes(FrameHeader(FrameKind.VIDEO, 10)) + b"short", 4400),  # payload shorter
+        (b"\x09" + bytes(FrameHeader(FrameKind.VIDEO, 0))[1:], 4400),  # unknown version
+        (bytes(FrameHeader(FrameKind.VIDEO, 2048)) + bytes(2048), 1009),  # over the limit
+    ],
+    ids=["truncated-header", "truncated-payload", "bad-version", "oversized"],
+)
+async def test_bad_frames_close_one_connection_and_spare_other_sessions(
+    service_factory, make_helper, frame: bytes, close_code: int
+) -> None:
+    service = service_factory(env={"QUICKASSIST_MAX_FRAME_BYTES": "1024"})
+    helper = await make_helper(service)
+    victim_helper, victim_sharer, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    other_helper, other_sharer, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    await victim_sharer.ws.send(frame)
+    code, reason = await victim_sharer.wait_closed()
+    assert code == close_code
+    assert reason.endswith(".") and len(reason) > 10  # a sentence, not a traceback
+    await victim_helper.wait_type("peer_left", role="sharer")
+    await other_sharer.send_frame(FrameKind.VIDEO, b"still fine")
+    assert (await other_helper.wait_frame()).payload == b"still fine"
+
+
+async def test_malformed_control_message_closes_with_a_reason(service_factory, make_helper) -> None:
+    service = service_factory()
+    helper = await make_helper(service)
+    helper_side, sharer_side, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    await sharer_side.ws.send("{not json")
+    code, reason = await sharer_side.wait_closed()
+    assert code == 4400 and "JSON" in reason
+    async with httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context) as http:
+        assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_a_slow_helper_loses_stale_video_never_chat(service_factory, make_helper) -> None:
+    service = service_factory()
+    helper = await make_helper(service)
+    helper_side, sharer_side, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    # The helper stops reading; the sharer floods video with a chat message in the middle.
+    blob = bytes(64 * 1024)
+    chats = 0
+    for i in range(600):
+        await sharer_side.send_frame(FrameKind.VIDEO, blob)
+        if i % 100 == 50:
+            chats += 1
+            await sharer_side.send_frame(FrameKind.CHAT, f'{{"id":"{i}"}}'.encode())
+    resync = await sharer_side.wait_type("resync")
+    assert resync == {"type": "resync"}
+    # Every chat arrives, in order, even though video was dropped around them.
+    await sharer_side.send_frame(FrameKind.CHAT, b'{"id":"last"}')
+    await helper_side.wait_frame(lambda f: f.payload == b'{"id":"last"}', timeout=WAIT * 3)
+    chat_frames = [f for f in helper_side.frames if f.kind is FrameKind.CHAT]
+    assert len(chat_frames) == chats + 1
+    video_frames = [f for f in helper_side.frames if f.kind is FrameKind.VIDEO]
+    assert len(video_frames) < 600
+    async with httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context) as http:
+        metrics = (await http.get("/metrics")).text
+    assert 'quickassist_frames_dropped_total{reason="slow_receiver"}' in metrics
+
+
+async def test_shutdown_ends_live_sessions_with_a_reason(service_factory, make_helper) -> None:
+    service = service_factory()
+    helper = await make_helper(service)
+    helper_side, sharer_side, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    stopping = asyncio.get_running_loop().run_in_executor(None, service.stop)
+    for side in (helper_side, sharer_side):
+        ended = await side.wait_type("ended")
+        assert ended["reason"] == "server_shutdown"
+        code, reason = await side.wait_closed()
+        assert code == 1001 and "restarting" in reason
+    assert await stopping == 0
+
+
+async def test_session_records_survive_a_restart(service_factory, make_helper) -> None:
+    service = service_factory()
+    helper = await make_helper(service)
+    helper_side, sharer_side, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    chat = b'{"id":"1","text":"hello","sent_at":0}'
+    await sharer_side.send_frame(FrameKind.CHAT, chat)
+    await helper_side.wait_frame()
+    await helper_side.send_json({"type": "end"})
+    await sharer_side.wait_closed()
+    await close_all_sides()
+    service.restart()
+    with sqlite3.connect(service.data_dir / "quickassist.db") as db:
+        rows = db.execute(
+            "SELECT end_reason, features, helper_id IS NOT NULL, bytes_relayed FROM session_records"
+        ).fetchall()
+    assert rows == [("helper_ended", "chat,full_control", 1, HEADER_SIZE + len(chat))]
