@@ -11,6 +11,7 @@ export class FrameStats {
   constructor() {
     this.drawn = []; // [nowMs, latencyMs|null]
     this.received = []; // [nowMs, bytes]
+    this.lastLatencyMs = null;
   }
 
   /** A binary frame of `bytes` arrived at `nowMs` (any kind: it all counts as bandwidth). */
@@ -24,6 +25,7 @@ export class FrameStats {
     const ts = Number(timestampUs);
     const latency = ts > 0 ? Math.max(0, nowMs - ts / 1000) : null;
     this.drawn.push([nowMs, latency]);
+    if (latency !== null) this.lastLatencyMs = latency;
     this.trim(nowMs);
   }
 
@@ -33,13 +35,18 @@ export class FrameStats {
     while (this.received.length && this.received[0][0] <= cut) this.received.shift();
   }
 
-  /** {fps, latencyMs (null if unknown), bytesPerSecond} over the last second before `nowMs`. */
+  /**
+   * {fps, latencyMs, bytesPerSecond} over the last second before `nowMs`. A still screen sends
+   * no frames, so latency falls back to the last frame's; null only before any timed frame.
+   */
   snapshot(nowMs) {
     this.trim(nowMs);
     const latencies = this.drawn.map(([, l]) => l).filter((l) => l !== null);
     return {
       fps: this.drawn.length,
-      latencyMs: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null,
+      latencyMs: latencies.length
+        ? latencies.reduce((a, b) => a + b, 0) / latencies.length
+        : this.lastLatencyMs,
       bytesPerSecond: this.received.reduce((n, [, b]) => n + b, 0),
     };
   }

@@ -1,0 +1,241 @@
+"""The viewer with a scripted sharer: the picture on the canvas, view only sends no input,
+full control sends the right coordinates and keys, pause, cursor and the status line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from quickassist.protocol.frames import FrameKind
+from tests.e2e.console.console_steps import (
+    BACKGROUND,
+    BLUE,
+    PNG_BOX,
+    RED,
+    RED_BOX,
+    WHITE,
+    SentFrames,
+    canvas_point,
+    close_to,
+    frames_of,
+    pixel,
+    send_picture,
+    start_session,
+)
+from tests.fixtures.browser import Screenshot
+from tests.timeouts import WAIT
+
+pytestmark = pytest.mark.browser
+
+
+async def wait_input(side: Any, count: int, since: int = 0) -> list[Any]:
+    """The first `count` input events the sharer received from frame index `since` on."""
+    await side.wait_frame(
+        lambda f: len(frames_of(side, FrameKind.INPUT, since)) >= count, timeout=WAIT
+    )
+    return frames_of(side, FrameKind.INPUT, since)[:count]
+
+
+async def test_view_only_shows_the_picture_and_sends_no_input(
+    console_page: Page, live_service: Any, screenshot: Screenshot
+) -> None:
+    page = console_page
+    sent = SentFrames()
+    sent.attach(page)
+    _sharer, side = await start_session(page, live_service, "view")
+    await expect(page.locator("#mode-badge")).to_have_text("View only")
+    await expect(page.locator("#request-control")).to_be_visible()
+
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    assert await page.evaluate("document.getElementById('screen-canvas').width") == 640
+    assert close_to(await pixel(page, 80, 80), RED, 0)
+    x, y, w, h = PNG_BOX
+    assert close_to(await pixel(page, x + 10, y + 10), BLUE, 0)
+    assert close_to(await pixel(page, x + w - 10, y + h - 10), WHITE, 0)
+    assert close_to(await pixel(page, 500, 300), BACKGROUND)
+    # Fit to window: the 640x360 picture is scaled up into the stage, keeping its shape.
+    box = await page.locator("#screen-canvas").bounding_box()
+    assert box is not None and box["width"] > 640
+    assert abs(box["width"] / box["height"] - 640 / 360) < 0.02
+    await expect(page.locator("#status-latency")).to_have_text(
+        __import__("re").compile(r"latency \d+ ms")
+    )
+    await screenshot(page, "view-only")
+
+    # Clicks, wheel and keys on the picture: in view only the page sends no input at all.
+    px, py = await canvas_point(page, 300, 200)
+    await page.mouse.click(px, py)
+    await page.mouse.wheel(0, 300)
+    await page.keyboard.press("a")
+    await page.keyboard.press("Enter")
+    # A chat line sent afterwards arrives after anything sent before it (one ordered socket).
+    await page.click("#chat-toggle")
+    await page.fill("#chat-input", "after the clicks")
+    await page.press("#chat-input", "Enter")
+    await side.wait_frame(lambda f: f.kind == FrameKind.CHAT)
+    assert sent.of_kind(FrameKind.INPUT) == []
+    assert frames_of(side, FrameKind.INPUT) == []
+
+    # Actual size: one CSS pixel per remote pixel.
+    await page.click("#scale-toggle")
+    await expect(page.locator("#scale-toggle")).to_have_text("Actual size")
+    box = await page.locator("#screen-canvas").bounding_box()
+    assert box is not None and round(box["width"]) == 640 and round(box["height"]) == 360
+
+
+async def test_full_control_sends_mapped_pointer_keys_and_combinations(
+    console_page: Page, live_service: Any, screenshot: Screenshot
+) -> None:
+    page = console_page
+    sent = SentFrames()
+    sent.attach(page)
+    _sharer, side = await start_session(page, live_service, "control")
+    await expect(page.locator("#mode-badge")).to_have_text("Full control")
+    await expect(page.locator("#request-control")).to_be_hidden()
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    await expect(page.locator("#viewer")).to_be_focused()
+
+    # A click at monitor pixel (300, 200) of the scaled picture arrives as (300, 200).
+    start = len(side.frames)
+    px, py = await canvas_point(page, 300, 200)
+    await page.mouse.click(px, py)
+    events = await wait_input(side, 3, start)
+    assert events[0] == {"t": "move", "x": 300, "y": 200}
+    assert events[1] == {"t": "button", "button": 0, "down": True, "x": 300, "y": 200}
+    assert events[2] == {"t": "button", "button": 0, "down": False, "x": 300, "y": 200}
+
+    # Right button, a drag and the wheel.
+    start = len(side.frames)
+    px, py = await canvas_point(page, 10, 20)
+    await page.mouse.move(px, py)
+    await page.mouse.down(button="right")
+    px2, py2 = await canvas_point(page, 600, 340)
+    await page.mouse.move(px2, py2, steps=5)
+    await page.mouse.up(button="right")
+    await page.mouse.wheel(0, 200)
+    events = await wait_input(side, 5, start)
+    assert events[0] == {"t": "move", "x": 10, "y": 20}
+    assert events[1] == {"t": "button", "button": 2, "down": True, "x": 10, "y": 20}
+    moves = [e for e in frames_of(side, FrameKind.INPUT, start) if e["t"] == "move"]
+    # Coalesced: at most one move per animation frame, never more than the steps taken.
+    assert 2 <= len(moves) <= 6
+    await side.wait_frame(lambda f: {"t": "wheel", "dx": 0, "dy": 2} in frames_of(side, 3, start))
+    ups = [e for e in frames_of(side, FrameKind.INPUT, start) if e["t"] == "button" and not e["down"]]
+    assert ups == [{"t": "button", "button": 2, "down": False, "x": 600, "y": 340}]
+
+    # Keys: code + key + down, and Tab stays with the remote screen.
+    start = len(side.frames)
+    await page.keyboard.press("a")
+    await page.keyboard.press("Shift+KeyB")
+    await page.keyboard.press("Tab")
+    events = await wait_input(side, 8, start)
+    assert events == [
+        {"t": "key", "code": "KeyA", "key": "a", "down": True},
+        {"t": "key", "code": "KeyA", "key": "a", "down": False},
+        {"t": "key", "code": "ShiftLeft", "key": "Shift", "down": True},
+        {"t": "key", "code": "KeyB", "key": "B", "down": True},
+        {"t": "key", "code": "KeyB", "key": "B", "down": False},
+        {"t": "key", "code": "ShiftLeft", "key": "Shift", "down": False},
+        {"t": "key", "code": "Tab", "key": "Tab", "down": True},
+        {"t": "key", "code": "Tab", "key": "Tab", "down": False},
+    ]
+    await expect(page.locator("#viewer")).to_be_focused()
+
+    # Ctrl+Alt+Del from the menu: downs in order, ups in reverse.
+    start = len(side.frames)
+    await page.click("#keys-button")
+    await expect(page.locator("#keys-menu")).to_be_visible()
+    await screenshot(page, "keys-menu")
+    await page.click("#keys-ctrl-alt-del")
+    events = await wait_input(side, 7, start)
+    # Focus left the viewer for the menu: held keys were released first.
+    assert events[0] == {"t": "release_all"}
+    assert [(e["code"], e["down"]) for e in events[1:]] == [
+        ("ControlLeft", True),
+        ("AltLeft", True),
+        ("Delete", True),
+        ("Delete", False),
+        ("AltLeft", False),
+        ("ControlLeft", False),
+    ]
+
+    # Leaving the viewer releases everything held.
+    await expect(page.locator("#viewer")).to_be_focused()
+    start = len(side.frames)
+    await page.focus("#help-button")
+    events = await wait_input(side, 1, start)
+    assert events == [{"t": "release_all"}]
+
+    # Ctrl+Alt+Shift gives the keyboard back to the page.
+    await page.focus("#viewer")
+    await page.keyboard.down("Control")
+    await page.keyboard.down("Alt")
+    await page.keyboard.down("Shift")
+    for key in ("Shift", "Alt", "Control"):
+        await page.keyboard.up(key)
+    focused = await page.evaluate("document.activeElement.closest('#toolbar') !== null")
+    assert focused
+
+    # Everything the page sent as input was a valid payload of the protocol.
+    from quickassist.protocol.payloads import parse_input
+
+    for body in sent.of_kind(FrameKind.INPUT):
+        parse_input(json.dumps(body).encode())
+
+
+async def test_pause_shows_the_overlay_and_stops_input(
+    console_page: Page, live_service: Any, screenshot: Screenshot
+) -> None:
+    page = console_page
+    sent = SentFrames()
+    sent.attach(page)
+    _sharer, side = await start_session(page, live_service, "control")
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+
+    await side.send_json({"type": "pause"})
+    await expect(page.locator("#paused-overlay")).to_be_visible()
+    await expect(page.locator("#paused-overlay")).to_have_text("Paused by the sharer")
+    await screenshot(page, "paused")
+    before = len(sent.of_kind(FrameKind.INPUT))
+    await page.focus("#viewer")
+    await page.keyboard.press("a")
+    px, py = await canvas_point(page, 100, 100)
+    await page.mouse.click(px, py)
+    await side.send_json({"type": "resume"})
+    await expect(page.locator("#paused-overlay")).to_be_hidden()
+    assert sent.of_kind(FrameKind.INPUT)[before:] == []
+
+    # Input flows again after resume.
+    start = len(side.frames)
+    await page.focus("#viewer")
+    await page.keyboard.press("z")
+    events = await wait_input(side, 1, start)
+    assert events[0]["code"] == "KeyZ"
+
+
+async def test_cursor_is_drawn_where_the_sharer_says(
+    console_page: Page, live_service: Any
+) -> None:
+    page = console_page
+    _sharer, side = await start_session(page, live_service, "view")
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    cursor_alpha = """([x, y]) => document.getElementById("cursor-canvas").getContext("2d")
+        .getImageData(x, y, 1, 1).data[3]"""
+    assert await page.evaluate(cursor_alpha, [502, 105]) == 0
+    body = json.dumps({"x": 500, "y": 100, "visible": True, "shape": None}).encode()
+    await side.send_frame(FrameKind.CURSOR, body)
+    await page.wait_for_function(f"({cursor_alpha})([502, 105]) > 0")
+    body = json.dumps({"x": 500, "y": 100, "visible": False, "shape": None}).encode()
+    await side.send_frame(FrameKind.CURSOR, body)
+    await page.wait_for_function(f"({cursor_alpha})([502, 105]) === 0")
+    # The picture below is untouched by the cursor layer.
+    assert close_to(await pixel(page, *RED_BOX[:2]), RED, 0)
+    await asyncio.sleep(0)  # nothing pending
