@@ -160,7 +160,7 @@ async def test_bad_frames_close_one_connection_and_spare_other_sessions(
 async def test_malformed_control_message_closes_with_a_reason(service_factory, make_helper) -> None:
     service = service_factory()
     helper = await make_helper(service)
-    helper_side, sharer_side, _ = await active_session(
+    _helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
     )
     await sharer_side.ws.send("{not json")
