@@ -95,7 +95,8 @@ class ServiceConfig:
     max_frame_bytes: int = 4 * 1024 * 1024
     login_attempts_per_address: RateLimit = RateLimit(5, 60)
     join_failures_per_address: RateLimit = RateLimit(10, 600)
-    join_failures_global: RateLimit = RateLimit(300, 60)
+    # docs/security.md derives the odds of guessing a code from these two budgets.
+    join_failures_global: RateLimit = RateLimit(120, 60)
 
     # Privacy: personal data (helper identity, client addresses) is deleted after this long.
     retention_days: float = 3.0
