@@ -334,7 +334,7 @@ def test_arbitrary_json_values_raise_only_message_error(value: Any) -> None:
 
 
 @given(known_types, st.dictionaries(field_names, json_values, max_size=7))
-@settings(max_examples=600)
+@settings(max_examples=300)
 def test_known_types_with_arbitrary_fields_raise_only_message_error(
     type_name: str, body: dict[str, Any]
 ) -> None:

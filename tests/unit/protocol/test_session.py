@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from quickassist.protocol.codes import CODE_LIFETIME_SECONDS
 from quickassist.protocol.errors import IllegalEvent, ProtocolError
 from quickassist.protocol.messages import (
     Allow,
@@ -120,6 +121,7 @@ def illegal(state: SessionState, event: Event, now: float = T0 + 1) -> IllegalEv
 
 
 def test_a_new_session_waits_for_the_sharer_with_the_code_deadline() -> None:
+    assert POLICY.code_lifetime == CODE_LIFETIME_SECONDS  # one lifetime, in codes and sessions
     state = new()
     assert state.phase is Phase.WAITING
     assert state.deadline == T0 + POLICY.code_lifetime == T0 + 600
