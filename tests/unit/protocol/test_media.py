@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from quickassist.protocol.errors import FrameError, ProtocolError, TruncatedFrame
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
+from tests.vectors import generate_payloads
 
 VECTORS = json.loads((Path(__file__).parents[2] / "vectors" / "media.json").read_text("utf-8"))
 
@@ -120,3 +121,9 @@ def test_fuzz_structured_heads_raise_only_frame_errors(
     except FrameError:
         return
     assert len(payload.tiles) == len(heads)
+
+
+def test_committed_vectors_are_what_the_generator_writes() -> None:
+    assert generate_payloads.render(generate_payloads.media_vectors()) == (
+        Path(__file__).parents[2] / "vectors" / "media.json"
+    ).read_text("utf-8")

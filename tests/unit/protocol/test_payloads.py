@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from quickassist.protocol import payloads as p
 from quickassist.protocol.errors import MessageError
 from quickassist.protocol.frames import FrameKind
+from tests.vectors import generate_payloads
 
 VECTORS = json.loads((Path(__file__).parents[2] / "vectors" / "payloads.json").read_text("utf-8"))
 JSON_KINDS = [
@@ -186,3 +187,9 @@ def test_fuzz_json_objects_raise_only_message_errors(
 def test_deeply_nested_json_is_a_message_error() -> None:
     with pytest.raises(MessageError):
         p.parse_payload(FrameKind.CHAT, b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_committed_vectors_are_what_the_generator_writes() -> None:
+    assert generate_payloads.render(generate_payloads.payload_vectors()) == (
+        Path(__file__).parents[2] / "vectors" / "payloads.json"
+    ).read_text("utf-8")
