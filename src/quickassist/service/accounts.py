@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import hashlib
 import re
 import secrets
@@ -29,9 +30,14 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()
-#: Verified against when the username is unknown, so a miss costs as long as a wrong password
-#: (the response time does not tell which usernames exist).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a miss costs as long as a wrong
+    password (the response time does not tell which usernames exist). Made on first use:
+    hashing at import would slow every command down."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ServiceError):
@@ -186,7 +192,7 @@ class HelperAccounts:
         if name is not None and len(password) <= MAX_PASSWORD_LENGTH:
             async with self._sessions() as session:
                 row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
-        stored = row.password_hash if row is not None else _DUMMY_HASH
+        stored = row.password_hash if row is not None else None
         candidate = password[:MAX_PASSWORD_LENGTH]
         if not await asyncio.to_thread(_verify, stored, candidate) or row is None:
             return None
@@ -201,8 +207,8 @@ class HelperAccounts:
             return row.identity(), password_fingerprint(row.password_hash)
 
 
-def _verify(stored_hash: str, password: str) -> bool:
+def _verify(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False

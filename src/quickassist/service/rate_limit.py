@@ -45,7 +45,8 @@ class SlidingWindowLimiter:
             return None
         if len(events) < self.limit:
             return None
-        return max(events[0] + self.window_seconds - now, 0.001)
+        # Clamped: float rounding must never make the wait look longer than the window.
+        return min(max(events[0] + self.window_seconds - now, 0.001), self.window_seconds)
 
     def record(self, key: Hashable, now: float) -> None:
         """Count one event for ``key`` at ``now``."""
