@@ -5,5 +5,6 @@ pytest_plugins: list[str] = [
     "tests.fixtures.service",
     "tests.fixtures.session_clients",
     "tests.fixtures.qt",
+    "tests.fixtures.rogue_relay",
     "tests.fixtures.browser",
 ]

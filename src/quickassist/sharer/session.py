@@ -210,7 +210,9 @@ class SharerSession:
     # Loops --------------------------------------------------------------------------------
 
     async def _receive_loop(self) -> None:
-        while not self.guard.ended:
+        # Runs until `_finish`; the guard may end earlier (an "ended" state precedes the
+        # "ended" message that carries the sentence).
+        while not self._done():
             connection = self._connection
             if connection is None:
                 await self._reconnect()
@@ -262,7 +264,7 @@ class SharerSession:
         deadline = time.monotonic() + self._reconnect_grace
         backoff = self._first_backoff
         self._emit(Notice("The connection was lost. Reconnecting..."))
-        while not self.guard.ended and time.monotonic() < deadline:
+        while not self._done() and time.monotonic() < deadline:
             await asyncio.sleep(min(backoff, max(0.0, deadline - time.monotonic())))
             backoff = min(backoff * 2, self._max_backoff)
             try:
@@ -279,6 +281,9 @@ class SharerSession:
             return
         self._finish(ConnectionLost().message)
 
+    def _done(self) -> bool:
+        return self._finished is None or self._finished.done()
+
     # Incoming -----------------------------------------------------------------------------
 
     def _on_closed(self, closed: RelayClosed) -> None:
@@ -286,7 +291,7 @@ class SharerSession:
         self.guard.on_disconnected()
         self._apply_guard()
         self._release_input()
-        if closed.final:
+        if closed.final or self.guard.ended:
             self._service_knows_end = True
             self._finish(_close_sentence(closed))
         else:

@@ -1,0 +1,169 @@
+"""A whole session through the real service: the real sharer controller (capture and injection
+on Xvfb) and a scripted helper. Pixels reach the helper only after Allow; input works in full
+control; pause stops the pixels; ending tells the helper."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import Xlib.display
+
+from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
+from quickassist.sharer.client import SessionClient
+from quickassist.sharer.inject import InputInjector
+from quickassist.sharer.media_ports import FrameSource, InputSink
+from quickassist.sharer.pipeline import CapturePipeline
+from quickassist.sharer.session import SharerSession
+from quickassist.sharer.session_events import (
+    AnnotationReceived,
+    ChatReceived,
+    ConsentRequested,
+    SessionEvent,
+    StatusChanged,
+)
+from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
+from tests.fixtures.service import LiveService
+from tests.fixtures.session_clients import ScriptedHelper, Side
+from tests.fixtures.xvfb import XvfbServer
+from tests.timeouts import WAIT
+
+pytestmark = pytest.mark.x11
+
+
+@dataclass
+class Sharer:
+    session: SharerSession
+    task: asyncio.Task[str]
+    events: list[SessionEvent] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_event(
+        self, kind: type, predicate: Callable[[Any], bool] = lambda e: True
+    ) -> Any:
+        async with asyncio.timeout(WAIT):
+            while True:
+                for event in self.events:
+                    if isinstance(event, kind) and predicate(event):
+                        return event
+                self.changed.clear()
+                await self.changed.wait()
+
+
+@pytest.fixture
+async def started(
+    live_service: LiveService, scripted_helper: ScriptedHelper, xvfb: XvfbServer
+) -> AsyncIterator[tuple[Sharer, Side]]:
+    created = await scripted_helper.create_session()
+    client = SessionClient(
+        live_service.base_url,
+        trust=TrustSettings(fingerprint=parse_fingerprint(live_service.fingerprint)),
+    )
+    ticket = await client.join(created["code"])
+
+    def media() -> tuple[FrameSource, InputSink]:
+        return CapturePipeline(display=xvfb.display), InputInjector(display=xvfb.display)
+
+    holder: list[Sharer] = []
+
+    def listener(event: SessionEvent) -> None:
+        holder[0].events.append(event)
+        holder[0].changed.set()
+
+    session = SharerSession(client, ticket, media=media, listener=listener)
+    sharer = Sharer(session, asyncio.create_task(session.run()))
+    holder.append(sharer)
+    helper = await scripted_helper.connect(created["session_id"])
+    yield sharer, helper
+    session.end()
+    async with asyncio.timeout(WAIT):
+        await sharer.task
+
+
+def pointer(d: Xlib.display.Display) -> tuple[int, int]:
+    reply = d.screen().root.query_pointer()
+    return reply.root_x, reply.root_y
+
+
+def video(frame: Frame) -> bool:
+    return frame.kind is FrameKind.VIDEO
+
+
+async def test_pixels_only_after_allow_then_control_pause_and_end(
+    started: tuple[Sharer, Side], xvfb: XvfbServer
+) -> None:
+    sharer, helper = started
+    await helper.wait_type("state", phase="joined", sharer_connected=True)
+    await helper.send_json({"type": "choose_mode", "mode": "control"})
+    request = await sharer.wait_event(ConsentRequested)
+    assert request.helper.name == "Ada L."
+    # Nothing leaves before Allow: the helper has no frame at all, the pipeline is off.
+    with pytest.raises(TimeoutError):
+        await helper.wait_frame(video, timeout=0.5)
+    assert not sharer.session.guard.video_allowed
+    sharer.session.answer_consent(True)
+    first = await helper.wait_frame(video)
+    assert first.header.flags & FrameFlags.KEYFRAME
+    monitors = await helper.wait_frame(lambda f: f.kind is FrameKind.CONTROL_E2E)
+    listing = json.loads(monitors.payload)
+    assert listing["t"] == "monitors" and listing["monitors"][0]["width"] == xvfb.width
+    # Full control: the helper's pointer reaches the X server.
+    await helper.send_frame(FrameKind.INPUT, b'{"t":"move","x":321,"y":234}')
+    d = Xlib.display.Display(xvfb.display)
+    try:
+        async with asyncio.timeout(WAIT):
+            while pointer(d) != (321, 234):  # noqa: ASYNC110 - X has no "pointer moved" event
+                await asyncio.sleep(0.02)
+    finally:
+        d.close()
+    # Chat and annotations come through to the UI.
+    await helper.send_frame(FrameKind.CHAT, b'{"id":"1","text":"hello","sent_at":1}')
+    await sharer.wait_event(ChatReceived)
+    await helper.send_frame(FrameKind.ANNOTATION, b'{"t":"laser","x":10,"y":20}')
+    await sharer.wait_event(AnnotationReceived)
+    # Pause: the helper sees it, and no pixel follows the paused state.
+    sharer.session.pause()
+    since = len(helper.texts)
+    await helper.wait_type("state", since=since, paused=True)
+    await sharer.wait_event(StatusChanged, lambda e: e.status.paused)
+    helper.frames.clear()
+    await asyncio.create_subprocess_exec("xdotool", "mousemove", "10", "10", env=xvfb.env)
+    with pytest.raises(TimeoutError):
+        await helper.wait_frame(video, timeout=0.5)
+    # End: the helper is told who ended it.
+    sharer.session.end()
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "sharer_ended"
+    async with asyncio.timeout(WAIT):
+        assert await sharer.task == "You ended the session."
+
+
+async def test_declining_ends_the_session_and_sends_nothing(
+    started: tuple[Sharer, Side],
+) -> None:
+    sharer, helper = started
+    await helper.send_json({"type": "choose_mode", "mode": "view"})
+    await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(False)
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "declined"
+    async with asyncio.timeout(WAIT):
+        message = await sharer.task
+    assert "declined" in message
+    assert not [f for f in helper.frames if f.kind is FrameKind.VIDEO]
+
+
+async def test_the_helper_ending_tells_the_sharer(started: tuple[Sharer, Side]) -> None:
+    sharer, helper = started
+    await helper.send_json({"type": "choose_mode", "mode": "view"})
+    await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(True)
+    await helper.wait_frame(video)
+    await helper.send_json({"type": "end"})
+    async with asyncio.timeout(WAIT):
+        message = await sharer.task
+    assert message == "The helper ended the session."

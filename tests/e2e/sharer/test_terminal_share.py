@@ -1,0 +1,170 @@
+"""`quickassist share --no-gui` through a real pseudo-terminal, against the real service, with
+capture on Xvfb: the code prompt, a wrong code's sentence, the y/N consent question (default
+No), pause and end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fixtures.service import LiveService, quickassist_env
+from tests.fixtures.session_clients import ScriptedHelper
+from tests.fixtures.xvfb import XvfbServer
+from tests.timeouts import WAIT
+
+pytestmark = pytest.mark.x11
+
+
+class Terminal:
+    """A `quickassist share` process on a pty: type lines, wait for text."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        master, slave = pty.openpty()
+        self.master = master
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "quickassist", "share", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.output = ""
+        self._seen = 0
+
+    def _read(self, timeout: float) -> None:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if ready:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # the child closed the pty
+                chunk = b""
+            if not chunk:
+                raise EOFError(self.output)
+            self.output += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    def expect(self, text: str) -> str:
+        """Wait until `text` appears after what earlier expects consumed; returns the output."""
+        deadline = time.monotonic() + WAIT
+        while text not in self.output[self._seen :]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{text!r} never appeared in:\n{self.output}")
+            try:
+                self._read(left)
+            except EOFError:
+                raise AssertionError(f"{text!r} never appeared; output:\n{self.output}") from None
+        end = self.output.index(text, self._seen) + len(text)
+        self._seen = end
+        return self.output[:end]
+
+    def type(self, line: str) -> None:
+        os.write(self.master, (line + "\n").encode())
+
+    def wait_exit(self) -> int:
+        deadline = time.monotonic() + WAIT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                self._read(0.1)
+            except EOFError:
+                break
+        return self.process.wait(max(0.1, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(WAIT)
+        os.close(self.master)
+
+
+@pytest.fixture
+def terminal_env(live_service: LiveService, xvfb: XvfbServer) -> dict[str, str]:
+    env = quickassist_env({"DISPLAY": xvfb.display})
+    env.pop("QT_QPA_PLATFORM", None)
+    return env
+
+
+@pytest.fixture
+def share(live_service: LiveService, terminal_env: dict[str, str]) -> Iterator[object]:
+    started: list[Terminal] = []
+
+    def start(*extra: str) -> Terminal:
+        terminal = Terminal(
+            [
+                live_service.base_url,
+                "--fingerprint",
+                live_service.fingerprint,
+                "--no-gui",
+                *extra,
+            ],
+            terminal_env,
+        )
+        started.append(terminal)
+        return terminal
+
+    yield start
+    for terminal in started:
+        terminal.close()
+
+
+async def in_thread(function: object, *args: object) -> str:
+    return await asyncio.to_thread(function, *args)  # type: ignore[arg-type]
+
+
+async def test_wrong_code_then_consent_defaults_to_no(
+    share: object, scripted_helper: ScriptedHelper
+) -> None:
+    created = await scripted_helper.create_session()
+    wrong = "ZZZ-ZZZ" if created["code"] != "ZZZZZZ" else "YYY-YYY"
+    terminal: Terminal = share()  # type: ignore[operator]
+    await in_thread(terminal.expect, "Code from your helper: ")
+    terminal.type(wrong)
+    await in_thread(terminal.expect, "That code is not valid.")
+    await in_thread(terminal.expect, "Code from your helper: ")
+    terminal.type(created["code_display"])
+    await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
+    helper = await scripted_helper.connect(created["session_id"])
+    await helper.send_json({"type": "choose_mode", "mode": "control"})
+    shown = await in_thread(terminal.expect, "Allow? [y/N] ")
+    question = shown[shown.rindex("Allow full control?") :]
+    assert "Ada L. from Contoso is asking." in question
+    assert "control your screen" in question
+    assert "Only allow if you started this contact and trust this person." in question
+    terminal.type("")  # just Enter: the default is No
+    await in_thread(terminal.expect, "Declined.")
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "declined"
+    assert await asyncio.to_thread(terminal.wait_exit) == 0
+    assert "declined" in terminal.output.splitlines()[-1]
+    assert not helper.frames
+
+
+async def test_allow_pause_and_end(share: object, scripted_helper: ScriptedHelper) -> None:
+    created = await scripted_helper.create_session()
+    terminal: Terminal = share("--code", created["code"])  # type: ignore[operator]
+    await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
+    helper = await scripted_helper.connect(created["session_id"])
+    await helper.send_json({"type": "choose_mode", "mode": "view"})
+    await in_thread(terminal.expect, "Allow? [y/N] ")
+    terminal.type("y")
+    await helper.wait_type("state", phase="active")
+    await helper.wait_frame(lambda f: f.kind == 1)
+    await in_thread(terminal.expect, "Ada L. (Contoso) can see your screen.")
+    since = len(helper.texts)
+    terminal.type("p")
+    await in_thread(terminal.expect, "Paused.")
+    await helper.wait_type("state", since=since, paused=True)
+    terminal.type("e")
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "sharer_ended"
+    assert await asyncio.to_thread(terminal.wait_exit) == 0
+    assert "You ended the session." in terminal.output
