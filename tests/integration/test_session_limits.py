@@ -231,3 +231,31 @@ async def test_session_records_survive_a_restart(service_factory, make_helper) -
             "SELECT end_reason, features, helper_id IS NOT NULL, bytes_relayed FROM session_records"
         ).fetchall()
     assert rows == [("helper_ended", "chat,full_control", 1, HEADER_SIZE + len(chat))]
+
+
+async def test_a_flood_of_chat_is_slowed_not_dropped(service_factory, make_helper) -> None:
+    """Never-dropped frames push back on their sender instead of piling up in the relay."""
+    service = service_factory()
+    helper = await make_helper(service)
+    helper_side, sharer_side, _ = await active_session(
+        helper, service.base_url, service.ssl_context
+    )
+    blob = bytes(256 * 1024)
+    count = 160  # 40 MiB: more than the relay would ever hold for one side
+
+    async def flood() -> None:
+        for _ in range(count):
+            await sharer_side.send_frame(FrameKind.CHAT, blob)
+
+    sender = asyncio.create_task(flood())
+    # While the helper does not read, the sender cannot get 40 MiB through: it is held back.
+    done, _ = await asyncio.wait({sender}, timeout=2.0)
+    assert not done
+    received = 0
+    while received < count:
+        frame = await helper_side.wait_frame(timeout=WAIT * 3)
+        helper_side.frames.clear()
+        assert frame.kind is FrameKind.CHAT and len(frame.payload) == len(blob)
+        received += 1
+    await sender
+    assert helper_side.ws.close_code is None and sharer_side.ws.close_code is None

@@ -61,6 +61,9 @@ class Peer(Protocol):
     def push_frame(self, kind: FrameKind, data: bytes) -> bool:
         """Queue a binary frame; False if an older droppable frame was dropped to make room."""
 
+    async def drained(self) -> None:
+        """Return once the never-dropped backlog is small enough to accept more."""
+
     async def close(self, code: int, reason: str) -> None: ...
 
 

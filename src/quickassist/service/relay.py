@@ -41,6 +41,9 @@ class RelayLimits:
     #: Video/cursor frames queued for one helper before the oldest is dropped. A few frames
     #: absorb jitter; more would only add latency to a link that is already behind.
     droppable_queue_frames: int = 8
+    #: Never-dropped traffic queued for a side before the relay stops reading from its sender
+    #: (backpressure through TCP) until the queue drains below half of it.
+    reliable_backpressure_bytes: int = 1024 * 1024
     #: Never-dropped traffic a side may owe before it is judged not to be reading at all.
     reliable_queue_bytes: int = 32 * 1024 * 1024
 
@@ -59,6 +62,8 @@ class RelayPeer:
         self._reliable_bytes = 0
         self._droppable: deque[tuple[FrameKind, bytes]] = deque()
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
         self._close: tuple[int, str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
@@ -75,6 +80,8 @@ class RelayPeer:
         if len(kept) != len(self._reliable):
             self._reliable = deque(kept)
             self._reliable_bytes = sum(len(d) for _k, d in kept)
+            if self._reliable_bytes <= self._limits.reliable_backpressure_bytes // 2:
+                self._drained.set()
 
     async def close(self, code: int, reason: str) -> None:
         if self._close is None:
@@ -104,7 +111,18 @@ class RelayPeer:
         if self._reliable_bytes > self._limits.reliable_queue_bytes:
             self._reliable.clear()
             self._close = (1008, "The connection is too slow to keep up. Reconnect to continue.")
+        elif self._reliable_bytes > self._limits.reliable_backpressure_bytes:
+            self._drained.clear()
         self._wake.set()
+
+    async def drained(self) -> None:
+        """Wait until this side's never-dropped backlog is small again (or the side closed)."""
+        if not self._drained.is_set():
+            closed = asyncio.ensure_future(self.closed.wait())
+            drained = asyncio.ensure_future(self._drained.wait())
+            await asyncio.wait((closed, drained), return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            drained.cancel()
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_forever(), name=f"relay-writer-{self.role}")
@@ -125,6 +143,8 @@ class RelayPeer:
                     if self._reliable:
                         _kind, data = self._reliable.popleft()
                         self._reliable_bytes -= len(data)
+                        if self._reliable_bytes <= self._limits.reliable_backpressure_bytes // 2:
+                            self._drained.set()
                     else:
                         _kind, data = self._droppable.popleft()
                     if isinstance(data, str):
@@ -231,6 +251,8 @@ async def _relay_frame(
         return True
     kept_all = target.push_frame(header.kind, data)
     hub.note_relayed(session, len(data), _FEATURE_OF_KIND.get(header.kind))
+    # A receiver behind on never-dropped frames slows its sender down rather than piling up.
+    await target.drained()
     if not kept_all:
         metrics.frames_dropped["slow_receiver"] += 1
         if not session.resync_pending:
