@@ -11,8 +11,9 @@ export const CODE_LENGTH = 6;
 /** A code is valid this long after it is issued. */
 export const CODE_LIFETIME_SECONDS = 600;
 
-// The same separators protocol/codes.py ignores: space, dash, tab and the Unicode dashes.
-const IGNORED = /[ \-\t\u2010\u2011\u2012\u2013\u2014]/g;
+// The same separators protocol/codes.py ignores: spaces as pasted from chat (also no-break and
+// thin ones, tabs and line breaks) and dashes (also typographic ones and the minus sign).
+const IGNORED = /[ \-\t\r\n\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d]/g;
 
 /** Upper-case `text` and drop spaces and dashes; nothing else is changed. */
 export function normalize(text) {
