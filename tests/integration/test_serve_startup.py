@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
 import time
 
 import httpx
+import websockets
 
 from quickassist.service.tls import der_fingerprint
 from tests.fixtures.service import LiveService, ServiceFactory
@@ -79,3 +81,19 @@ def test_healthz_and_security_headers(live_service: LiveService) -> None:
             assert headers["x-content-type-options"] == "nosniff"
             assert headers["referrer-policy"] == "no-referrer"
         assert client.get("/healthz").json() == {"status": "ok"}
+
+
+async def test_no_client_address_is_logged(live_service: LiveService) -> None:
+    async with httpx.AsyncClient(
+        base_url=live_service.base_url, verify=live_service.ssl_context
+    ) as client:
+        await client.get("/healthz")
+        await client.post("/api/auth/login", json={"username": "ada", "password": "wrong one"})
+    with contextlib.suppress(websockets.InvalidStatus):
+        async with websockets.connect(
+            f"{live_service.ws_base_url}/ws/nowhere", ssl=live_service.ssl_context
+        ):
+            pass
+    # Every line uvicorn would have written for a request starts with "ADDRESS:PORT - ".
+    assert re.search(r"127\.0\.0\.1:\d+ - ", live_service.stdout) is None
+    assert "ada" not in live_service.stdout

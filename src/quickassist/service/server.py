@@ -8,6 +8,7 @@ gracefully and returns.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 import ssl
@@ -105,7 +106,9 @@ def uvicorn_config(app: FastAPI, config: ServiceConfig, context: ssl.SSLContext)
         ssl_context_factory=ssl_context_factory,
         # Media is already compressed and deflate costs ~20x throughput (DESIGN.md, Media).
         ws_per_message_deflate=False,
-        ws_max_size=config.max_frame_bytes + WS_ENVELOPE_BYTES,
+        # Twice the frame limit: the relay itself refuses frames over the limit with a plain
+        # sentence; only absurd messages are cut short here, before they are buffered whole.
+        ws_max_size=2 * config.max_frame_bytes + WS_ENVELOPE_BYTES,
         # The access log writes every client's address: personal data the service promises not
         # to keep (DESIGN.md, Privacy). Errors are still logged, without addresses.
         access_log=False,
@@ -118,6 +121,14 @@ def uvicorn_config(app: FastAPI, config: ServiceConfig, context: ssl.SSLContext)
     )
 
 
+class _NoClientAddresses(logging.Filter):
+    """Drops uvicorn's per-WebSocket lines ('ADDRESS - "WebSocket PATH" 403'): like the access
+    log, they would write every client's address (personal data, DESIGN.md Privacy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket'))
+
+
 def _ignore_signal(signum: int, frame: FrameType | None) -> None:
     """Handler in place after uvicorn returns: it re-raises the stop signal, already handled."""
 
@@ -126,6 +137,8 @@ def serve(app: FastAPI, config: ServiceConfig) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then shut down gracefully and return."""
     context = server_ssl_context(config.certificate_path, config.private_key_path)
     server = _Server(uvicorn_config(app, config, context), app.state.lifecycle)
+    # After the uvicorn.Config above: creating it (re)configures uvicorn's loggers.
+    logging.getLogger("uvicorn.error").addFilter(_NoClientAddresses())
     # uvicorn re-raises the signal that stopped it, to the handler that was in place before;
     # with the defaults that would kill the process (SIGTERM) or raise KeyboardInterrupt after a
     # clean shutdown. Installing a no-op first makes a signalled stop an ordinary return (exit 0).
