@@ -79,6 +79,10 @@ async def test_view_only_shows_the_picture_and_sends_no_input(
     assert sent.of_kind(FrameKind.INPUT) == []
     assert frames_of(side, FrameKind.INPUT) == []
 
+    # A still screen sends nothing: fps falls to 0 and the last latency stays on show.
+    await expect(page.locator("#status-fps")).to_have_text("0 fps", timeout=WAIT * 1000)
+    await expect(page.locator("#status-latency")).to_have_text(re.compile(r"latency \d+ ms"))
+
     # Actual size: one CSS pixel per remote pixel.
     await page.click("#scale-toggle")
     await expect(page.locator("#scale-toggle")).to_have_text("Actual size")
