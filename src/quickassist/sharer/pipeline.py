@@ -1,21 +1,21 @@
 """The capture pipeline: change-driven capture and encoding in a thread, frames out to asyncio.
 
 One thread owns the X connection, the grabber and the encoder. It sleeps in `select()` on the X
-socket and a wake-up pipe and does work only when something happened:
+socket and a wake-up pipe and works only when something happened:
 
 - DAMAGE says a rectangle changed -> grab, compare only the touched tiles with what the viewer
   already has, encode the ones that differ, hand the frame over. Without DAMAGE the thread polls
   at `poll_fps` and compares the whole frame.
-- The pointer is polled at `max_fps` (a cheap round trip) and sent only when it moved; XFixes
+- The pointer is polled at `max_fps` (one cheap round trip) and sent only when it moved; XFixes
   says when its image changed.
 - `max_fps` paces video: damage that arrives sooner is merged and captured at the next slot.
 
-Hand-over holds at most one video capture and one cursor update. While the consumer has not
-taken the last video frame, the thread captures nothing more and keeps merging damage, so what
-it sends next is fresh, never a backlog (the "drop stale" rule of STYLE.md). A newer cursor
-update replaces an untaken one.
+The hand-over (`_Handoff`) holds at most one video capture and one cursor update. While the
+consumer has not taken the last video frame, the thread captures nothing more and keeps merging
+damage, so what it sends next is fresh, never a backlog (STYLE.md: drop stale, bounded queues).
+A newer cursor update replaces an untaken one.
 
-Nothing is captured while disabled (before Allow, paused, ended); frames captured before a
+Nothing is captured while disabled (before Allow, paused, ended), and frames captured before a
 disable are discarded, never delivered after it. Enabling again, a monitor switch and
 `request_keyframe` make the next video frame a keyframe covering the whole monitor.
 """
@@ -29,6 +29,7 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import Xlib.display
@@ -36,7 +37,7 @@ import Xlib.error
 from Xlib import X
 
 from quickassist.protocol.frames import DEFAULT_MAX_PAYLOAD, FrameFlags, FrameKind
-from quickassist.protocol.media import SCREEN_HEADER_SIZE, Tile, VideoPayload
+from quickassist.protocol.media import MAX_TILES, SCREEN_HEADER_SIZE, Tile, VideoPayload
 from quickassist.protocol.payloads import CursorUpdate, MonitorInfo, encode_payload
 
 from .capture import ScreenGrabber
@@ -60,6 +61,166 @@ class EncodedFrame:
     timestamp_us: int
 
 
+@dataclass(frozen=True)
+class _Settings:
+    display: str | None
+    monitor_id: int | None
+    frame_interval: float
+    poll_interval: float
+    encoder: TileEncoder
+    tile_size: int
+    max_payload: int
+    use_damage: bool
+
+
+@dataclass(frozen=True)
+class _Requests:
+    """What the controlling side asked for, as the capture thread reads it each round."""
+
+    enabled: bool
+    generation: int
+    keyframe: int  # number of the latest keyframe request (0: none since the last one served)
+    monitor_id: int | None
+    reset_cursor: bool
+    video_slot_free: bool
+
+
+class _Handoff:
+    """State shared by the capture thread and the controlling side, under one lock.
+
+    `generation` grows on every disable and monitor switch; anything captured under an older
+    generation is dropped, so a frame grabbed just before a pause is never handed out after it,
+    nor a tile of the previous monitor after a switch.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._enabled = False
+        self._generation = 0
+        self._keyframe_requests = 1  # the first frame is a keyframe
+        self._keyframes_served = 0
+        self._monitor_id: int | None = None
+        self._reset_cursor = True
+        self._video: list[EncodedFrame] = []
+        self._cursor: EncodedFrame | None = None
+        self._cursor_update: CursorUpdate | None = None  # what _cursor encodes
+        self.monitors: list[MonitorInfo] = []
+        self.monitor: MonitorInfo | None = None
+
+    # Controlling side
+
+    def set_enabled(self, enabled: bool) -> bool:
+        """Returns whether anything changed."""
+        with self._lock:
+            if enabled == self._enabled:
+                return False
+            self._enabled = enabled
+            if enabled:
+                self._keyframe_requests += 1
+                self._reset_cursor = True
+            else:
+                self._generation += 1
+                self._video.clear()
+                self._cursor = None
+            return True
+
+    def request_keyframe(self) -> None:
+        with self._lock:
+            self._keyframe_requests += 1
+            self._reset_cursor = True
+
+    def request_monitor(self, monitor_id: int) -> bool:
+        """Switch now as far as callers can see; the thread follows on its next round."""
+        with self._lock:
+            chosen = [m for m in self.monitors if m.id == monitor_id]
+            if not chosen:
+                return False
+            if chosen[0] != self.monitor:
+                self.monitor = chosen[0]
+                self._monitor_id = monitor_id
+                self._keyframe_requests += 1
+                self._reset_cursor = True
+                # Whatever was captured of the old monitor is dropped, taken or in flight.
+                self._generation += 1
+                self._video.clear()
+                self._cursor = None
+            return True
+
+    def take(self) -> tuple[EncodedFrame | None, bool]:
+        """The next frame (cursor first) and whether the video slot just became free."""
+        with self._lock:
+            if not self._enabled:
+                return None, False
+            if self._cursor is not None:
+                frame, self._cursor = self._cursor, None
+                return frame, False
+            if self._video:
+                return self._video.pop(0), not self._video
+            return None, False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._video.clear()
+            self._cursor = None
+
+    def current_monitor(self) -> MonitorInfo | None:
+        with self._lock:
+            return self.monitor
+
+    def current_monitors(self) -> list[MonitorInfo]:
+        with self._lock:
+            return list(self.monitors)
+
+    # Capture thread
+
+    def requests(self) -> _Requests:
+        with self._lock:
+            monitor_id, self._monitor_id = self._monitor_id, None
+            reset_cursor, self._reset_cursor = self._reset_cursor, False
+            pending = self._keyframe_requests > self._keyframes_served
+            return _Requests(
+                enabled=self._enabled,
+                generation=self._generation,
+                keyframe=self._keyframe_requests if pending else 0,
+                monitor_id=monitor_id,
+                reset_cursor=reset_cursor,
+                video_slot_free=not self._video,
+            )
+
+    def publish_monitors(self, monitors: list[MonitorInfo], current: MonitorInfo | None) -> None:
+        with self._lock:
+            self.monitors = monitors
+            if current is not None and current != self.monitor:
+                self.monitor = current
+                self._keyframe_requests += 1
+                self._video.clear()  # tiles of the old monitor mean nothing now
+
+    def offer_video(self, frames: list[EncodedFrame], generation: int, keyframe: int) -> bool:
+        """Hand over one capture; False if it is stale (disabled since) and was dropped."""
+        with self._lock:
+            if generation != self._generation or not self._enabled:
+                return False
+            if keyframe:
+                self._keyframes_served = max(self._keyframes_served, keyframe)
+            if frames:
+                self._video = frames  # replaces an untaken delta only when this is a keyframe
+            return True
+
+    def offer_cursor(self, update: CursorUpdate, generation: int) -> bool:
+        with self._lock:
+            if generation != self._generation or not self._enabled:
+                return False
+            pending = self._cursor_update if self._cursor is not None else None
+            if update.shape is None and pending is not None and pending.shape is not None:
+                # The untaken update carried a new image: keep it with the newer position.
+                update = CursorUpdate(update.x, update.y, update.visible, pending.shape)
+            self._cursor_update = update
+            self._cursor = EncodedFrame(
+                FrameKind.CURSOR, encode_payload(update), FrameFlags.NONE, _now_us()
+            )
+            return True
+
+
 class CapturePipeline:
     """Captures the chosen monitor on change and yields encoded video and cursor frames."""
 
@@ -73,37 +234,24 @@ class CapturePipeline:
         # Codec
         encoder: TileEncoder | None = None,
         tile_size: int = TILE_SIZE,
-        # Limits
+        # Limits and platform
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         use_damage: bool = True,
     ) -> None:
         if max_fps <= 0 or poll_fps <= 0:
             raise ValueError("frame rates must be positive")
-        self._display_name = display
-        self._initial_monitor_id = monitor_id
-        self._frame_interval = 1.0 / max_fps
-        self._poll_interval = 1.0 / poll_fps
-        self._encoder: TileEncoder = encoder or AdaptiveTileEncoder()
-        self._tile_size = tile_size
-        self._max_payload = max_payload
-        self._use_damage = use_damage
-
-        # Shared with the capture thread, guarded by _lock.
-        self._lock = threading.Lock()
-        self._enabled = False
-        self._generation = 0  # bumped on every disable: older captures are discarded
-        self._keyframe_wanted = True
-        self._monitor_wanted: int | None = None
-        self._video: list[EncodedFrame] = []
-        self._video_generation = 0
-        self._cursor: EncodedFrame | None = None
-        self._cursor_update: CursorUpdate | None = None  # what _cursor encodes
-        self._cursor_generation = 0
-        self._cursor_reset_wanted = True
-        self._monitors: list[MonitorInfo] = []
-        self._monitor: MonitorInfo | None = None
+        self._settings = _Settings(
+            display=display,
+            monitor_id=monitor_id,
+            frame_interval=1.0 / max_fps,
+            poll_interval=1.0 / poll_fps,
+            encoder=encoder or AdaptiveTileEncoder(),
+            tile_size=tile_size,
+            max_payload=max_payload,
+            use_damage=use_damage,
+        )
+        self._handoff = _Handoff()
         self._stopping = threading.Event()
-
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -118,6 +266,7 @@ class CapturePipeline:
             return
         self._loop = asyncio.get_running_loop()
         self._ready = asyncio.Event()
+        self._stopping.clear()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -139,9 +288,7 @@ class CapturePipeline:
         thread, self._thread = self._thread, None
         if thread is not None:
             await asyncio.to_thread(thread.join)
-        with self._lock:
-            self._video.clear()
-            self._cursor = None
+        self._handoff.clear()
         for fd in (self._wake_r, self._wake_w):
             if fd >= 0:
                 os.close(fd)
@@ -151,80 +298,57 @@ class CapturePipeline:
 
     def set_enabled(self, enabled: bool) -> None:
         """False: nothing is captured or handed out. True again: the next frame is a keyframe."""
-        with self._lock:
-            if enabled == self._enabled:
-                return
-            self._enabled = enabled
-            if enabled:
-                self._keyframe_wanted = True
-                self._cursor_reset_wanted = True
-            else:
-                self._generation += 1
-                self._video.clear()
-                self._cursor = None
-        self._wake()
+        if self._handoff.set_enabled(enabled):
+            self._wake()
 
     def request_keyframe(self) -> None:
-        """The next video frame covers the whole monitor (helper asked to refresh, reconnected)."""
-        with self._lock:
-            self._keyframe_wanted = True
-            self._cursor_reset_wanted = True
+        """The next video frame covers the whole monitor (refresh, resync, a new viewer)."""
+        self._handoff.request_keyframe()
         self._wake()
 
     def select_monitor(self, monitor_id: int) -> None:
-        """Share another monitor; the next frame is its keyframe. Unknown ids are ignored."""
-        with self._lock:
-            if not any(m.id == monitor_id for m in self._monitors):
-                log.info("ignoring a request for unknown monitor %d", monitor_id)
-                return
-            self._monitor_wanted = monitor_id
-        self._wake()
+        """Share another monitor; the next frame is its keyframe. Unknown ids are ignored.
+
+        `monitor` reports the new monitor as soon as this returns.
+        """
+        if self._handoff.request_monitor(monitor_id):
+            self._wake()
+        else:
+            log.info("ignoring a request for unknown monitor %d", monitor_id)
 
     @property
     def monitor(self) -> MonitorInfo:
         """The monitor being shared (known once started)."""
-        with self._lock:
-            if self._monitor is None:
-                raise RuntimeError("the capture pipeline has not started")
-            return self._monitor
+        monitor = self._handoff.current_monitor()
+        if monitor is None:
+            raise RuntimeError("the capture pipeline has not started")
+        return monitor
 
     def monitors(self) -> list[MonitorInfo]:
         """All monitors, as of the last layout change the capture thread saw."""
-        with self._lock:
-            return list(self._monitors)
+        return self._handoff.current_monitors()
 
     # Output --------------------------------------------------------------------------------
 
     async def next_frame(self) -> EncodedFrame:
         """The next frame to send: a cursor update first if one waits, else video.
 
-        Waits while nothing changed; never returns a frame captured before the last disable.
+        Waits while nothing changes; never returns a frame captured before the last disable.
         """
-        assert self._ready is not None, "start() first"
+        if self._ready is None:
+            raise RuntimeError("the capture pipeline has not started")
         while True:
             self._ready.clear()
             if self._failure is not None:
                 raise self._failure
-            frame = self._take()
+            frame, slot_freed = self._handoff.take()
+            if slot_freed:
+                self._wake()  # the thread may capture again
             if frame is not None:
                 return frame
             await self._ready.wait()
 
-    def _take(self) -> EncodedFrame | None:
-        with self._lock:
-            if not self._enabled:
-                return None
-            if self._cursor is not None and self._cursor_generation == self._generation:
-                frame, self._cursor = self._cursor, None
-                return frame
-            if self._video and self._video_generation == self._generation:
-                frame = self._video.pop(0)
-                if not self._video:
-                    self._wake()  # the slot is free: the thread may capture again
-                return frame
-            return None
-
-    # Capture thread ------------------------------------------------------------------------
+    # Plumbing between the threads ------------------------------------------------------------
 
     def _wake(self) -> None:
         if self._wake_w >= 0:
@@ -240,19 +364,21 @@ class CapturePipeline:
     def _run(self, started: asyncio.Future[None]) -> None:
         assert self._loop is not None
         try:
-            session = _CaptureSession(self)
-        except BaseException as exc:  # reported to start(), which re-raises it
+            capture = _CaptureThread(
+                self._settings, self._handoff, self._wake_r, self._stopping, self._notify
+            )
+        except BaseException as exc:  # handed to start(), which raises it
             self._loop.call_soon_threadsafe(_set_exception, started, exc)
             return
         self._loop.call_soon_threadsafe(_set_result, started)
         try:
-            session.run()
+            capture.run()
         except Exception as exc:
             log.exception("the capture thread failed")
             self._failure = exc
             self._notify()
         finally:
-            session.close()
+            capture.close()
 
 
 def _set_result(future: asyncio.Future[None]) -> None:
@@ -265,31 +391,41 @@ def _set_exception(future: asyncio.Future[None], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
-class _CaptureSession:
-    """The capture thread's own state: X connection, grabber, what the viewer has."""
+class _CaptureThread:
+    """The capture thread's own state: X connection, grabber, and what the viewer has."""
 
-    def __init__(self, owner: CapturePipeline) -> None:
-        self.owner = owner
-        self.display: Xlib.display.Display = open_display(owner._display_name)
+    def __init__(
+        self,
+        settings: _Settings,
+        handoff: _Handoff,
+        wake_fd: int,
+        stopping: threading.Event,
+        notify: Callable[[], None],
+    ) -> None:
+        self.settings = settings
+        self.handoff = handoff
+        self.wake_fd = wake_fd
+        self.stopping = stopping
+        self.notify = notify
+        self.display: Xlib.display.Display = open_display(settings.display)
+        self.damage: DamageWatch | None = None
+        self.grabber: ScreenGrabber | None = None
         try:
-            self.root = self.display.screen().root
+            root = self.display.screen().root
             # Layout changes (RandR, `xrandr --setmonitor`) arrive as ConfigureNotify on root.
-            self.root.change_attributes(event_mask=X.StructureNotifyMask)
-            self.damage = DamageWatch(self.display) if owner._use_damage else None
+            root.change_attributes(event_mask=X.StructureNotifyMask)
+            self.damage = DamageWatch(self.display) if settings.use_damage else None
             self.cursor = CursorWatch(self.display)
-            self.grabber = ScreenGrabber(display=owner._display_name)
+            self.grabber = ScreenGrabber(display=settings.display)
+            monitors = query_monitors(self.display)
         except BaseException:
-            self.display.close()
+            self.close()
             raise
-        monitors = query_monitors(self.display)
-        monitor = pick_monitor(monitors, owner._initial_monitor_id)
-        with owner._lock:
-            owner._monitors = monitors
-            owner._monitor = monitor
-        self.monitor = monitor
-        self.grid = TileGrid(monitor.width, monitor.height, owner._tile_size)
+        self.monitor = pick_monitor(monitors, settings.monitor_id)
+        handoff.publish_monitors(monitors, self.monitor)
+        self.grid = TileGrid(self.monitor.width, self.monitor.height, settings.tile_size)
         self.shown: Frame | None = None  # what the viewer has: the base for deltas
-        self.dirty: list[Rect] = []  # damaged rectangles, monitor coordinates, not yet sent
+        self.dirty: list[Rect] = []  # damaged rectangles (monitor coordinates) not yet sent
         self.next_video = 0.0  # earliest time for the next video capture (pacing)
         self.next_poll = 0.0  # polling mode: next whole-frame compare
         self.next_cursor = 0.0
@@ -298,7 +434,9 @@ class _CaptureSession:
         with contextlib.suppress(Exception):
             if self.damage is not None:
                 self.damage.close()
-            self.grabber.close()
+        with contextlib.suppress(Exception):
+            if self.grabber is not None:
+                self.grabber.close()
         with contextlib.suppress(Exception):
             self.display.close()
 
@@ -307,53 +445,42 @@ class _CaptureSession:
         return self.damage is None or not self.damage.available
 
     def run(self) -> None:
-        owner = self.owner
-        fds = [self.display.fileno(), owner._wake_r]
-        while not owner._stopping.is_set():
+        fds = [self.display.fileno(), self.wake_fd]
+        while not self.stopping.is_set():
             self._drain_wakeups()
-            layout_changed = self._drain_x_events()
-            if layout_changed:
+            if self._drain_x_events():
                 self._refresh_monitors()
-            with owner._lock:
-                enabled = owner._enabled
-                generation = owner._generation
-                wanted_monitor, owner._monitor_wanted = owner._monitor_wanted, None
-                keyframe = owner._keyframe_wanted
-                slot_free = not owner._video
-                reset_cursor, owner._cursor_reset_wanted = owner._cursor_reset_wanted, False
-            if wanted_monitor is not None and wanted_monitor != self.monitor.id:
-                self._switch_monitor(wanted_monitor)
-                keyframe = True
-            if not enabled:
+            asked = self.handoff.requests()
+            if asked.reset_cursor:
+                self.cursor.reset()
+            if asked.monitor_id is not None and asked.monitor_id != self.monitor.id:
+                self._refresh_monitors(asked.monitor_id)
+            if not asked.enabled:
                 # Forget the viewer: whatever it had may be stale by the time we resume.
                 self.shown = None
                 self.dirty.clear()
                 self._wait(fds, None)
                 continue
-            if reset_cursor:
-                self.cursor.reset()
             now = time.monotonic()
             if now >= self.next_cursor:
-                self.next_cursor = now + owner._frame_interval
-                self._capture_cursor(generation)
-            if keyframe:
-                slot_free = True  # a keyframe replaces an untaken delta
-            wants_video = keyframe or self.shown is None or bool(self.dirty)
+                self.next_cursor = now + self.settings.frame_interval
+                self._capture_cursor(asked.generation)
+            # A keyframe replaces an untaken delta; anything else waits for the slot.
+            slot_free = asked.video_slot_free or bool(asked.keyframe)
+            wants_video = bool(asked.keyframe) or self.shown is None or bool(self.dirty)
             if self.polling and now >= self.next_poll:
                 wants_video = True
             if wants_video and slot_free and now >= self.next_video:
-                self._capture_video(generation, keyframe)
-                self.next_video = now + owner._frame_interval
-                if self.polling:
-                    self.next_poll = now + owner._poll_interval
+                self._capture_video(asked.generation, asked.keyframe)
+                self.next_video = now + self.settings.frame_interval
+                self.next_poll = now + self.settings.poll_interval
             self._wait(fds, self._timeout(slot_free, wants_video))
 
     def _timeout(self, slot_free: bool, wants_video: bool) -> float:
         """Seconds until the next timed duty: cursor poll, paced video, or a polling compare."""
         now = time.monotonic()
         deadlines = [self.next_cursor]
-        if slot_free:
-            # (A full slot waits for the consumer, who wakes us by taking the frame.)
+        if slot_free:  # a full slot waits for the consumer, who wakes us by taking the frame
             if wants_video:
                 deadlines.append(self.next_video)
             if self.polling:
@@ -367,7 +494,7 @@ class _CaptureSession:
 
     def _drain_wakeups(self) -> None:
         with contextlib.suppress(BlockingIOError):
-            while os.read(self.owner._wake_r, 64):
+            while os.read(self.wake_fd, 64):
                 pass
 
     def _drain_x_events(self) -> bool:
@@ -382,37 +509,26 @@ class _CaptureSession:
                 if clipped is not None:
                     self.dirty.append(clipped)
             elif self.cursor.is_cursor_change(event):
-                pass
+                pass  # noted by the watch: the next cursor update carries the image
             elif event.type == X.ConfigureNotify:
                 layout_changed = True
         return layout_changed
 
-    def _refresh_monitors(self) -> None:
+    def _refresh_monitors(self, wanted_id: int | None = None) -> None:
+        """Re-read the layout; share `wanted_id`, else the same monitor (by name), else default."""
         monitors = query_monitors(self.display)
-        # Keep sharing the same monitor (by name) if it still exists, else the default one.
-        same = [mon for mon in monitors if mon.name == self.monitor.name]
-        monitor = same[0] if same else pick_monitor(monitors)
-        with self.owner._lock:
-            self.owner._monitors = monitors
+        if wanted_id is not None:
+            monitor = pick_monitor(monitors, wanted_id)
+        else:
+            same = [m for m in monitors if m.name == self.monitor.name]
+            monitor = same[0] if same else pick_monitor(monitors)
+        self.handoff.publish_monitors(monitors, monitor)
         if monitor != self.monitor:
-            self._use_monitor(monitor)
-
-    def _switch_monitor(self, monitor_id: int) -> None:
-        monitors = query_monitors(self.display)
-        with self.owner._lock:
-            self.owner._monitors = monitors
-        self._use_monitor(pick_monitor(monitors, monitor_id))
-
-    def _use_monitor(self, monitor: MonitorInfo) -> None:
-        with self.owner._lock:
-            self.owner._monitor = monitor
-            self.owner._keyframe_wanted = True
-            self.owner._video.clear()  # tiles of the old monitor mean nothing now
-        self.monitor = monitor
-        self.grid = TileGrid(monitor.width, monitor.height, self.owner._tile_size)
-        self.shown = None
-        self.dirty.clear()
-        self.cursor.reset()
+            self.monitor = monitor
+            self.grid = TileGrid(monitor.width, monitor.height, self.settings.tile_size)
+            self.shown = None
+            self.dirty.clear()
+            self.cursor.reset()
 
     def _capture_cursor(self, generation: int) -> None:
         try:
@@ -420,74 +536,59 @@ class _CaptureSession:
         except Xlib.error.XError:
             log.debug("cursor query failed", exc_info=True)
             return
-        if update is None:
-            return
-        owner = self.owner
-        with owner._lock:
-            if generation != owner._generation:
-                return
-            pending = owner._cursor_update if owner._cursor is not None else None
-            if update.shape is None and pending is not None and pending.shape is not None:
-                # The untaken update carried a new image: keep it with the newer position.
-                update = CursorUpdate(update.x, update.y, update.visible, pending.shape)
-            owner._cursor_update = update
-            owner._cursor = EncodedFrame(
-                FrameKind.CURSOR, encode_payload(update), FrameFlags.NONE, _now_us()
-            )
-            owner._cursor_generation = generation
-        owner._notify()
+        if update is not None and self.handoff.offer_cursor(update, generation):
+            self.notify()
 
-    def _capture_video(self, generation: int, keyframe: bool) -> None:
-        owner = self.owner
+    def _capture_video(self, generation: int, keyframe: int) -> None:
+        assert self.grabber is not None
         timestamp = _now_us()
         frame = self.grabber.grab(self.monitor)
         if frame.shape[:2] != (self.grid.height, self.grid.width):
-            return  # the layout is changing under us; the ConfigureNotify follows
-        if keyframe or self.shown is None:
-            keyframe = True
+            return  # the layout is changing under us; its ConfigureNotify follows
+        full = bool(keyframe) or self.shown is None
+        if full:
             tiles = self.grid.all()
             self.shown = frame.copy()
         else:
+            assert self.shown is not None
             candidates = None if self.polling else self.grid.touching(self.dirty)
             tiles = self.grid.changed(self.shown, frame, candidates)
             for tile in tiles:
                 self.grid.pixels(self.shown, tile)[...] = self.grid.pixels(frame, tile)
         self.dirty.clear()
-        with owner._lock:
-            if keyframe:
-                owner._keyframe_wanted = False
-        if not tiles:
-            return
         encoded = [
-            self.owner._encoder.encode(self.grid.pixels(frame, t), *_origin(self.grid.rect(t)))
+            self.settings.encoder.encode(self.grid.pixels(frame, t), *_origin(self.grid.rect(t)))
             for t in tiles
         ]
-        payloads = split_tiles(self.monitor.width, self.monitor.height, encoded, owner._max_payload)
+        payloads = split_tiles(
+            self.monitor.width, self.monitor.height, encoded, self.settings.max_payload
+        )
         frames = [
             EncodedFrame(
                 FrameKind.VIDEO,
                 bytes(payload),
-                FrameFlags.KEYFRAME if keyframe and index == 0 else FrameFlags.NONE,
+                FrameFlags.KEYFRAME if full and index == 0 else FrameFlags.NONE,
                 timestamp,
             )
             for index, payload in enumerate(payloads)
         ]
-        with owner._lock:
-            if generation != owner._generation or not owner._enabled:
-                self.shown = None  # the viewer never got this: start over with a keyframe
-                return
-            owner._video = frames
-            owner._video_generation = generation
-        owner._notify()
+        if not self.handoff.offer_video(frames, generation, keyframe):
+            self.shown = None  # the viewer never got this: start over with a keyframe
+        elif frames:
+            self.notify()
 
 
 def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) -> list[VideoPayload]:
-    """Tiles packed into as few payloads as fit `max_payload` bytes each, in order."""
+    """Tiles packed in order into as few payloads as fit `max_payload` bytes each.
+
+    Only the first payload of a split keyframe carries the keyframe flag; the rest are deltas
+    that complete it.
+    """
     payloads: list[VideoPayload] = []
     batch: list[Tile] = []
     size = SCREEN_HEADER_SIZE
     for tile in tiles:
-        if batch and (size + tile.wire_size > max_payload or len(batch) == 0xFFFF):
+        if batch and (size + tile.wire_size > max_payload or len(batch) == MAX_TILES):
             payloads.append(VideoPayload(width, height, tuple(batch)))
             batch, size = [], SCREEN_HEADER_SIZE
         batch.append(tile)

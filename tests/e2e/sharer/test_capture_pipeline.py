@@ -217,12 +217,14 @@ async def test_monitor_switch_sends_a_keyframe_of_the_new_monitor(
 
         right = next(m for m in pipeline.monitors() if m.name == "right")
         pipeline.select_monitor(right.id)
+        assert pipeline.monitor == right  # at once, for the injector and the monitor list
         frame = await next_of(pipeline, FrameKind.VIDEO)
         assert frame.flags & FrameFlags.KEYFRAME
         second = Canvas()
         second.draw(frame.payload)
         assert second.pixels.shape == (1080, 960, 3)
         assert (second.pixels == (200, 100, 50)).all()
+        pipeline.select_monitor(99)  # unknown: ignored
         assert pipeline.monitor == right
     finally:
         await pipeline.stop()
@@ -245,3 +247,44 @@ async def test_cursor_shape_and_moves_are_sent_apart_from_pixels(
                 break
     assert update.visible
     assert update.shape is None  # the image did not change
+
+
+async def test_a_keyframe_larger_than_the_payload_limit_is_split(
+    xvfb: XvfbServer, painter: Painter
+) -> None:
+    painter.put(0, 0, text_like(1920, 256))
+    pipeline = CapturePipeline(display=xvfb.display, max_payload=32 * 1024)
+    await pipeline.start()
+    try:
+        pipeline.set_enabled(True)
+        canvas = Canvas()
+        first = await next_of(pipeline, FrameKind.VIDEO)
+        assert first.flags & FrameFlags.KEYFRAME
+        covered = sum(t.width * t.height for t in canvas.draw(first.payload).tiles)
+        parts = 1
+        while covered < 1920 * 1080:
+            part = await next_of(pipeline, FrameKind.VIDEO)
+            assert not part.flags & FrameFlags.KEYFRAME
+            assert part.timestamp_us == first.timestamp_us  # one capture
+            assert len(part.payload) <= 32 * 1024
+            covered += sum(t.width * t.height for t in canvas.draw(part.payload).tiles)
+            parts += 1
+        assert parts > 1
+        truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
+        assert np.array_equal(canvas.pixels, truth)  # text-like and solid: all lossless
+    finally:
+        await pipeline.stop()
+
+
+async def test_monitors_added_while_running_are_listed(
+    xvfb: XvfbServer, pipeline: CapturePipeline
+) -> None:
+    assert [m.name for m in pipeline.monitors()] == ["screen"]
+    await run(["xrandr", "--setmonitor", "extra", "800/211x600/159+100+100", "none"], xvfb)
+    async with asyncio.timeout(WAIT):
+        # The API has no "layout changed" event for tests to await; the thread sees
+        # ConfigureNotify and republishes, so check often.
+        while "extra" not in [m.name for m in pipeline.monitors()]:
+            await asyncio.sleep(0.02)
+    extra = next(m for m in pipeline.monitors() if m.name == "extra")
+    assert (extra.x, extra.y, extra.width, extra.height) == (100, 100, 800, 600)
