@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import signal
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from ...protocol.roles import Phase
@@ -219,6 +220,14 @@ def run_qt(client: SessionClient, *, media: MediaFactory, code: str | None = Non
     app.setApplicationName("quickassist")
     app.setQuitOnLastWindowClosed(False)
     sharer = QtSharer(client, media=media, code=code)
+    # Ctrl+C and SIGTERM end the session properly (held keys released, the helper told).
+    # Python runs signal handlers only between bytecodes: a timer lets it in now and then.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: sharer.quit())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
     sharer.start()
     status = app.exec()
+    heartbeat.stop()
     return int(status)
