@@ -26,7 +26,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..protocol.errors import MessageError
@@ -121,6 +121,7 @@ class SharerSession:
         self._finished: asyncio.Future[str] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._video_on = False
+        self._inject_closed = False
         #: Whether the service already knows the session is over (no `end` to send then).
         self._service_knows_end = False
 
@@ -130,6 +131,8 @@ class SharerSession:
         """Run until the session ends; returns the sentence saying why it ended."""
         self._loop = asyncio.get_running_loop()
         self._finished = self._loop.create_future()
+        if self.guard.ended:  # ended before it started (the window closed while joining)
+            return "You ended the session."
         try:
             self._connection = await self.client.connect(self.ticket)
             self.guard.on_connected()
@@ -141,9 +144,9 @@ class SharerSession:
             self._emit(MonitorChanged(monitor_info(pipeline.monitor)))
             async with asyncio.TaskGroup() as tasks:
                 workers = [
-                    tasks.create_task(self._receive_loop()),
-                    tasks.create_task(self._send_loop()),
-                    tasks.create_task(self._video_loop()),
+                    tasks.create_task(self._until_failure(self._receive_loop())),
+                    tasks.create_task(self._until_failure(self._send_loop())),
+                    tasks.create_task(self._until_failure(self._video_loop())),
                 ]
                 message = await self._finished
                 for worker in workers:
@@ -200,7 +203,7 @@ class SharerSession:
 
     def end(self) -> None:
         """End the session now: nothing more leaves, held input is released, the service told."""
-        if self.guard.ended:
+        if self._finished is not None and self._finished.done():
             return
         self.guard.end()
         self._apply_guard()
@@ -208,6 +211,16 @@ class SharerSession:
         self._finish("You ended the session.")
 
     # Loops --------------------------------------------------------------------------------
+
+    async def _until_failure(self, loop: Coroutine[Any, Any, None]) -> None:
+        """Run one of the loops; a failure ends the session with a sentence, never silently."""
+        try:
+            await loop
+        except SharerError as exc:
+            self._finish(exc.message)
+        except Exception:  # a bug: log it, end visibly (and `_shutdown` releases the input)
+            log.exception("a session loop failed")
+            self._finish("The session stopped because of an error. Start a new session.")
 
     async def _receive_loop(self) -> None:
         # Runs until `_finish`; the guard may end earlier (an "ended" state precedes the
@@ -416,7 +429,7 @@ class SharerSession:
 
     def _inject(self, event: InputEvent) -> None:
         injector = self._injector
-        if injector is None:
+        if injector is None or self._inject_closed:
             return
         guard = self.guard
 
@@ -429,7 +442,7 @@ class SharerSession:
 
     def _release_input(self) -> None:
         injector = self._injector
-        if injector is not None:
+        if injector is not None and not self._inject_closed:
             self._inject_thread.submit(injector.release_all)
 
     def _frame(
@@ -492,6 +505,7 @@ class SharerSession:
                 self._inject_thread, injector.release_all
             )
             await asyncio.get_running_loop().run_in_executor(self._inject_thread, injector.close)
+        self._inject_closed = True
         self._inject_thread.shutdown(wait=True)
         if pipeline is not None:
             with contextlib.suppress(Exception):  # stopping must not hide why the session ended

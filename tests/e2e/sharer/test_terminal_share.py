@@ -8,6 +8,7 @@ import asyncio
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -168,3 +169,20 @@ async def test_allow_pause_and_end(share: object, scripted_helper: ScriptedHelpe
     assert ended["reason"] == "sharer_ended"
     assert await asyncio.to_thread(terminal.wait_exit) == 0
     assert "You ended the session." in terminal.output
+
+
+async def test_ctrl_c_ends_the_session_for_the_helper_too(
+    share: object, scripted_helper: ScriptedHelper
+) -> None:
+    created = await scripted_helper.create_session()
+    terminal: Terminal = share("--code", created["code"])  # type: ignore[operator]
+    await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
+    helper = await scripted_helper.connect(created["session_id"])
+    await helper.send_json({"type": "choose_mode", "mode": "control"})
+    await in_thread(terminal.expect, "Allow? [y/N] ")
+    terminal.type("yes")
+    await helper.wait_type("state", phase="active", mode="control")
+    terminal.process.send_signal(signal.SIGINT)  # what Ctrl+C sends
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "sharer_ended"
+    assert await asyncio.to_thread(terminal.wait_exit) == 0

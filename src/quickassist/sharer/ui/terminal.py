@@ -105,15 +105,18 @@ class TerminalSharer:
         session = SharerSession(self._client, ticket, media=self._media, listener=self._on_event)
         self._session = session
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, session.end)
+        # Ctrl+C and SIGTERM end the session properly: held keys released, the helper told.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, session.end)
         commands = asyncio.create_task(self._commands(session))
         try:
             message = await session.run()
         finally:
             commands.cancel()
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGINT)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
         self.say(message)
         return 0
 
