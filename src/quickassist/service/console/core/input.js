@@ -173,7 +173,6 @@ export class PointerInput {
   onButton(e, down) {
     if (!this.enabled() || e.button < 0 || e.button > 2) return;
     e.preventDefault();
-    if (down) this.element.focus({ preventScroll: true });
     const { x, y } = this.remote(e);
     this.moves.move(x, y);
     this.moves.flush();

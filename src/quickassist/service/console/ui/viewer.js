@@ -29,6 +29,7 @@ export class Viewer extends EventTarget {
     this.stats = new FrameStats();
     this.fit = true;
     this.statusTimer = null;
+    this.statusShownAt = 0;
     this.toolActive = () => false;
 
     this.display.addEventListener("resize", ({ detail }) => {
@@ -38,8 +39,11 @@ export class Viewer extends EventTarget {
       this.dispatchEvent(new CustomEvent("resize", { detail }));
     });
     this.display.addEventListener("drawn", ({ detail }) => {
-      this.stats.recordDrawn(detail.timestampUs, Date.now());
+      const now = Date.now();
+      this.stats.recordDrawn(detail.timestampUs, now);
       byId("waiting-picture").hidden = true;
+      // Show the first figures at once; after that the interval keeps them current.
+      if (now - this.statusShownAt > STATUS_INTERVAL_MS) this.updateStatus();
     });
     this.display.addEventListener("error", () => onDecodeError());
 
@@ -118,7 +122,8 @@ export class Viewer extends EventTarget {
   }
 
   updateStatus() {
-    const s = this.stats.snapshot(Date.now());
+    this.statusShownAt = Date.now();
+    const s = this.stats.snapshot(this.statusShownAt);
     byId("status-fps").textContent = `${s.fps} fps`;
     byId("status-latency").textContent = s.latencyMs === null ? "latency -" : `latency ${Math.round(s.latencyMs)} ms`;
     byId("status-bandwidth").textContent = formatRate(s.bytesPerSecond);
