@@ -7,11 +7,13 @@ the client, Qt and capture are imported when the command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,27 +114,27 @@ def gui_available() -> bool:
     return True
 
 
-class _scratch_dirs:
-    """Point Qt's cache and runtime files at a private temp dir that is removed on exit.
+@contextlib.contextmanager
+def _scratch_dirs() -> Iterator[Path]:
+    """Point Qt's cache and config files at a private temp dir that is removed on exit.
 
     The sharer leaves no traces by default (DESIGN.md): Qt would otherwise create a font and
     shader cache under ~/.cache.
     """
-
-    def __enter__(self) -> Path:
-        self._saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
-        self._dir = Path(tempfile.mkdtemp(prefix="quickassist-"))
-        os.environ["XDG_CACHE_HOME"] = str(self._dir / "cache")
-        os.environ["XDG_CONFIG_HOME"] = str(self._dir / "config")
-        return self._dir
-
-    def __exit__(self, *exc: object) -> None:
-        for key, value in self._saved.items():
+    keys = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+    saved = {key: os.environ.get(key) for key in keys}
+    scratch = Path(tempfile.mkdtemp(prefix="quickassist-"))
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+    try:
+        yield scratch
+    finally:
+        for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        shutil.rmtree(self._dir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _configure_logging(*, verbose: bool) -> None:

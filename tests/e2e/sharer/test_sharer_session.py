@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from quickassist.sharer.session_events import (
     AnnotationReceived,
     ChatReceived,
     ConsentRequested,
+    MonitorChanged,
     SessionEvent,
     StatusChanged,
 )
@@ -55,8 +57,20 @@ class Sharer:
 
 
 @pytest.fixture
+async def layout(request: pytest.FixtureRequest, xvfb: XvfbServer) -> str:
+    """The X monitor layout: one screen, or (parametrized "two") two halves side by side."""
+    name: str = getattr(request, "param", "one")
+    if name == "two":
+        for monitor, x in (("left", 0), ("right", 960)):
+            command = ["xrandr", "--setmonitor", monitor, f"960/254x1080/286+{x}+0", "none"]
+            process = await asyncio.create_subprocess_exec(*command, env=xvfb.env)
+            assert await process.wait() == 0
+    return name
+
+
+@pytest.fixture
 async def started(
-    live_service: LiveService, scripted_helper: ScriptedHelper, xvfb: XvfbServer
+    live_service: LiveService, scripted_helper: ScriptedHelper, xvfb: XvfbServer, layout: str
 ) -> AsyncIterator[tuple[Sharer, Side]]:
     created = await scripted_helper.create_session()
     client = SessionClient(
@@ -167,3 +181,33 @@ async def test_the_helper_ending_tells_the_sharer(started: tuple[Sharer, Side]) 
     async with asyncio.timeout(WAIT):
         message = await sharer.task
     assert message == "The helper ended the session."
+
+
+@pytest.mark.parametrize("layout", ["two"], indirect=True)
+async def test_the_helper_switches_monitors(started: tuple[Sharer, Side], layout: str) -> None:
+    sharer, helper = started
+    await helper.send_json({"type": "choose_mode", "mode": "view"})
+    await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(True)
+
+    def listing(current_name: str) -> Callable[[Frame], bool]:
+        def matches(frame: Frame) -> bool:
+            if frame.kind is not FrameKind.CONTROL_E2E:
+                return False
+            body = json.loads(frame.payload)
+            names = {m["id"]: m["name"] for m in body["monitors"]}
+            return names.get(body["current"]) == current_name
+
+        return matches
+
+    first = json.loads((await helper.wait_frame(listing("left"))).payload)
+    right = next(m["id"] for m in first["monitors"] if m["name"] == "right")
+    await helper.wait_frame(video)
+    helper.frames.clear()
+    payload = json.dumps({"t": "select_monitor", "id": right}).encode()
+    await helper.send_frame(FrameKind.CONTROL_E2E, payload)
+    await helper.wait_frame(listing("right"))
+    keyframe = await helper.wait_frame(lambda f: video(f) and bool(f.header.flags & 1))
+    width, height = struct.unpack_from("<HH", keyframe.payload)
+    assert (width, height) == (960, 1080)
+    await sharer.wait_event(MonitorChanged, lambda e: e.monitor.name == "right")

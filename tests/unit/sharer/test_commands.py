@@ -1,0 +1,54 @@
+"""`quickassist share`'s options, and where it decides between window and terminal."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from quickassist.sharer.commands import DEFAULT_SERVER_URL, add_share_command, gui_available
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="quickassist")
+    add_share_command(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["share", *argv])
+
+
+def test_defaults() -> None:
+    args = parse()
+    assert args.server_url == DEFAULT_SERVER_URL == "https://localhost:8443"
+    assert args.fingerprint is None and args.ca_file is None and args.code is None
+    assert not args.no_gui and not args.verbose and args.monitor is None
+
+
+def test_every_option() -> None:
+    args = parse(
+        "https://help.example:443",
+        "--fingerprint",
+        "SHA256:AB",
+        "--code",
+        "abc-234",
+        "--no-gui",
+        "--monitor",
+        "2",
+        "--verbose",
+    )
+    assert args.server_url == "https://help.example:443"
+    assert args.fingerprint == "SHA256:AB"
+    assert (args.code, args.no_gui, args.monitor, args.verbose) == ("abc-234", True, 2, True)
+
+
+def test_pin_and_ca_file_exclude_each_other() -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse("--fingerprint", "SHA256:AB", "--ca-file", "ca.pem")
+    assert caught.value.code == 2
+
+
+def test_no_display_means_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert not gui_available()
+    monkeypatch.setenv("DISPLAY", ":99")
+    assert gui_available()
