@@ -5,6 +5,7 @@ back control, and End."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -91,6 +92,10 @@ async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHel
     await helper.send_frame(FrameKind.CHAT, b'{"id":"c1","text":"hello there","sent_at":1}')
     await until(lambda: "Helper: hello there" in app.chat.history.toPlainText())
     assert app.chat.isVisible()
+    QTest.keyClicks(app.chat.entry, "hi, thanks")
+    QTest.keyClick(app.chat.entry, Qt.Key.Key_Return)
+    reply = await helper.wait_frame(lambda f: f.kind is FrameKind.CHAT)
+    assert json.loads(reply.payload)["text"] == "hi, thanks"
 
     # The helper's pen appears on the overlay over the shared monitor.
     await helper.send_frame(
