@@ -2,8 +2,10 @@
 
 XFixes tells us when the cursor image changes (DisplayCursorNotify) and hands the image as
 premultiplied ARGB words plus the hotspot; we turn it into an RGBA PNG for the cursor payload.
-The position is polled with QueryPointer at the frame pacing rate, and an update goes out only
-when it moved or the image changed.
+The position is read with QueryPointer, and an update goes out only when it moved or the image
+changed. XInput 2 raw motion events say when the pointer is moving (real devices and XTEST
+alike), so the caller polls at the frame rate only then and rarely otherwise (a warp by an
+application makes no raw event: the slow poll catches it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import Xlib.display
-from Xlib.ext import xfixes
+from Xlib.ext import ge, xfixes, xinput
 
 from quickassist.protocol.payloads import MAX_CURSOR_SIZE, CursorShape, CursorUpdate, MonitorInfo
 
@@ -37,6 +39,20 @@ class CursorWatch:
                 d.extension_event.DisplayCursorNotify[0],
                 d.extension_event.DisplayCursorNotify[1],
             )
+        self.motion_events = has_extension(d, "XInputExtension")
+        if self.motion_events:
+            version = d.xinput_query_version()
+            self.motion_events = (version.major_version, version.minor_version) >= (2, 0)
+        if self.motion_events:
+            self._root.xinput_select_events([(xinput.AllMasterDevices, xinput.RawMotionMask)])
+
+    def is_motion(self, event: Any) -> bool:
+        """True for an XInput 2 raw motion event: the pointer is moving."""
+        return (
+            self.motion_events
+            and event.type == ge.GenericEventCode
+            and getattr(event, "evtype", None) == xinput.RawMotion
+        )
 
     def is_cursor_change(self, event: Any) -> bool:
         """True for an XFixes cursor-image change; the next update then carries the shape."""

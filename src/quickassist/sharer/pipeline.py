@@ -38,7 +38,7 @@ from Xlib import X
 
 from quickassist.protocol.frames import DEFAULT_MAX_PAYLOAD, FrameFlags, FrameKind
 from quickassist.protocol.media import MAX_TILES, SCREEN_HEADER_SIZE, Tile, VideoPayload
-from quickassist.protocol.payloads import CursorUpdate, MonitorInfo, encode_payload
+from quickassist.protocol.payloads import CursorUpdate, MonitorInfo, MonitorList, encode_payload
 
 from .capture import ScreenGrabber
 from .codec import AdaptiveTileEncoder, TileEncoder
@@ -49,6 +49,12 @@ from .tiles import TILE_SIZE, Frame, Rect, TileGrid
 from .x11_display import open_display
 
 log = logging.getLogger(__name__)
+
+#: Pointer polling while the pointer is still: slow, since raw motion events announce movement
+#: (this only catches warps by applications, which make no event).
+IDLE_CURSOR_POLL = 0.25
+#: After the last motion the pointer is polled at the frame rate for this long.
+CURSOR_ACTIVE_FOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class _Handoff:
         self._video: list[EncodedFrame] = []
         self._cursor: EncodedFrame | None = None
         self._cursor_update: CursorUpdate | None = None  # what _cursor encodes
+        self._control: EncodedFrame | None = None  # a MonitorList after a layout change
         self.monitors: list[MonitorInfo] = []
         self.monitor: MonitorInfo | None = None
 
@@ -122,6 +129,7 @@ class _Handoff:
                 self._generation += 1
                 self._video.clear()
                 self._cursor = None
+                self._control = None
             return True
 
     def request_keyframe(self) -> None:
@@ -154,6 +162,9 @@ class _Handoff:
             if self._cursor is not None:
                 frame, self._cursor = self._cursor, None
                 return frame, False
+            if self._control is not None:
+                frame, self._control = self._control, None
+                return frame, False
             if self._video:
                 return self._video.pop(0), not self._video
             return None, False
@@ -162,6 +173,7 @@ class _Handoff:
         with self._lock:
             self._video.clear()
             self._cursor = None
+            self._control = None
 
     def current_monitor(self) -> MonitorInfo | None:
         with self._lock:
@@ -187,13 +199,22 @@ class _Handoff:
                 video_slot_free=not self._video,
             )
 
-    def publish_monitors(self, monitors: list[MonitorInfo], current: MonitorInfo | None) -> None:
+    def publish_monitors(self, monitors: list[MonitorInfo], current: MonitorInfo) -> None:
+        """Record the layout; a change after the first is announced with a `MonitorList`."""
         with self._lock:
+            changed = self.monitor is not None and (
+                monitors != self.monitors or current != self.monitor
+            )
             self.monitors = monitors
-            if current is not None and current != self.monitor:
+            if current != self.monitor:
                 self.monitor = current
                 self._keyframe_requests += 1
                 self._video.clear()  # tiles of the old monitor mean nothing now
+            if changed and self._enabled:
+                listing = MonitorList(tuple(monitors), current.id)
+                self._control = EncodedFrame(
+                    FrameKind.CONTROL_E2E, encode_payload(listing), FrameFlags.NONE, _now_us()
+                )
 
     def offer_video(self, frames: list[EncodedFrame], generation: int, keyframe: int) -> bool:
         """Hand over one capture; False if it is stale (disabled since) and was dropped."""
@@ -333,6 +354,9 @@ class CapturePipeline:
     async def next_frame(self) -> EncodedFrame:
         """The next frame to send: a cursor update first if one waits, else video.
 
+        When the monitor layout changes while enabled, a control-e2e frame with the new
+        `MonitorList` comes out too (sent like any other frame).
+
         Waits while nothing changes; never returns a frame captured before the last disable.
         """
         if self._ready is None:
@@ -429,6 +453,8 @@ class _CaptureThread:
         self.next_video = 0.0  # earliest time for the next video capture (pacing)
         self.next_poll = 0.0  # polling mode: next whole-frame compare
         self.next_cursor = 0.0
+        self.cursor_active_until = 0.0  # poll the pointer at the frame rate until then
+        self.last_cursor_poll = 0.0
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -463,8 +489,7 @@ class _CaptureThread:
                 continue
             now = time.monotonic()
             if now >= self.next_cursor:
-                self.next_cursor = now + self.settings.frame_interval
-                self._capture_cursor(asked.generation)
+                self._capture_cursor(asked.generation, now)
             # A keyframe replaces an untaken delta; anything else waits for the slot.
             slot_free = asked.video_slot_free or bool(asked.keyframe)
             wants_video = bool(asked.keyframe) or self.shown is None or bool(self.dirty)
@@ -508,8 +533,10 @@ class _CaptureThread:
                 clipped = Rect(r.x - m.x, r.y - m.y, r.width, r.height).clip(m.width, m.height)
                 if clipped is not None:
                     self.dirty.append(clipped)
+            elif self.cursor.is_motion(event):
+                self._cursor_moved()
             elif self.cursor.is_cursor_change(event):
-                pass  # noted by the watch: the next cursor update carries the image
+                self.next_cursor = 0.0  # noted by the watch: the next update carries the image
             elif event.type == X.ConfigureNotify:
                 layout_changed = True
         return layout_changed
@@ -530,12 +557,25 @@ class _CaptureThread:
             self.dirty.clear()
             self.cursor.reset()
 
-    def _capture_cursor(self, generation: int) -> None:
+    def _cursor_moved(self) -> None:
+        """The pointer moves: poll it at the frame rate (paced from the last poll) for a while."""
+        self.cursor_active_until = time.monotonic() + CURSOR_ACTIVE_FOR
+        self.next_cursor = min(
+            self.next_cursor, self.last_cursor_poll + self.settings.frame_interval
+        )
+
+    def _capture_cursor(self, generation: int, now: float) -> None:
+        """Poll the pointer; stay at the frame rate while it moves, slow down once it rests."""
+        self.last_cursor_poll = now
         try:
             update = self.cursor.poll(self.monitor)
         except Xlib.error.XError:
             log.debug("cursor query failed", exc_info=True)
-            return
+            update = None
+        if update is not None:
+            self.cursor_active_until = now + CURSOR_ACTIVE_FOR
+        active = now < self.cursor_active_until or not self.cursor.motion_events
+        self.next_cursor = now + (self.settings.frame_interval if active else IDLE_CURSOR_POLL)
         if update is not None and self.handoff.offer_cursor(update, generation):
             self.notify()
 

@@ -13,7 +13,14 @@ import pytest
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.media import TileEncoding
-from quickassist.protocol.payloads import PNG_SIGNATURE, parse_cursor
+from quickassist.protocol.payloads import (
+    PNG_SIGNATURE,
+    MonitorList,
+    PointerMove,
+    parse_cursor,
+    parse_e2e_control,
+)
+from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.pipeline import CapturePipeline, EncodedFrame
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.video_canvas import Canvas, photo, psnr, text_like
@@ -276,15 +283,36 @@ async def test_a_keyframe_larger_than_the_payload_limit_is_split(
         await pipeline.stop()
 
 
-async def test_monitors_added_while_running_are_listed(
+async def test_monitors_added_while_running_are_listed_and_announced(
     xvfb: XvfbServer, pipeline: CapturePipeline
 ) -> None:
     assert [m.name for m in pipeline.monitors()] == ["screen"]
+    pipeline.set_enabled(True)
     await run(["xrandr", "--setmonitor", "extra", "800/211x600/159+100+100", "none"], xvfb)
-    async with asyncio.timeout(WAIT):
-        # The API has no "layout changed" event for tests to await; the thread sees
-        # ConfigureNotify and republishes, so check often.
-        while "extra" not in [m.name for m in pipeline.monitors()]:
-            await asyncio.sleep(0.02)
+    listing = parse_e2e_control((await next_of(pipeline, FrameKind.CONTROL_E2E)).payload)
+    assert isinstance(listing, MonitorList)
+    assert listing.monitors == tuple(pipeline.monitors())
+    assert listing.current == pipeline.monitor.id
     extra = next(m for m in pipeline.monitors() if m.name == "extra")
     assert (extra.x, extra.y, extra.width, extra.height) == (100, 100, 800, 600)
+
+
+async def test_pointer_moved_through_xtest_is_followed(
+    xvfb: XvfbServer, pipeline: CapturePipeline
+) -> None:
+    injector = InputInjector(display=xvfb.display)
+    try:
+        pipeline.set_enabled(True)
+        await next_of(pipeline, FrameKind.CURSOR)  # the first update: position and shape
+        seen = []
+        for x in (100, 200, 300):
+            injector.apply(PointerMove(x, 50))
+            async with asyncio.timeout(WAIT):
+                while True:
+                    update = parse_cursor((await next_of(pipeline, FrameKind.CURSOR)).payload)
+                    if update.x == x:
+                        seen.append((update.x, update.y))
+                        break
+        assert seen == [(100, 50), (200, 50), (300, 50)]
+    finally:
+        injector.close()
