@@ -75,6 +75,7 @@ class InputInjector:
         with self._lock:
             if self._closed:
                 return
+            self._read_events()
             if isinstance(event, PointerMove):
                 self._move(event.x, event.y)
             elif isinstance(event, PointerButton):
@@ -106,6 +107,21 @@ class InputInjector:
                 self._display.sync()
             finally:
                 self._display.close()
+
+    def _read_events(self) -> None:
+        """Read what the server sent us (MappingNotify: every client gets them).
+
+        Left unread they would pile up; a keymap change by someone else (a layout switch)
+        means our table is stale.
+        """
+        while self._display.pending_events():
+            event = self._display.next_event()
+            if (
+                event.type == X.MappingNotify
+                and event.request == X.MappingKeyboard
+                and not self._keymap.is_own_change(event.first_keycode, event.count)
+            ):
+                self._keymap.reload()
 
     # Pointer -------------------------------------------------------------------------------
 

@@ -177,19 +177,36 @@ class Keymap:
 
     def __init__(self, d: Xlib.display.Display) -> None:
         self._display = d
-        info = d.display.info
-        self._first = info.min_keycode
-        count = info.max_keycode - info.min_keycode + 1
-        mapping = d.get_keyboard_mapping(self._first, count)
+        self._table: dict[int, list[int]] = {}
+        self._per_keycode = 2
+        # Spare keycodes (no keysyms of their own) -> the keysym lent to them, least recently
+        # lent first; and the reverse, keysym -> keycode.
+        self._spare: OrderedDict[int, int | None] = OrderedDict()
+        self._lent: dict[int, int] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the server's mapping (the user switched layouts); lent keycodes stay lent."""
+        info = self._display.display.info
+        first, count = info.min_keycode, info.max_keycode - info.min_keycode + 1
+        mapping = self._display.get_keyboard_mapping(first, count)
         self._per_keycode = len(mapping[0]) if mapping else 2
-        self._table: dict[int, list[int]] = {
-            self._first + i: list(keysyms) for i, keysyms in enumerate(mapping)
-        }
-        # Spare keycodes: no keysyms at all. Least recently lent first.
-        self._spare: OrderedDict[int, int | None] = OrderedDict(
-            (keycode, None) for keycode, keysyms in self._table.items() if not any(keysyms)
+        self._table = {first + i: list(keysyms) for i, keysyms in enumerate(mapping)}
+        lent_to = {keycode: keysym for keysym, keycode in self._lent.items()}
+        spare: OrderedDict[int, int | None] = OrderedDict(
+            (keycode, None)
+            for keycode, keysyms in self._table.items()
+            if not any(keysyms) and keycode not in lent_to
         )
-        self._lent: dict[int, int] = {}  # keysym -> spare keycode holding it
+        for keycode in self._spare:  # keep the lending order of what is still lent
+            if keycode in lent_to:
+                spare[keycode] = lent_to[keycode]
+        self._spare = spare
+        self._lent = {keysym: keycode for keycode, keysym in lent_to.items() if keycode in spare}
+
+    def is_own_change(self, first_keycode: int, count: int) -> bool:
+        """True if a MappingNotify for these keycodes is the echo of our own lending."""
+        return count == 1 and first_keycode in self._spare
 
     def stroke(self, keysym: int, *, shift_held: bool) -> KeyStroke | None:
         """How to type `keysym` given whether Shift is held; None if it cannot be typed."""

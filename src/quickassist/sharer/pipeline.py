@@ -50,6 +50,8 @@ from .x11_display import open_display
 
 log = logging.getLogger(__name__)
 
+#: Largest video payload: the frame limit less room for end-to-end encryption's nonce and tag.
+MAX_VIDEO_PAYLOAD = DEFAULT_MAX_PAYLOAD - 4096
 #: Pointer polling while the pointer is still: slow, since raw motion events announce movement
 #: (this only catches warps by applications, which make no event).
 IDLE_CURSOR_POLL = 0.25
@@ -256,7 +258,7 @@ class CapturePipeline:
         encoder: TileEncoder | None = None,
         tile_size: int = TILE_SIZE,
         # Limits and platform
-        max_payload: int = DEFAULT_MAX_PAYLOAD,
+        max_payload: int = MAX_VIDEO_PAYLOAD,
         use_damage: bool = True,
     ) -> None:
         if max_fps <= 0 or poll_fps <= 0:

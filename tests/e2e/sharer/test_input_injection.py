@@ -277,3 +277,22 @@ def test_xterm_receives_unicode_text(
         xterm.wait(WAIT)
         if os.path.exists(out):
             out.unlink()
+
+
+def test_a_layout_change_by_someone_else_is_followed(
+    xvfb: XvfbServer, target: EventLog, injector: InputInjector
+) -> None:
+    type_text(injector, "a")
+    assert target.typed(1)[0] == "a"
+    # Another client turns the "a" key (keycode 38 on Xvfb's US layout) into "q".
+    other = Xlib.display.Display(xvfb.display)
+    try:
+        keycode = other.keysym_to_keycode(ord("a"))
+        per = len(other.get_keyboard_mapping(keycode, 1)[0])
+        other.change_keyboard_mapping(keycode, [[ord("q"), ord("Q")] + [0] * (per - 2)])
+        other.sync()
+        target.display.sync()
+        type_text(injector, "aq")
+        assert target.typed(2)[0] == "aq"
+    finally:
+        other.close()
