@@ -7,12 +7,13 @@ import re
 import socket
 import ssl
 import time
+from pathlib import Path
 
 import httpx
 import websockets
 
-from quickassist.service.tls import der_fingerprint
-from tests.fixtures.service import LiveService, ServiceFactory
+from quickassist.service.tls import certificate_fingerprint, der_fingerprint, generate_self_signed
+from tests.fixtures.service import LiveService, ServiceFactory, run_cli
 from tests.timeouts import WAIT
 
 PASSWORD_LINE = re.compile(r"^\s*password: (\S+)$", re.MULTILINE)
@@ -97,3 +98,21 @@ async def test_no_client_address_is_logged(live_service: LiveService) -> None:
     # Every line uvicorn would have written for a request starts with "ADDRESS:PORT - ".
     assert re.search(r"127\.0\.0\.1:\d+ - ", live_service.stdout) is None
     assert "ada" not in live_service.stdout
+
+
+def test_a_given_certificate_is_served_instead_of_a_self_signed_one(
+    service_factory: ServiceFactory, tmp_path: Path
+) -> None:
+    cert, key = tmp_path / "real.pem", tmp_path / "real.key"
+    generate_self_signed(cert, key, ["quickassist.test", "127.0.0.1"])
+    expected = certificate_fingerprint(cert)
+    service = service_factory(args=["--cert", str(cert), "--key", str(key)], add_helper=False)
+    assert der_fingerprint(served_certificate(service)) == expected
+    assert f"Certificate fingerprint: {expected}" in service.stdout
+    assert not (service.data_dir / "cert.pem").exists()
+
+
+def test_cert_without_key_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    result = run_cli(["serve", "--data-dir", str(tmp_path), "--cert", str(tmp_path / "c.pem")])
+    assert result.returncode == 1
+    assert result.stderr.strip() == "quickassist: Give --cert and --key together."

@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from .accounts import HelperAccounts
+from .api_docs import install_api_docs
 from .auth import install_auth
 from .config import ServiceConfig
 from .database import create_engine, migrate, session_factory
@@ -48,7 +49,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
         version=__version__,
         summary="Remote support: rendezvous, relay and helper accounts.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # install_api_docs: Swagger UI under its own, narrow CSP
         redoc_url=None,
         lifespan=lifecycle.lifespan,
     )
@@ -66,6 +67,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
         clock=clock,
     )
     install_health(app)
+    install_api_docs(app)
     install_sessions(app, config, clock)
     install_console(app)  # last: the catch-all "/" mount
 

@@ -23,9 +23,15 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
 )
 
+_CSP = b"content-security-policy"
+
 
 class SecurityHeadersMiddleware:
-    """Adds `SECURITY_HEADERS` to every HTTP response, replacing any the app set itself."""
+    """Adds `SECURITY_HEADERS` to every HTTP response.
+
+    A Content-Security-Policy a route set itself is kept (only /api/docs does, to allow Swagger
+    UI's CDN); every other header replaces whatever the app set.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,9 +43,12 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {name for name, _ in SECURITY_HEADERS}
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
+                headers = list(message.get("headers", []))
+                own_policy = any(k.lower() == _CSP for k, _ in headers)
+                added = [(k, v) for k, v in SECURITY_HEADERS if not (own_policy and k == _CSP)]
+                names = {name for name, _ in added}
+                kept = [(k, v) for k, v in headers if k.lower() not in names]
+                message = {**message, "headers": [*kept, *added]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
