@@ -57,3 +57,22 @@ def test_split_tiles_keeps_every_payload_under_the_limit() -> None:
     assert all(len(bytes(p)) <= 1000 for p in payloads)
     assert [t for p in payloads for t in p.tiles] == tiles
     assert all(isinstance(p, VideoPayload) for p in payloads)
+
+
+def test_a_tile_with_some_hundred_colours_stays_png_when_it_compresses() -> None:
+    # Coloured anti-aliased text: a few hundred colours in repeating runs.
+    rgb = text_like(64, 64)
+    yy, xx = np.mgrid[0:64, 0:64]
+    ink = rgb[:, :, 0] < 100
+    shades = (xx // 4 + (yy // 8) * 16) % 300
+    rgb[ink] = np.stack([shades[ink], 255 - shades[ink] // 2, shades[ink] // 3], axis=-1)
+    tile = ENCODER.encode(bgra(rgb), 0, 0)
+    assert tile.encoding is TileEncoding.PNG
+    assert np.array_equal(decode_png(tile.data), rgb)
+
+
+def test_a_tile_with_some_hundred_colours_goes_jpeg_when_png_would_be_big() -> None:
+    rng = np.random.default_rng(3)
+    palette = rng.integers(0, 256, (600, 3), dtype=np.uint8)
+    rgb = palette[rng.integers(0, 600, (64, 64))]
+    assert ENCODER.encode(bgra(rgb), 0, 0).encoding is TileEncoding.JPEG
