@@ -132,8 +132,8 @@ export class Viewer extends EventTarget {
   toggleFit() {
     this.fit = !this.fit;
     const button = byId("scale-toggle");
+    // A toggle keeps its name; pressed = fit to window, not pressed = actual size.
     button.setAttribute("aria-pressed", String(this.fit));
-    button.textContent = this.fit ? "Fit to window" : "Actual size";
     this.layout();
   }
 
