@@ -44,6 +44,8 @@ def test_first_run_prints_url_fingerprint_and_admin_password_once(
     assert fingerprint.group(0) == service.fingerprint
     passwords = PASSWORD_LINE.findall(out)
     assert len(passwords) == 1
+    # The data directory holds keys and password hashes: nobody else may read it.
+    assert service.data_dir.stat().st_mode & 0o777 == 0o700
 
     with httpx.Client(base_url=service.base_url, verify=service.ssl_context) as client:
         answer = client.post(

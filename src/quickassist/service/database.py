@@ -34,7 +34,8 @@ def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for ``database_url``; makes the SQLite file's directory if needed."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Private: the database holds password hashes (the default data dir is made 0700).
+        Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return create_async_engine(url)
 
 

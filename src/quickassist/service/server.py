@@ -72,7 +72,8 @@ async def prepare_store(config: ServiceConfig) -> str | None:
 
 def prepare(config: ServiceConfig) -> Preparation:
     """Everything a first run needs before the server starts."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    # Private: it holds the TLS key, the cookie-signing key and the password hashes.
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = ensure_certificate(config.certificate_path, config.private_key_path)
     fingerprint = certificate_fingerprint(config.certificate_path)
     admin_password = asyncio.run(prepare_store(config))
@@ -106,6 +107,8 @@ def uvicorn_config(app: FastAPI, config: ServiceConfig, context: ssl.SSLContext)
         ssl_context_factory=ssl_context_factory,
         # Media is already compressed and deflate costs ~20x throughput (DESIGN.md, Media).
         ws_per_message_deflate=False,
+        ws=__import__("os").environ.get("QA_WS", "auto"),
+        loop=__import__("os").environ.get("QA_LOOP", "auto"),
         # Twice the frame limit: the relay itself refuses frames over the limit with a plain
         # sentence; only absurd messages are cut short here, before they are buffered whole.
         ws_max_size=2 * config.max_frame_bytes + WS_ENVELOPE_BYTES,

@@ -54,10 +54,10 @@ def der_fingerprint(der: bytes) -> str:
 def subject_alternative_names() -> list[str]:
     """Names a self-signed certificate covers: loopback names plus this machine's hostname."""
     names = ["localhost", "127.0.0.1", "::1"]
+    # Not socket.getfqdn(): it asks DNS, which can stall a first start on a closed network.
     hostname = socket.gethostname()
-    for name in (hostname, socket.getfqdn()):
-        if name and name not in names:
-            names.append(name)
+    if hostname and hostname not in names:
+        names.append(hostname)
     return names
 
 
