@@ -1,7 +1,10 @@
 """Errors the service turns into HTTP answers or WebSocket closes.
 
+The tree (AccountError and its kinds live in accounts.py)::
+
     ServiceError            status, stable code, plain sentence (and Retry-After when limited)
     ├── ConfigError         a setting that cannot be used (flag, environment, file)
+    ├── AccountError        a helper account operation that cannot be done
     ├── JoinRefused         a code that is wrong, expired, malformed, or tried too often
     ├── SessionNotFound
     └── NotAllowed          the caller is not a party to the session
