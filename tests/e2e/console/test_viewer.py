@@ -7,16 +7,21 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import pytest
+import simplejpeg
 from playwright.async_api import Page, expect
 
-from quickassist.protocol.frames import FrameKind
+from quickassist.protocol.frames import FrameFlags, FrameKind
+from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
 from tests.e2e.console.console_steps import (
     BACKGROUND,
     BLUE,
     PNG_BOX,
     RED,
     RED_BOX,
+    SCREEN_H,
+    SCREEN_W,
     WHITE,
     SentFrames,
     canvas_point,
@@ -240,3 +245,33 @@ async def test_cursor_is_drawn_where_the_sharer_says(console_page: Page, live_se
     await page.wait_for_function(f"({cursor_alpha})([502, 105]) === 0")
     # The picture below is untouched by the cursor layer.
     assert close_to(await pixel(page, *RED_BOX[:2]), RED, 0)
+
+
+async def test_a_burst_of_frames_ends_on_the_last_picture(
+    console_page: Page, live_service: Any
+) -> None:
+    """However far decoding falls behind, the canvas ends on what the sharer sent last: either
+    every delta is drawn in order, or the console drops deltas and waits for a keyframe."""
+    page = console_page
+    _sharer, side = await start_session(page, live_service, "view")
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    noise = np.random.default_rng(7).integers(0, 255, (SCREEN_H, SCREEN_W, 3), dtype=np.uint8)
+    jpeg = simplejpeg.encode_jpeg(noise, quality=90, colorspace="RGB")
+    delta = bytes(
+        VideoPayload(SCREEN_W, SCREEN_H, (Tile(0, 0, SCREEN_W, SCREEN_H, TileEncoding.JPEG, jpeg),))
+    )
+    for _ in range(40):
+        await side.send_frame(FrameKind.VIDEO, delta)
+    last = VideoPayload(
+        SCREEN_W, SCREEN_H, (Tile.solid(0, 0, SCREEN_W, SCREEN_H, (0, 200, 0, 255)),)
+    )
+    await side.send_frame(FrameKind.VIDEO, bytes(last), flags=FrameFlags.KEYFRAME)
+    await page.wait_for_function(
+        """() => {
+            const d = document.getElementById("screen-canvas").getContext("2d")
+                .getImageData(5, 5, 1, 1).data;
+            return d[0] === 0 && d[1] === 200 && d[2] === 0;
+        }"""
+    )
+    assert close_to(await pixel(page, SCREEN_W - 1, SCREEN_H - 1), (0, 200, 0), 0)

@@ -26,6 +26,8 @@ export class Display extends EventTarget {
     this.cursorImage = null;
     this.cursorHotspot = { x: 0, y: 0 };
     this.hasPicture = false;
+    /** Frames handed to drawVideo and not painted yet (decoding or waiting their turn). */
+    this.pending = 0;
   }
 
   get width() {
@@ -48,8 +50,10 @@ export class Display extends EventTarget {
     );
     // Decoding starts now for every tile of every frame; painting waits for earlier frames.
     const settled = Promise.allSettled(decoded);
+    this.pending += 1;
     this.queue = this.queue.then(async () => {
       const results = await settled;
+      this.pending -= 1;
       const failed = results.find((r) => r.status === "rejected");
       if (failed) {
         results.forEach((r) => r.status === "fulfilled" && r.value?.close());

@@ -7,7 +7,7 @@
  *   top bar     #user-name #signout-button
  *   home        #view-home  #assist-button ("Assist another person") #home-error
  *   code        #view-code  #code-value (e.g. "ABC-234") #code-copy #code-countdown
- *               ("The code expires in 9:58") #code-new #code-cancel #code-error
+ *               ("The code expires in 9:58") #code-new #code-cancel
  *   mode        #view-mode  #mode-view-only #mode-full-control #mode-cancel
  *   consent     #view-consent ("Waiting for the sharer to allow") #consent-cancel
  *   session     #view-session  #viewer (focusable; takes the keyboard in full control)
@@ -47,7 +47,7 @@ const codePanel = new CodePanel();
 const viewer = new Viewer({
   sendInput: (payload) => session?.sendInput(payload),
   inputAllowed: () => session?.inputAllowed() ?? false,
-  onDecodeError: () => session?.requestKeyframe(),
+  requestKeyframe: () => session?.requestKeyframe(),
 });
 const annotator = new Annotator({
   send: (payload) => session?.sendPayload(FrameKind.ANNOTATION, payload),
@@ -95,18 +95,24 @@ function onSessionView(name, detail = {}) {
   showView(name);
 }
 
-/** Ask the service for a new code and start waiting for the sharer. */
-async function newCode(errorElement) {
+/**
+ * Ask the service for a new code and start waiting for the sharer. On failure the home page
+ * shows the sentence (never a stale code).
+ */
+async function newCode() {
   const previous = session;
   session = null;
+  codePanel.stop();
   if (previous) await previous.abandon();
-  setError(errorElement, "");
+  const error = byId("home-error");
+  setError(error, "");
   let created;
   try {
     created = await api.createSession();
   } catch (err) {
     if (err.status === 401) return showSignin();
-    setError(errorElement, err.message);
+    showView("home");
+    setError(error, err.message);
     return;
   }
   chat.reset();
@@ -128,12 +134,12 @@ async function goHome() {
 }
 
 function wireButtons() {
-  byId("assist-button").addEventListener("click", () => newCode(byId("home-error")));
-  byId("code-new").addEventListener("click", () => newCode(byId("code-error")));
+  byId("assist-button").addEventListener("click", () => newCode());
+  byId("code-new").addEventListener("click", () => newCode());
   byId("code-cancel").addEventListener("click", goHome);
   byId("mode-cancel").addEventListener("click", goHome);
   byId("consent-cancel").addEventListener("click", goHome);
-  byId("ended-new-code").addEventListener("click", () => newCode(byId("home-error")));
+  byId("ended-new-code").addEventListener("click", () => newCode());
   byId("ended-home").addEventListener("click", goHome);
   byId("mode-view-only").addEventListener("click", () => session?.chooseMode("view"));
   byId("mode-full-control").addEventListener("click", () => session?.chooseMode("control"));

@@ -5,19 +5,28 @@
 
 import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
+import { FrameFlags } from "../core/frames.js";
 import { parseVideo } from "../core/media.js";
 import { formatRate, FrameStats } from "../core/stats.js";
 import { byId } from "./views.js";
 
 const STATUS_INTERVAL_MS = 500;
+/**
+ * Frames allowed to wait for decoding. Past this the console is behind: it drops the deltas,
+ * asks for a keyframe and draws again from there (stale frames are dropped, never piled up).
+ */
+const MAX_PENDING_FRAMES = 8;
 
 export class Viewer extends EventTarget {
   /**
    * @param {{sendInput: (payload: object) => void, inputAllowed: () => boolean,
-   *          onDecodeError: () => void}} options
+   *          requestKeyframe: () => void}} options
    */
-  constructor({ sendInput, inputAllowed, onDecodeError }) {
+  constructor({ sendInput, inputAllowed, requestKeyframe }) {
     super();
+    this.requestKeyframe = requestKeyframe;
+    this.awaitingKeyframe = false;
+    this.dropped = 0;
     this.sendInput = sendInput;
     this.inputAllowed = inputAllowed;
     this.stage = byId("stage");
@@ -45,7 +54,7 @@ export class Viewer extends EventTarget {
       // Show the first figures at once; after that the interval keeps them current.
       if (now - this.statusShownAt > STATUS_INTERVAL_MS) this.updateStatus();
     });
-    this.display.addEventListener("error", () => onDecodeError());
+    this.display.addEventListener("error", () => this.requestKeyframe());
 
     const controlling = () => this.inputAllowed() && !this.toolActive();
     this.pointer = new PointerInput({ element: this.stack, canvas: this.screen, send: sendInput, enabled: controlling });
@@ -69,10 +78,25 @@ export class Viewer extends EventTarget {
     document.addEventListener("fullscreenchange", () => this.onFullscreenChange());
   }
 
-  /** A video frame arrived: parse it and draw it now (decoding happens off the main thread). */
+  /**
+   * A video frame arrived: parse it and draw it now (decoding happens off the main thread).
+   * Returns false when the frame was dropped because the console is behind.
+   */
   onVideo(frame) {
     const video = parseVideo(frame.payload);
-    return this.display.drawVideo(video, frame.header.timestampUs);
+    const keyframe = (frame.header.flags & FrameFlags.KEYFRAME) !== 0;
+    if (keyframe) {
+      this.awaitingKeyframe = false;
+    } else if (this.awaitingKeyframe || this.display.pending >= MAX_PENDING_FRAMES) {
+      // Deltas on top of a picture we are dropping frames of would draw garbage: wait for
+      // the keyframe asked for once.
+      if (!this.awaitingKeyframe) this.requestKeyframe();
+      this.awaitingKeyframe = true;
+      this.dropped += 1;
+      return false;
+    }
+    this.display.drawVideo(video, frame.header.timestampUs);
+    return true;
   }
 
   onCursor(update) {
@@ -103,6 +127,7 @@ export class Viewer extends EventTarget {
   /** Start a fresh session view: no picture yet, status counters running. */
   start() {
     byId("waiting-picture").hidden = false;
+    this.awaitingKeyframe = false;
     this.setBanner(null);
     this.pointer.moves.reset();
     clearInterval(this.statusTimer);

@@ -3,6 +3,16 @@
  */
 
 const VIEWS = ["signin", "home", "code", "mode", "consent", "session", "ended"];
+// The window title names the step, so a screen reader user (or a tab strip) knows where they are.
+const TITLES = {
+  signin: "Sign in",
+  home: "Assist another person",
+  code: "Security code",
+  mode: "Choose how to help",
+  consent: "Waiting for the sharer",
+  session: "Remote session",
+  ended: "Session ended",
+};
 
 /** The element with `id`; a missing id is a bug in index.html, so it throws. */
 export function byId(id) {
@@ -23,6 +33,7 @@ export function showView(name, { focus = true } = {}) {
     el.hidden = !visible;
   }
   document.body.dataset.view = name;
+  document.title = `${TITLES[name]} - quickassist`;
   if (shown && focus) {
     const target = shown.querySelector("[autofocus], input, .primary, button") ?? shown;
     target.focus();
