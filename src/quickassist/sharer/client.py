@@ -9,6 +9,7 @@ they mean is the session controller's business.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -199,7 +200,7 @@ class RelayConnection:
     async def close(self) -> None:
         await self._ws.close()
 
-    async def _guarded(self, sending: Any) -> None:
+    async def _guarded(self, sending: Awaitable[None]) -> None:
         try:
             await sending
         except ConnectionClosed as exc:
