@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import Xlib.display
+import Xlib.error
 from Xlib.ext import ge, xfixes, xinput
 
 from quickassist.protocol.payloads import MAX_CURSOR_SIZE, CursorShape, CursorUpdate, MonitorInfo
@@ -84,7 +85,12 @@ class CursorWatch:
     def _shape(self) -> CursorShape | None:
         if not self.available:
             return None
-        image = self._display.xfixes_get_cursor_image(self._root)
+        try:
+            image = self._display.xfixes_get_cursor_image(self._root)
+        except Xlib.error.XError:
+            # Xvfb answers BadAccess once the client that made the cursor has gone (seen with
+            # `xsetroot -cursor_name`); the position still goes out, with the old image.
+            return None
         width, height = image.width, image.height
         if not (0 < width <= MAX_CURSOR_SIZE and 0 < height <= MAX_CURSOR_SIZE):
             return None

@@ -535,10 +535,10 @@ class _CaptureThread:
                 clipped = Rect(r.x - m.x, r.y - m.y, r.width, r.height).clip(m.width, m.height)
                 if clipped is not None:
                     self.dirty.append(clipped)
-            elif self.cursor.is_motion(event):
+            elif self.cursor.is_motion(event) or self.cursor.is_cursor_change(event):
+                # (A new image is noted by the watch: the next update carries it. Animated
+                # cursors change many times a second, hence the same pacing as motion.)
                 self._cursor_moved()
-            elif self.cursor.is_cursor_change(event):
-                self.next_cursor = 0.0  # noted by the watch: the next update carries the image
             elif event.type == X.ConfigureNotify:
                 layout_changed = True
         return layout_changed
@@ -560,7 +560,7 @@ class _CaptureThread:
             self.cursor.reset()
 
     def _cursor_moved(self) -> None:
-        """The pointer moves: poll it at the frame rate (paced from the last poll) for a while."""
+        """The pointer moves or changes: poll it at the frame rate (paced) for a while."""
         self.cursor_active_until = time.monotonic() + CURSOR_ACTIVE_FOR
         self.next_cursor = min(
             self.next_cursor, self.last_cursor_poll + self.settings.frame_interval

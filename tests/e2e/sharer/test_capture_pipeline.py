@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import mss
 import numpy as np
 import pytest
+import Xlib.display
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.media import TileEncoding
@@ -316,3 +317,29 @@ async def test_pointer_moved_through_xtest_is_followed(
         assert seen == [(100, 50), (200, 50), (300, 50)]
     finally:
         injector.close()
+
+
+async def test_a_new_cursor_image_is_sent_when_it_changes(
+    xvfb: XvfbServer, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    first = parse_cursor((await next_of(pipeline, FrameKind.CURSOR)).payload)
+    assert first.shape is not None
+    # A window under the pointer with its own cursor (the cursor font's crosshair).
+    client = Xlib.display.Display(xvfb.display)
+    try:
+        font = client.open_font("cursor")
+        crosshair = font.create_glyph_cursor(font, 34, 35, (0, 0, 0), (0xFFFF, 0xFFFF, 0xFFFF))
+        screen = client.screen()
+        window = screen.root.create_window(
+            0, 0, 1920, 1080, 0, screen.root_depth, cursor=crosshair, override_redirect=True
+        )
+        window.map()
+        client.sync()
+        update = parse_cursor((await next_of(pipeline, FrameKind.CURSOR)).payload)
+        assert update.shape is not None
+        assert update.shape.png != first.shape.png
+        assert (update.shape.hotspot_x, update.shape.hotspot_y) == (7, 7)
+        assert (update.x, update.y) == (first.x, first.y)
+    finally:
+        client.close()
