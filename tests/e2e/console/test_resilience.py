@@ -12,8 +12,11 @@ from playwright.async_api import Browser, Page, WebSocketRoute, expect
 from quickassist.protocol.roles import EndReason
 from tests.e2e.console.console_steps import (
     CODE_PATTERN,
+    RED,
+    close_to,
     get_code,
     is_refresh,
+    pixel,
     send_picture,
     sign_in,
     start_session,
@@ -109,3 +112,23 @@ async def test_dark_mode_and_the_smallest_supported_window(
         await screenshot(page, "dark")
     finally:
         await context.close()
+
+
+async def test_a_reload_resumes_the_session(console_page: Page, live_service: Any) -> None:
+    page = console_page
+    _sharer, side = await start_session(page, live_service, "control")
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    refreshes = sum(1 for f in side.frames if is_refresh(f))
+    await page.reload()
+    await expect(page.locator("#view-session")).to_be_visible()
+    await expect(page.locator("#mode-badge")).to_have_text("Full control")
+    await side.wait_frame(lambda f: sum(1 for g in side.frames if is_refresh(g)) > refreshes)
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    assert close_to(await pixel(page, 80, 80), RED, 0)
+    # After the session ends, a reload lands on the home page.
+    await page.click("#end-button")
+    await expect(page.locator("#view-ended")).to_be_visible()
+    await page.reload()
+    await expect(page.locator("#view-home")).to_be_visible()

@@ -43,6 +43,24 @@ import { byId, setError, showView } from "./views.js";
 /** The session in progress, if any. */
 let session = null;
 
+// A reload of the page (or a crash of the tab) resumes the session within the grace period:
+// the tab remembers which session it was in. sessionStorage is per tab, so a second tab does
+// not take the session over.
+const RESUME_KEY = "quickassist.session";
+
+function remember(created) {
+  const saved = {
+    session_id: created.session_id,
+    code_display: created.code_display,
+    expires_at_ms: Date.now() + created.expires_in * 1000,
+  };
+  sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
+}
+
+function forget() {
+  sessionStorage.removeItem(RESUME_KEY);
+}
+
 const codePanel = new CodePanel();
 const viewer = new Viewer({
   sendInput: (payload) => session?.sendInput(payload),
@@ -86,6 +104,7 @@ function onSessionView(name, detail = {}) {
     return;
   }
   if (name === "ended") {
+    forget();
     annotator.setTool("none");
     byId("ended-message").textContent = detail.message;
     byId("view-ended").dataset.reason = detail.reason ?? "";
@@ -115,18 +134,51 @@ async function newCode() {
     setError(error, err.message);
     return;
   }
+  beginSession(created, true);
+}
+
+/** Connect to a created (or resumed) session; its state messages choose the view from here. */
+function beginSession(created, showCode) {
   chat.reset();
   monitors.reset();
   session = new Session({ created, viewer, chat, monitors, onView: onSessionView });
   document.body.dataset.sessionId = created.session_id;
+  remember(created);
   codePanel.show(created);
-  showView("code");
+  if (showCode) showView("code");
   session.start();
+}
+
+/** Back into the session this tab was in before a reload, if it is still going. */
+async function resume() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? "null");
+  } catch {
+    saved = null;
+  }
+  if (!saved?.session_id) return false;
+  let state;
+  try {
+    state = await api.getSession(saved.session_id);
+  } catch {
+    forget();
+    return false;
+  }
+  if (!state || state.phase === "ended") {
+    forget();
+    return false;
+  }
+  const expiresIn = Math.max(0, (saved.expires_at_ms - Date.now()) / 1000);
+  const created = { session_id: saved.session_id, code_display: saved.code_display, expires_in: expiresIn };
+  beginSession(created, state.phase === "waiting");
+  return true;
 }
 
 async function goHome() {
   const previous = session;
   session = null;
+  forget();
   codePanel.stop();
   viewer.stop();
   if (previous) await previous.abandon();
@@ -176,6 +228,7 @@ async function boot() {
     onSignedOut: async () => {
       const previous = session;
       session = null;
+      forget();
       if (previous) await previous.abandon();
       showSignin();
     },
@@ -184,7 +237,7 @@ async function boot() {
   try {
     const user = await api.me();
     showUser(user);
-    showView("home");
+    if (!(await resume())) showView("home");
   } catch {
     showSignin();
   }
