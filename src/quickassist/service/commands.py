@@ -274,6 +274,9 @@ def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def run_user_add(args: argparse.Namespace) -> int:
+    from .accounts import normalise_username
+
+    normalise_username(args.username)  # a bad name is refused before asking for a password
     password, generated = _read_password(args)
 
     async def add(accounts: HelperAccounts) -> int:
