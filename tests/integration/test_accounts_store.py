@@ -20,6 +20,7 @@ from quickassist.service.database import (
     MIGRATIONS_DIR,
     create_engine,
     migrate,
+    migration_sql,
     session_factory,
 )
 
@@ -132,3 +133,15 @@ async def test_accounts_survive_a_new_engine(database_url: str) -> None:
                 assert await accounts.verify("ada", PASSWORD) is not None
         finally:
             await engine.dispose()
+
+
+def test_the_migrations_render_for_postgresql() -> None:
+    """The schema also holds on PostgreSQL (checked through its SQL, no server needed)."""
+    sql = migration_sql("postgresql+asyncpg://quickassist@db.invalid/quickassist")
+    helpers = sql[sql.index("CREATE TABLE helpers") :].split(";", 1)[0]
+    assert "id SERIAL NOT NULL" in helpers
+    assert "UNIQUE (username)" in helpers
+    assert "created_at TIMESTAMP WITH TIME ZONE NOT NULL" in helpers
+    assert "is_admin BOOLEAN DEFAULT false NOT NULL" in helpers
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert f"version_num='{head}'" in sql or f"VALUES ('{head}')" in sql

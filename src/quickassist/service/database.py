@@ -11,7 +11,9 @@ migration describes the table as it was then, the model describes it as it is no
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
@@ -44,15 +46,35 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
-    from alembic import command
+def _alembic_config(**kwargs: Any) -> Any:
     from alembic.config import Config
 
-    config = Config()
+    config = Config(**kwargs)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = _alembic_config()
     # env.py runs on this connection instead of opening its own.
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def migration_sql(database_url: str, revision: str = "head") -> str:
+    """The SQL the migrations would run on ``database_url``'s kind of database (no connection).
+
+    For review by a database administrator, and to check the schema on PostgreSQL without one.
+    """
+    from alembic import command
+
+    output = io.StringIO()
+    config = _alembic_config(output_buffer=output)
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, revision, sql=True)
+    return output.getvalue()
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
