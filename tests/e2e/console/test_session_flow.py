@@ -18,6 +18,7 @@ from tests.e2e.console.console_steps import (
     CODE_PATTERN,
     SentFrames,
     canvas_point,
+    frames_of,
     is_refresh,
     join,
     send_picture,
@@ -177,6 +178,10 @@ async def test_pen_laser_and_clear_reach_the_sharer_in_monitor_pixels(
         lambda f: f.kind == FrameKind.ANNOTATION and json.loads(f.payload)["t"] == "laser"
     )
     assert json.loads(laser.payload) == {"t": "laser", "x": 320.5, "y": 180.5}
+    # Held still, the dot is kept alive (the sharer hides a laser without updates).
+    await side.wait_frame(
+        lambda f: frames_of(side, FrameKind.ANNOTATION).count(json.loads(laser.payload)) >= 2
+    )
     await page.keyboard.press("Escape")
     await expect(page.locator("#tool-laser")).to_have_attribute("aria-pressed", "false")
     await side.wait_frame(

@@ -13,6 +13,11 @@ import { byId } from "./views.js";
 
 /** Split strokes well below the wire limit (10 000 points) to keep each message small. */
 const MAX_POINTS_PER_STROKE = 1000;
+/**
+ * The sharer hides a laser dot that gets no update for 1.5 s (sharer/ui/overlay.py), so a
+ * pointer held still repeats its position at this pace.
+ */
+const LASER_KEEPALIVE_MS = 1000;
 
 export class Annotator {
   /**
@@ -29,6 +34,8 @@ export class Annotator {
     this.tool = "none";
     this.stroke = null;
     this.laserPending = null;
+    this.laserLast = null;
+    this.laserTimer = null;
     this.frameScheduled = false;
     this.counter = 0;
 
@@ -125,7 +132,23 @@ export class Annotator {
 
   laserOff() {
     this.laserPending = null;
+    this.laserLast = null;
+    clearInterval(this.laserTimer);
+    this.laserTimer = null;
     if (this.tool === "laser" && this.allowed()) this.send(payloads.laserOff());
+  }
+
+  /** Send the laser position now, and keep repeating it while the pointer rests. */
+  sendLaser(point) {
+    this.send(payloads.laser(...point));
+    this.laserLast = point;
+    if (this.laserTimer === null) {
+      this.laserTimer = setInterval(() => {
+        if (this.tool === "laser" && this.laserLast && this.allowed()) {
+          this.send(payloads.laser(...this.laserLast));
+        }
+      }, LASER_KEEPALIVE_MS);
+    }
   }
 
   /** At most one annotation message per animation frame, however fast the pointer moves. */
@@ -141,7 +164,7 @@ export class Annotator {
         this.preview();
       }
       if (this.laserPending) {
-        this.send(payloads.laser(...this.laserPending));
+        this.sendLaser(this.laserPending);
         this.laserPending = null;
       }
     });
