@@ -124,6 +124,8 @@ class SharerSession:
         self._inject_closed = False
         #: Whether the service already knows the session is over (no `end` to send then).
         self._service_knows_end = False
+        #: Set when the session ended because something failed here (not a person's choice).
+        self.failed = False
 
     # Running ------------------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class SharerSession:
                     worker.cancel()
             return message
         except SharerError as exc:
+            self.failed = True
             self._finish(exc.message)
             return exc.message
         finally:
@@ -217,8 +220,10 @@ class SharerSession:
         try:
             await loop
         except SharerError as exc:
+            self.failed = True
             self._finish(exc.message)
         except Exception:  # a bug: log it, end visibly (and `_shutdown` releases the input)
+            self.failed = True
             log.exception("a session loop failed")
             self._finish("The session stopped because of an error. Start a new session.")
 
@@ -292,6 +297,7 @@ class SharerSession:
             self.guard.on_connected()
             self._emit(Notice("Reconnected."))
             return
+        self.failed = True
         self._finish(ConnectionLost().message)
 
     def _done(self) -> bool:

@@ -186,3 +186,30 @@ async def test_ctrl_c_ends_the_session_for_the_helper_too(
     ended = await helper.wait_type("ended")
     assert ended["reason"] == "sharer_ended"
     assert await asyncio.to_thread(terminal.wait_exit) == 0
+
+
+async def test_no_screen_to_share_is_said_plainly_and_the_helper_told(
+    live_service: LiveService, scripted_helper: ScriptedHelper, terminal_env: dict[str, str]
+) -> None:
+    created = await scripted_helper.create_session()
+    env = dict(terminal_env, DISPLAY=":4242")  # no X server there
+    terminal = Terminal(
+        [
+            live_service.base_url,
+            "--fingerprint",
+            live_service.fingerprint,
+            "--no-gui",
+            "--code",
+            created["code"],
+        ],
+        env,
+    )
+    try:
+        helper = await scripted_helper.connect(created["session_id"])
+        await in_thread(terminal.expect, "The screen cannot be opened (X display :4242).")
+        ended = await helper.wait_type("ended")
+        assert ended["reason"] == "sharer_ended"
+        assert await asyncio.to_thread(terminal.wait_exit) == 1
+        assert "Traceback" not in terminal.output
+    finally:
+        terminal.close()

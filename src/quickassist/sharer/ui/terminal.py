@@ -118,7 +118,7 @@ class TerminalSharer:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signum)
         self.say(message)
-        return 0
+        return 1 if session.failed else 0
 
     async def _join(self) -> JoinTicket | None:
         code = self._code
