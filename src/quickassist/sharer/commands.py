@@ -108,7 +108,9 @@ def gui_available() -> bool:
     ):
         return False
     try:
-        import PySide6  # noqa: F401
+        # QtWidgets, not just the package: a missing system library (libEGL, libxkbcommon)
+        # shows up here as an ImportError, and the terminal is then the better choice.
+        import PySide6.QtWidgets  # noqa: F401
     except ImportError:
         return False
     return True
