@@ -147,3 +147,9 @@ async def test_sign_in_attempts_are_limited_per_address(
         assert locked.status_code == 429
         assert locked.json()["error"] == "too_many_attempts"
         assert 1 <= int(locked.headers["retry-after"]) <= 60
+
+
+async def test_helper_client_fixture_is_signed_in(helper_client: httpx.AsyncClient) -> None:
+    me = await helper_client.get("/api/auth/me")
+    assert me.status_code == 200
+    assert me.json()["username"] == "ada"

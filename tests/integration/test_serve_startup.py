@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import socket
 import ssl
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 import websockets
 
 from quickassist.service.tls import certificate_fingerprint, der_fingerprint, generate_self_signed
@@ -65,11 +67,22 @@ def test_first_run_prints_url_fingerprint_and_admin_password_once(
     assert fingerprint.group(0) in service.stdout
 
 
-def test_sigterm_stops_cleanly_and_quickly(service_factory: ServiceFactory) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_shuts_down_cleanly_and_quickly(
+    service_factory: ServiceFactory, stop_signal: signal.Signals
+) -> None:
     service = service_factory(add_helper=False)
+    process = service.process
+    assert process is not None
     started = time.monotonic()
-    assert service.stop() == 0
+    process.send_signal(stop_signal)
+    assert process.wait(WAIT) == 0
     assert time.monotonic() - started < 5
+    service.stop()  # joins the output reader
+    output = service.stdout
+    # The lifespan shutdown ran: that is where live sessions are ended and the store closed.
+    assert "Application shutdown complete." in output
+    assert output.rstrip().endswith("quickassist stopped.")
 
 
 def test_healthz_and_security_headers(live_service: LiveService) -> None:
