@@ -84,7 +84,8 @@ class TerminalSharer:
         self._last_status = ""
 
     def say(self, text: str) -> None:
-        self._out.write(text + "\n")
+        # Names, chat and sentences can come from the network: never let them drive the terminal.
+        self._out.write(printable(text) + "\n")
         self._out.flush()
 
     def ask(self, prompt: str) -> None:
@@ -156,7 +157,7 @@ class TerminalSharer:
             case StatusChanged(status=status):
                 self._show_status(status)
             case ChatReceived(text=text):
-                self.say(f"Helper: {printable(text)}")
+                self.say(f"Helper: {text}")
             case Notice(message=message):
                 self.say(message)
             case SessionFinished():
