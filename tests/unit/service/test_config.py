@@ -8,6 +8,7 @@ import pytest
 
 from quickassist.service.config import RateLimit, ServiceConfig
 from quickassist.service.errors import ConfigError
+from quickassist.service.secret_key import load_or_create_secret_key
 
 
 def test_defaults_derive_paths_from_the_data_dir(tmp_path: Path) -> None:
@@ -96,3 +97,14 @@ def test_rate_limit_round_trips_as_text() -> None:
     assert RateLimit.parse("10/600") == RateLimit(10, 600)
     assert str(RateLimit(5, 60)) == "5/60"
     assert RateLimit.parse(str(RateLimit(3, 0.5))) == RateLimit(3, 0.5)
+
+
+def test_secret_key_from_the_environment_is_used_and_no_file_is_made(tmp_path: Path) -> None:
+    config = ServiceConfig.from_sources(
+        {"data_dir": tmp_path}, {"QUICKASSIST_SECRET_KEY": "shared-between-nodes"}
+    )
+    assert load_or_create_secret_key(config.data_dir, config.secret_key) == "shared-between-nodes"
+    assert not (tmp_path / "secret.key").exists()
+    made = load_or_create_secret_key(tmp_path, None)
+    assert len(made) >= 64
+    assert load_or_create_secret_key(tmp_path, None) == made
