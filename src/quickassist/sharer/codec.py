@@ -1,7 +1,7 @@
 """Tile codecs: turn the BGRA pixels of one tile into a `Tile` of the video payload.
 
-`TileEncoder` is the seam; `AdaptiveTileEncoder` is the first codec. It looks at each tile and
-picks what suits it:
+`TileEncoder` is the seam; `AdaptiveTileEncoder` is the first codec. It looks at each tile,
+picks what suits it, and merges neighbours of the same kind:
 
 - one colour -> SOLID (4 bytes, whatever the tile size);
 - few colours (text, UI, diagrams) -> PNG, lossless, so text stays crisp;
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -23,7 +25,7 @@ import simplejpeg
 
 from quickassist.protocol.media import Tile, TileEncoding
 
-from .tiles import Frame
+from .tiles import Frame, Rect
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_RGB = 2
@@ -46,14 +48,44 @@ MAX_PNG_TRY_COLORS = 1024
 PNG_BUDGET = 0.25
 
 
-class TileEncoder(Protocol):
-    """Encodes one tile of a frame; `pixels` is the (h, w, 4) BGRA view of the tile."""
+#: Merged PNG and JPEG images are at most this wide: big enough to cut per-image overhead, small
+#: enough that the browser decodes several in parallel. Solid runs have no limit.
+MAX_IMAGE_WIDTH = 512
 
-    def encode(self, pixels: Frame, x: int, y: int) -> Tile: ...
+
+class TileEncoder(Protocol):
+    """Encodes the changed tiles of a frame.
+
+    `frame` is the whole (h, w, 4) BGRA monitor; `rects` are the changed grid tiles in
+    row-major order. The result covers exactly those pixels, possibly in fewer, larger tiles.
+    """
+
+    def encode(self, frame: Frame, rects: Sequence[Rect]) -> list[Tile]: ...
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a tile looks like: one colour, few colours (PNG), many (JPEG), or in between."""
+
+    encoding: TileEncoding | None  # None: try PNG, fall back to JPEG
+    rgba: bytes = b""
+
+
+@dataclass
+class _Run:
+    """Neighbouring tiles of one kind, encoded as one image (or one solid rectangle)."""
+
+    rect: Rect
+    kind: _Kind
 
 
 class AdaptiveTileEncoder:
-    """SOLID, PNG or JPEG per tile, by how many colours it holds (and what PNG makes of it)."""
+    """SOLID, PNG or JPEG per tile, by how many colours it holds (and what PNG makes of it).
+
+    Neighbouring tiles of the same kind are merged: runs along a row (up to MAX_IMAGE_WIDTH for
+    images), and solid runs of one colour down the rows, so a plain desktop background is one
+    rectangle rather than hundreds.
+    """
 
     def __init__(
         self,
@@ -66,20 +98,49 @@ class AdaptiveTileEncoder:
         self.png_level = png_level
         self.max_png_colors = max_png_colors
 
-    def encode(self, pixels: Frame, x: int, y: int) -> Tile:
+    def encode(self, frame: Frame, rects: Sequence[Rect]) -> list[Tile]:
+        runs: list[_Run] = []
+        for rect in rects:
+            kind = self._kind(_view(frame, rect))
+            last = runs[-1] if runs else None
+            if last is not None and _joins_row(last, rect, kind):
+                last.rect = Rect(last.rect.x, rect.y, last.rect.width + rect.width, rect.height)
+            else:
+                runs.append(_Run(rect, kind))
+        return [self._encode_run(frame, run) for run in _merge_solid_columns(runs)]
+
+    def encode_tile(self, pixels: Frame, x: int, y: int) -> Tile:
+        """One tile on its own: `pixels` is its (h, w, 4) BGRA view, (x, y) its position."""
         height, width, _ = pixels.shape
+        return self._encode_run(pixels, _Run(Rect(0, 0, width, height), self._kind(pixels)), x, y)
+
+    def _kind(self, pixels: Frame) -> _Kind:
         # Compare colours as 32-bit words with the unused 4th byte masked off: X servers leave
         # it 0 or 255 at random, and it is not part of the picture.
         words = np.ascontiguousarray(pixels).view(np.uint32).reshape(-1) & np.uint32(0x00FFFFFF)
-        first = words[0]
-        if bool(np.all(words == first)):
+        if bool(np.all(words == words[0])):
             b, g, r = (int(v) for v in pixels[0, 0, :3])
-            return Tile(x, y, width, height, TileEncoding.SOLID, bytes((r, g, b, 255)))
+            return _Kind(TileEncoding.SOLID, bytes((r, g, b, 255)))
         colors = _distinct(words)
+        if colors <= self.max_png_colors:
+            return _Kind(TileEncoding.PNG)
         if colors <= MAX_PNG_TRY_COLORS:
+            return _Kind(None)
+        return _Kind(TileEncoding.JPEG)
+
+    def _encode_run(self, frame: Frame, run: _Run, dx: int = 0, dy: int = 0) -> Tile:
+        r = run.rect
+        x, y = r.x + dx, r.y + dy
+        if run.kind.encoding is TileEncoding.SOLID:
+            return Tile(x, y, r.width, r.height, TileEncoding.SOLID, run.kind.rgba)
+        pixels = _view(frame, r)
+        if run.kind.encoding is not TileEncoding.JPEG:
             png = encode_png(bgra_to_rgb(pixels), level=self.png_level)
-            if colors <= self.max_png_colors or len(png) <= PNG_BUDGET * width * height * 3:
-                return Tile(x, y, width, height, TileEncoding.PNG, png)
+            if (
+                run.kind.encoding is TileEncoding.PNG
+                or len(png) <= PNG_BUDGET * r.width * r.height * 3
+            ):
+                return Tile(x, y, r.width, r.height, TileEncoding.PNG, png)
         jpeg = simplejpeg.encode_jpeg(
             np.ascontiguousarray(pixels),
             quality=self.jpeg_quality,
@@ -87,7 +148,43 @@ class AdaptiveTileEncoder:
             colorsubsampling="420",
             fastdct=True,
         )
-        return Tile(x, y, width, height, TileEncoding.JPEG, jpeg)
+        return Tile(x, y, r.width, r.height, TileEncoding.JPEG, jpeg)
+
+
+def _view(frame: Frame, rect: Rect) -> Frame:
+    return frame[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
+
+
+def _joins_row(run: _Run, rect: Rect, kind: _Kind) -> bool:
+    """True if `rect` continues `run` to the right with the same kind of content."""
+    r = run.rect
+    if (r.y, r.height, r.x + r.width) != (rect.y, rect.height, rect.x) or kind != run.kind:
+        return False
+    if kind.encoding is TileEncoding.SOLID:
+        return True
+    # In-between tiles are judged one by one (PNG only if it stays small).
+    return kind.encoding is not None and r.width + rect.width <= MAX_IMAGE_WIDTH
+
+
+def _merge_solid_columns(runs: list[_Run]) -> list[_Run]:
+    """Solid runs of one colour directly below one another, as one rectangle."""
+    out: list[_Run] = []
+    open_runs: dict[tuple[int, int, int, bytes], _Run] = {}  # (x, width, bottom, rgba) -> run
+    for run in runs:
+        r = run.rect
+        if run.kind.encoding is not TileEncoding.SOLID:
+            out.append(run)
+            continue
+        above = open_runs.pop((r.x, r.width, r.y, run.kind.rgba), None)
+        if above is not None:
+            a = above.rect
+            above.rect = Rect(a.x, a.y, a.width, a.height + r.height)
+            run = above
+        else:
+            out.append(run)
+        r = run.rect
+        open_runs[(r.x, r.width, r.y + r.height, run.kind.rgba)] = run
+    return out
 
 
 def _distinct(words: npt.NDArray[np.uint32]) -> int:

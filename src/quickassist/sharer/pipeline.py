@@ -598,10 +598,7 @@ class _CaptureThread:
             for tile in tiles:
                 self.grid.pixels(self.shown, tile)[...] = self.grid.pixels(frame, tile)
         self.dirty.clear()
-        encoded = [
-            self.settings.encoder.encode(self.grid.pixels(frame, t), *_origin(self.grid.rect(t)))
-            for t in tiles
-        ]
+        encoded = self.settings.encoder.encode(frame, [self.grid.rect(t) for t in tiles])
         payloads = split_tiles(
             self.monitor.width, self.monitor.height, encoded, self.settings.max_payload
         )
@@ -624,7 +621,8 @@ def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) ->
     """Tiles packed in order into as few payloads as fit `max_payload` bytes each.
 
     Only the first payload of a split keyframe carries the keyframe flag; the rest are deltas
-    that complete it.
+    that complete it. A tile is never cut, so one larger than `max_payload` travels alone (it
+    cannot be, at the defaults: the largest image tile is 512x64 pixels, under 100 KB raw).
     """
     payloads: list[VideoPayload] = []
     batch: list[Tile] = []
@@ -638,10 +636,6 @@ def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) ->
     if batch:
         payloads.append(VideoPayload(width, height, tuple(batch)))
     return payloads
-
-
-def _origin(rect: Rect) -> tuple[int, int]:
-    return rect.x, rect.y
 
 
 def _now_us() -> int:

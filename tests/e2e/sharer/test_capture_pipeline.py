@@ -13,7 +13,7 @@ import pytest
 import Xlib.display
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
-from quickassist.protocol.media import TileEncoding
+from quickassist.protocol.media import TileEncoding, VideoPayload
 from quickassist.protocol.payloads import (
     PNG_SIGNATURE,
     MonitorList,
@@ -64,6 +64,17 @@ async def nothing_within(pipeline: CapturePipeline, seconds: float) -> EncodedFr
             return await pipeline.next_frame()
     except TimeoutError:
         return None
+
+
+def grid_cells(video: VideoPayload) -> set[tuple[int, int]]:
+    """The 64-pixel grid cells a payload's tiles cover (the codec merges neighbours)."""
+    cells = set()
+    for t in video.tiles:
+        assert t.x % 64 == 0 and t.y % 64 == 0
+        for y in range(t.y, t.y + t.height, 64):
+            for x in range(t.x, t.x + t.width, 64):
+                cells.add((x // 64, y // 64))
+    return cells
 
 
 async def run(command: list[str], xvfb: XvfbServer) -> None:
@@ -119,7 +130,7 @@ async def test_a_draw_is_sent_at_once_and_an_idle_screen_sends_nothing(
     assert not frame.flags & FrameFlags.KEYFRAME
     video = canvas.draw(frame.payload)
     # Only the tiles the 10x20 rectangle touches: (10, 4) and (11, 4) on the 64-pixel grid.
-    assert sorted((t.x, t.y) for t in video.tiles) == [(640, 256), (704, 256)]
+    assert grid_cells(video) == {(10, 4), (11, 4)}
     assert (canvas.pixels[300:320, 700:710] == (255, 255, 0)).all()
     assert latency < 1.0, f"a draw took {latency:.3f} s to come out"
     assert await nothing_within(pipeline, QUIET) is None
@@ -198,7 +209,7 @@ async def test_polling_without_damage_still_sees_changes(
         painter.fill(100, 100, 64, 64, (0, 200, 0))
         frame = await next_of(pipeline, FrameKind.VIDEO)
         video = canvas.draw(frame.payload)
-        assert [(t.x, t.y) for t in video.tiles] == [(64, 64), (128, 64), (64, 128), (128, 128)]
+        assert grid_cells(video) == {(1, 1), (2, 1), (1, 2), (2, 2)}
         assert (canvas.pixels[100:164, 100:164] == (0, 200, 0)).all()
     finally:
         await pipeline.stop()
@@ -260,7 +271,7 @@ async def test_cursor_shape_and_moves_are_sent_apart_from_pixels(
 async def test_a_keyframe_larger_than_the_payload_limit_is_split(
     xvfb: XvfbServer, painter: Painter
 ) -> None:
-    painter.put(0, 0, text_like(1920, 256))
+    painter.put(0, 0, photo(1920, 256))
     pipeline = CapturePipeline(display=xvfb.display, max_payload=32 * 1024)
     await pipeline.start()
     try:
@@ -279,7 +290,8 @@ async def test_a_keyframe_larger_than_the_payload_limit_is_split(
             parts += 1
         assert parts > 1
         truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
-        assert np.array_equal(canvas.pixels, truth)  # text-like and solid: all lossless
+        assert psnr(canvas.pixels[:256], truth[:256]) > 35
+        assert np.array_equal(canvas.pixels[256:], truth[256:])
     finally:
         await pipeline.stop()
 

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
-from quickassist.sharer.codec import AdaptiveTileEncoder, encode_png
+from quickassist.sharer.codec import MAX_IMAGE_WIDTH, AdaptiveTileEncoder, encode_png
 from quickassist.sharer.pipeline import split_tiles
+from quickassist.sharer.tiles import TileGrid
 from tests.fixtures.video_canvas import decode_png, photo, psnr, text_like
 
 ENCODER = AdaptiveTileEncoder()
@@ -26,20 +27,20 @@ def bgra(rgb: np.ndarray) -> np.ndarray:
 def test_a_uniform_tile_is_solid_rgba() -> None:
     rgb = np.zeros((64, 64, 3), dtype=np.uint8)
     rgb[:] = (10, 20, 30)
-    tile = ENCODER.encode(bgra(rgb), 128, 64)
+    tile = ENCODER.encode_tile(bgra(rgb), 128, 64)
     assert tile == Tile(128, 64, 64, 64, TileEncoding.SOLID, bytes((10, 20, 30, 255)))
 
 
 def test_a_text_like_tile_is_lossless_png() -> None:
     rgb = text_like(64, 48)
-    tile = ENCODER.encode(bgra(rgb), 0, 0)
+    tile = ENCODER.encode_tile(bgra(rgb), 0, 0)
     assert tile.encoding is TileEncoding.PNG
     assert np.array_equal(decode_png(tile.data), rgb)
 
 
 def test_a_photo_like_tile_is_jpeg_of_good_quality() -> None:
     rgb = photo(64, 64)
-    tile = ENCODER.encode(bgra(rgb), 0, 0)
+    tile = ENCODER.encode_tile(bgra(rgb), 0, 0)
     assert tile.encoding is TileEncoding.JPEG
     decoded = simplejpeg.decode_jpeg(tile.data, colorspace="RGB")
     assert decoded.shape == (64, 64, 3)
@@ -66,7 +67,7 @@ def test_a_tile_with_some_hundred_colours_stays_png_when_it_compresses() -> None
     ink = rgb[:, :, 0] < 100
     shades = (xx // 4 + (yy // 8) * 16) % 300
     rgb[ink] = np.stack([shades[ink], 255 - shades[ink] // 2, shades[ink] // 3], axis=-1)
-    tile = ENCODER.encode(bgra(rgb), 0, 0)
+    tile = ENCODER.encode_tile(bgra(rgb), 0, 0)
     assert tile.encoding is TileEncoding.PNG
     assert np.array_equal(decode_png(tile.data), rgb)
 
@@ -75,4 +76,62 @@ def test_a_tile_with_some_hundred_colours_goes_jpeg_when_png_would_be_big() -> N
     rng = np.random.default_rng(3)
     palette = rng.integers(0, 256, (600, 3), dtype=np.uint8)
     rgb = palette[rng.integers(0, 600, (64, 64))]
-    assert ENCODER.encode(bgra(rgb), 0, 0).encoding is TileEncoding.JPEG
+    assert ENCODER.encode_tile(bgra(rgb), 0, 0).encoding is TileEncoding.JPEG
+
+
+def frame_of(rgb: np.ndarray) -> np.ndarray:
+    return bgra(rgb)
+
+
+def test_a_plain_background_is_one_solid_rectangle() -> None:
+    rgb = np.zeros((1080, 1920, 3), dtype=np.uint8)
+    rgb[:] = (0, 80, 160)
+    grid = TileGrid(1920, 1080)
+    tiles = ENCODER.encode(frame_of(rgb), [grid.rect(t) for t in grid.all()])
+    assert tiles == [Tile(0, 0, 1920, 1080, TileEncoding.SOLID, bytes((0, 80, 160, 255)))]
+
+
+def test_image_runs_stop_at_the_width_limit_and_at_a_change_of_kind() -> None:
+    rgb = np.zeros((64, 1280, 3), dtype=np.uint8)
+    rgb[:, :1024] = photo(1024, 64)
+    rgb[:, 1024:] = text_like(256, 64)
+    grid = TileGrid(1280, 64)
+    tiles = ENCODER.encode(frame_of(rgb), [grid.rect(t) for t in grid.all()])
+    assert [(t.x, t.width, t.encoding) for t in tiles] == [
+        (0, MAX_IMAGE_WIDTH, TileEncoding.JPEG),
+        (512, MAX_IMAGE_WIDTH, TileEncoding.JPEG),
+        (1024, 256, TileEncoding.PNG),
+    ]
+
+
+@given(st.data())
+def test_merged_tiles_cover_exactly_the_changed_tiles(data: st.DataObject) -> None:
+    grid = TileGrid(384, 256)
+    rgb = np.zeros((256, 384, 3), dtype=np.uint8)
+    kinds = data.draw(st.lists(st.integers(0, 3), min_size=24, max_size=24))
+    for (column, row), kind in zip(grid.all(), kinds, strict=True):
+        area = (slice(row * 64, row * 64 + 64), slice(column * 64, column * 64 + 64))
+        if kind == 0:
+            rgb[area] = (10, 20, 30)
+        elif kind == 1:
+            rgb[area] = (200, 0, 0)
+        elif kind == 2:
+            rgb[area] = text_like(64, 64)
+        else:
+            rgb[area] = photo(64, 64, seed=column + row)
+    changed = sorted(
+        data.draw(st.sets(st.sampled_from(grid.all()), min_size=1)), key=lambda t: (t[1], t[0])
+    )
+    tiles = ENCODER.encode(frame_of(rgb), [grid.rect(t) for t in changed])
+    covered = np.zeros((256, 384), dtype=np.int32)
+    for tile in tiles:
+        covered[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width] += 1
+        area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
+        if tile.encoding is TileEncoding.SOLID:
+            assert (rgb[area] == np.frombuffer(tile.data[:3], dtype=np.uint8)).all()
+        elif tile.encoding is TileEncoding.PNG:
+            assert np.array_equal(decode_png(tile.data), rgb[area])
+    expected = np.zeros((256, 384), dtype=np.int32)
+    for column, row in changed:
+        expected[row * 64 : row * 64 + 64, column * 64 : column * 64 + 64] = 1
+    assert np.array_equal(covered, expected)
