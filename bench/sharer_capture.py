@@ -11,7 +11,9 @@ and a consumer that takes frames as fast as they come (a fast link):
 - typing: 10 characters per second typed (XTEST) into an xterm running `cat`; latency from the
   key press to the frame;
 - scrolling: an xterm printing 30 lines per second;
-- animation: a 320x240 photo-like region repainted 30 times per second.
+- animation: a 320x240 photo-like region repainted 30 times per second;
+- keyframes: a full refresh requested twice a second of a desktop with an xterm of coloured
+  `ls` output and an 800x500 photo-like region; latency from `request_keyframe` to the frame.
 
 CPU is that of the capture thread alone (from /proc), in seconds per second; the X server's own
 work is not counted. Prints a markdown table.
@@ -36,7 +38,7 @@ from tests.fixtures.video_canvas import photo
 from tests.fixtures.xvfb import XvfbServer, start_xvfb
 from Xlib import X
 
-from quickassist.protocol.frames import FrameKind
+from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.payloads import KeyEvent
 from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.pipeline import CapturePipeline
@@ -212,6 +214,27 @@ async def animation(pipeline: CapturePipeline, xvfb: XvfbServer, seconds: float,
         await asyncio.to_thread(thread.join)
 
 
+async def keyframes(pipeline: CapturePipeline, xvfb: XvfbServer, seconds: float, r: Result) -> None:
+    painter = Painter(xvfb.display)
+    try:
+        painter.image(1000, 500, photo(800, 500))  # beside the xterm's text
+    finally:
+        painter.close()
+    await count_frames(pipeline, Result("settle"), time.monotonic() + 0.5)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.monotonic()
+        pipeline.request_keyframe()
+        while True:
+            frame = await pipeline.next_frame()
+            if frame.kind is FrameKind.VIDEO and frame.flags & FrameFlags.KEYFRAME:
+                break
+        r.video_frames += 1
+        r.video_bytes += len(frame.payload)
+        r.latencies_ms.append((time.monotonic() - started) * 1000)
+        await count_frames(pipeline, Result("gap"), started + 0.5)
+
+
 SCROLLER = (
     "import itertools, time\n"
     "for i in itertools.count():\n"
@@ -223,6 +246,8 @@ SCROLLER = (
 def xterm_for(name: str, xvfb: XvfbServer) -> subprocess.Popen[bytes] | None:
     if name == "typing":
         command = ["cat"]
+    elif name == "keyframes":
+        command = ["sh", "-c", "ls -la --color=always /usr/bin | head -60; exec cat"]
     elif name == "scrolling":
         command = [sys.executable, "-c", SCROLLER]
     else:
@@ -284,6 +309,7 @@ WORKLOADS: dict[str, Workload] = {
     "typing": typing,
     "scrolling": scrolling,
     "animation": animation,
+    "keyframes": keyframes,
 }
 
 
