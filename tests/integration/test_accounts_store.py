@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -145,3 +146,15 @@ def test_the_migrations_render_for_postgresql() -> None:
     assert "is_admin BOOLEAN DEFAULT false NOT NULL" in helpers
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert f"version_num='{head}'" in sql or f"VALUES ('{head}')" in sql
+
+
+async def test_two_adds_of_one_name_at_once_leave_one_account(accounts: HelperAccounts) -> None:
+    results = await asyncio.gather(
+        *(
+            accounts.add(name, display_name="A", organisation="C", password=PASSWORD)
+            for name in ("twin", "TWIN")
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, UsernameTaken) for r in results) == 1
+    assert [h.username for h in await accounts.list()] == ["twin"]

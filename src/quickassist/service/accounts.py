@@ -17,6 +17,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, Integer, String, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -143,20 +144,25 @@ class HelperAccounts:
         check_password_rules(password)
         display_name = display_name.strip() or name
         password_hash = await asyncio.to_thread(_hasher.hash, password)
-        async with self._sessions() as session, session.begin():
-            if await session.scalar(select(HelperRow.id).where(HelperRow.username == name)):
-                raise UsernameTaken(f"The username {name} is already taken.")
-            row = HelperRow(
-                username=name,
-                display_name=display_name,
-                organisation=organisation.strip(),
-                password_hash=password_hash,
-                is_admin=is_admin,
-                created_at=datetime.datetime.now(datetime.UTC),
-            )
-            session.add(row)
-            await session.flush()
-            return row.identity()
+        taken = UsernameTaken(f"The username {name} is already taken.")
+        try:
+            async with self._sessions() as session, session.begin():
+                if await session.scalar(select(HelperRow.id).where(HelperRow.username == name)):
+                    raise taken
+                row = HelperRow(
+                    username=name,
+                    display_name=display_name,
+                    organisation=organisation.strip(),
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    created_at=datetime.datetime.now(datetime.UTC),
+                )
+                session.add(row)
+                await session.flush()
+                return row.identity()
+        except IntegrityError as exc:
+            # Another process added the same name between our check and our insert.
+            raise taken from exc
 
     async def list(self) -> list[HelperIdentity]:
         async with self._sessions() as session:
