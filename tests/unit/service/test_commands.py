@@ -42,3 +42,19 @@ def test_user_commands_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert capsys.readouterr().err == "quickassist: There is no helper called ghost.\n"
     assert main(["user", "add", "Bad Name", "--name", "B", "--organisation", "O", *store]) == 1
     assert "A username has 1 to 64 letters" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "sentence"),
+    [
+        ("nonsense", "The database URL cannot be read"),
+        ("mysql+nodriver://x/y", "names a driver that cannot be used: mysql+nodriver."),
+    ],
+)
+def test_an_unusable_database_url_is_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, sentence: str
+) -> None:
+    assert main(["user", "list", "--data-dir", str(tmp_path), "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert sentence in err
+    assert "Traceback" not in err
