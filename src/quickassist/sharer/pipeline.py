@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 #: Largest video payload: the frame limit less room for end-to-end encryption's nonce and tag.
 MAX_VIDEO_PAYLOAD = DEFAULT_MAX_PAYLOAD - 4096
+#: Damage rectangles kept apart while waiting for a slow consumer; past this they are merged
+#: into their bounding box (the tile compare then finds what really changed).
+MAX_DIRTY_RECTS = 512
 #: Pointer polling while the pointer is still: slow, since raw motion events announce movement
 #: (this only catches warps by applications, which make no event).
 IDLE_CURSOR_POLL = 0.25
@@ -535,6 +538,8 @@ class _CaptureThread:
                 clipped = Rect(r.x - m.x, r.y - m.y, r.width, r.height).clip(m.width, m.height)
                 if clipped is not None:
                     self.dirty.append(clipped)
+                    if len(self.dirty) > MAX_DIRTY_RECTS:
+                        self.dirty = [_bounding_box(self.dirty)]
             elif self.cursor.is_motion(event) or self.cursor.is_cursor_change(event):
                 # (A new image is noted by the watch: the next update carries it. Animated
                 # cursors change many times a second, hence the same pacing as motion.)
@@ -636,6 +641,14 @@ def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) ->
     if batch:
         payloads.append(VideoPayload(width, height, tuple(batch)))
     return payloads
+
+
+def _bounding_box(rects: list[Rect]) -> Rect:
+    x0 = min(r.x for r in rects)
+    y0 = min(r.y for r in rects)
+    x1 = max(r.x + r.width for r in rects)
+    y1 = max(r.y + r.height for r in rects)
+    return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
 def _now_us() -> int:

@@ -355,3 +355,18 @@ async def test_a_new_cursor_image_is_sent_when_it_changes(
         assert (update.x, update.y) == (first.x, first.y)
     finally:
         client.close()
+
+
+async def test_a_flood_of_small_changes_is_merged_and_still_exact(
+    xvfb: XvfbServer, painter: Painter, pipeline: CapturePipeline
+) -> None:
+    pipeline.set_enabled(True)
+    canvas = Canvas()
+    canvas.draw((await next_of(pipeline, FrameKind.VIDEO)).payload)
+    for i in range(800):  # more damage rectangles than the thread keeps apart
+        painter.fill((i * 37) % 1900, (i * 53) % 1060, 3, 3, (i % 256, 255, 0))
+    while (frame := await nothing_within(pipeline, QUIET)) is not None:
+        if frame.kind is FrameKind.VIDEO:
+            canvas.draw(frame.payload)
+    truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
+    assert np.array_equal(canvas.pixels, truth)
