@@ -95,6 +95,16 @@ class EventLog:
                 return text, states
         raise AssertionError(f"only {text!r} was typed")
 
+    def keysyms(self, count: int) -> list[int]:
+        """Keysyms (level 0) of the next `count` key presses, modifiers and function keys too."""
+        found = []
+        for event in self.events(WAIT):
+            if event.type == X.KeyPress:
+                found.append(self.display.keycode_to_keysym(event.detail, 0))
+                if len(found) == count:
+                    return found
+        raise AssertionError(f"only {len(found)} key presses arrived")
+
     def close(self) -> None:
         self.window.destroy()
         self.display.close()
@@ -296,3 +306,31 @@ def test_a_layout_change_by_someone_else_is_followed(
         assert target.typed(2)[0] == "aq"
     finally:
         other.close()
+
+
+def test_function_navigation_and_keypad_keys_use_the_physical_key(
+    target: EventLog, injector: InputInjector
+) -> None:
+    presses = [
+        ("F5", "F5"),
+        ("ArrowLeft", "ArrowLeft"),
+        ("PageDown", "PageDown"),
+        ("Escape", "Escape"),
+        ("NumpadEnter", "Enter"),
+        ("MetaLeft", "Meta"),
+        ("AltLeft", "Alt"),
+        ("ControlRight", "Control"),
+    ]
+    for code, name in presses:
+        injector.apply(key(code, name, True))
+        injector.apply(key(code, name, False))
+    assert target.keysyms(len(presses)) == [
+        0xFFC2,  # F5
+        0xFF51,  # Left
+        0xFF56,  # Next (Page Down)
+        0xFF1B,  # Escape
+        0xFF8D,  # KP_Enter
+        0xFFEB,  # Super_L
+        0xFFE9,  # Alt_L
+        0xFFE4,  # Control_R
+    ]
