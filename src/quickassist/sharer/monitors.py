@@ -28,25 +28,26 @@ def list_monitors(display: str | None = None) -> list[MonitorInfo]:
 def query_monitors(d: Xlib.display.Display) -> list[MonitorInfo]:
     """The monitors seen through an open connection."""
     root = d.screen().root
+    geometry = root.get_geometry()
     if has_extension(d, "RANDR"):
         version = d.xrandr_query_version()
         if (version.major_version, version.minor_version) >= (1, 5):
             reply = root.xrandr_get_monitors(is_active=True)
-            found = [
-                MonitorInfo(
-                    id=index,
-                    x=m.x,
-                    y=m.y,
-                    width=m.width_in_pixels,
-                    height=m.height_in_pixels,
-                    primary=bool(m.primary),
-                    name=d.get_atom_name(m.name) or f"Monitor {index + 1}",
+            found: list[MonitorInfo] = []
+            for m in reply.monitors:
+                # A monitor may reach past the X screen (a stale or hand-made layout): only
+                # the part on the screen can be captured.
+                x0, y0 = max(m.x, 0), max(m.y, 0)
+                x1 = min(m.x + m.width_in_pixels, geometry.width)
+                y1 = min(m.y + m.height_in_pixels, geometry.height)
+                if x1 <= x0 or y1 <= y0:
+                    continue
+                name = d.get_atom_name(m.name) or f"Monitor {len(found) + 1}"
+                found.append(
+                    MonitorInfo(len(found), x0, y0, x1 - x0, y1 - y0, bool(m.primary), name)
                 )
-                for index, m in enumerate(reply.monitors)
-            ]
             if found:
                 return found
-    geometry = root.get_geometry()
     return [MonitorInfo(0, 0, 0, geometry.width, geometry.height, True, "Screen")]
 
 

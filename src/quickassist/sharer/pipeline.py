@@ -44,6 +44,7 @@ from .capture import ScreenGrabber
 from .codec import AdaptiveTileEncoder, TileEncoder
 from .cursor import CursorWatch
 from .damage import DamageWatch
+from .errors import SharerError
 from .monitors import pick_monitor, query_monitors
 from .tiles import TILE_SIZE, Frame, Rect, TileGrid
 from .x11_display import open_display
@@ -60,6 +61,13 @@ MAX_DIRTY_RECTS = 512
 IDLE_CURSOR_POLL = 0.25
 #: After the last motion the pointer is polled at the frame rate for this long.
 CURSOR_ACTIVE_FOR = 0.5
+
+
+class CaptureFailed(SharerError):
+    """The capture thread stopped (the X server went away, or a bug): no more frames."""
+
+    def __init__(self) -> None:
+        super().__init__("Screen capture stopped. End the session and share again.")
 
 
 @dataclass(frozen=True)
@@ -363,6 +371,7 @@ class CapturePipeline:
         `MonitorList` comes out too (sent like any other frame).
 
         Waits while nothing changes; never returns a frame captured before the last disable.
+        Raises `CaptureFailed` once the capture thread has stopped on an error.
         """
         if self._ready is None:
             raise RuntimeError("the capture pipeline has not started")
@@ -404,7 +413,9 @@ class CapturePipeline:
             capture.run()
         except Exception as exc:
             log.exception("the capture thread failed")
-            self._failure = exc
+            failure = CaptureFailed()
+            failure.__cause__ = exc
+            self._failure = failure
             self._notify()
         finally:
             capture.close()

@@ -22,7 +22,7 @@ from quickassist.protocol.payloads import (
     parse_e2e_control,
 )
 from quickassist.sharer.inject import InputInjector
-from quickassist.sharer.pipeline import CapturePipeline, EncodedFrame
+from quickassist.sharer.pipeline import CaptureFailed, CapturePipeline, EncodedFrame
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.video_canvas import Canvas, photo, psnr, text_like
 from tests.fixtures.xvfb import XvfbServer
@@ -370,3 +370,18 @@ async def test_a_flood_of_small_changes_is_merged_and_still_exact(
             canvas.draw(frame.payload)
     truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
     assert np.array_equal(canvas.pixels, truth)
+
+
+async def test_losing_the_x_server_ends_capture_with_a_plain_error(xvfb: XvfbServer) -> None:
+    pipeline = CapturePipeline(display=xvfb.display)
+    await pipeline.start()
+    try:
+        pipeline.set_enabled(True)
+        await next_of(pipeline, FrameKind.VIDEO)
+        xvfb.process.terminate()
+        with pytest.raises(CaptureFailed, match="Screen capture stopped"):
+            async with asyncio.timeout(WAIT):
+                while True:
+                    await pipeline.next_frame()
+    finally:
+        await pipeline.stop()

@@ -49,3 +49,12 @@ def test_no_display_is_a_plain_sentence() -> None:
     with pytest.raises(DisplayUnavailable, match="cannot be opened"):
         list_monitors(":9999")
     gc.collect()  # the leaked socket's warning fires here, where it is expected
+
+
+def test_a_monitor_reaching_past_the_screen_is_cut_to_it(xvfb: XvfbServer) -> None:
+    set_monitor(xvfb, "wide", "1000/264x500/132+1500+800")
+    set_monitor(xvfb, "outside", "100/26x100/26+3000+0")
+    by_name = {m.name: m for m in list_monitors(xvfb.display)}
+    wide = by_name["wide"]
+    assert (wide.x, wide.y, wide.width, wide.height) == (1500, 800, 420, 280)
+    assert "outside" not in by_name
