@@ -66,9 +66,16 @@ async def test_helper_ends_the_session(
 ) -> None:
     page = console_page
     _sharer, side = await start_session(page, live_service, "control")
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
     await page.click("#end-button")
     await expect(page.locator("#view-ended")).to_be_visible()
     await expect(page.locator("#ended-message")).to_have_text(EndReason.HELPER_ENDED.sentence)
+    # Nothing of the sharer's screen stays in the page after the end.
+    size = await page.evaluate(
+        "[...document.querySelectorAll('canvas')].map(c => c.width * c.height)"
+    )
+    assert size == [1, 1, 1]
     ended = await side.wait_type("ended")
     assert ended["reason"] == "helper_ended"
     await screenshot(page, "ended")

@@ -28,6 +28,8 @@ export class Display extends EventTarget {
     this.hasPicture = false;
     /** Frames handed to drawVideo and not painted yet (decoding or waiting their turn). */
     this.pending = 0;
+    /** Bumped by clear(): frames decoded for an earlier picture are not painted. */
+    this.generation = 0;
   }
 
   get width() {
@@ -50,10 +52,15 @@ export class Display extends EventTarget {
     );
     // Decoding starts now for every tile of every frame; painting waits for earlier frames.
     const settled = Promise.allSettled(decoded);
+    const generation = this.generation;
     this.pending += 1;
     this.queue = this.queue.then(async () => {
       const results = await settled;
       this.pending -= 1;
+      if (generation !== this.generation) {
+        results.forEach((r) => r.status === "fulfilled" && r.value?.close());
+        return;
+      }
       const failed = results.find((r) => r.status === "rejected");
       if (failed) {
         results.forEach((r) => r.status === "fulfilled" && r.value?.close());
@@ -87,6 +94,22 @@ export class Display extends EventTarget {
       }
     });
     this.hasPicture = true;
+  }
+
+  /**
+   * Forget the picture (a session ended or a new one starts): nothing of one sharer's screen
+   * stays for the next, not even frames still decoding.
+   */
+  clear() {
+    this.generation += 1;
+    for (const canvas of [this.screen, this.cursorLayer]) {
+      canvas.width = 1;
+      canvas.height = 1;
+    }
+    this.cursor = { x: 0, y: 0, visible: false };
+    this.cursorImage?.close();
+    this.cursorImage = null;
+    this.hasPicture = false;
   }
 
   /** Apply a cursor payload (payloads.js): position, visibility and maybe a new shape. */

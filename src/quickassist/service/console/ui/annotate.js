@@ -80,7 +80,8 @@ export class Annotator {
   }
 
   onDown(e) {
-    if (!this.active || !this.allowed() || e.button !== 0) return;
+    // Before the first picture the canvas is not the monitor's size: nothing to draw on yet.
+    if (!this.active || !this.allowed() || e.button !== 0 || this.screen.width <= 1) return;
     e.preventDefault();
     this.element.setPointerCapture?.(e.pointerId);
     if (this.tool === "pen") {

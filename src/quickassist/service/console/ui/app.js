@@ -65,7 +65,7 @@ const codePanel = new CodePanel();
 const viewer = new Viewer({
   sendInput: (payload) => session?.sendInput(payload),
   inputAllowed: () => session?.inputAllowed() ?? false,
-  requestKeyframe: () => session?.requestKeyframe(),
+  requestKeyframe: () => session?.requestKeyframe({ limited: true }),
 });
 const annotator = new Annotator({
   send: (payload) => session?.sendPayload(FrameKind.ANNOTATION, payload),

@@ -8,7 +8,7 @@
 
 import * as api from "../core/api.js";
 import { Connection } from "../core/connection.js";
-import { FrameKind } from "../core/frames.js";
+import { FrameFlags, FrameKind } from "../core/frames.js";
 import * as messages from "../core/messages.js";
 import { encodePayload, parsePayload, refresh } from "../core/payloads.js";
 import { byId } from "./views.js";
@@ -21,6 +21,7 @@ const CLOSE_SENTENCES = {
   4409: "This session was opened in another tab or window, so it was closed here.",
   4410: "The session has already ended. Get a new code.",
 };
+const REFRESH_LIMIT_MS = 1000;
 const LOST_SENTENCE = "The connection to the service was lost and did not come back. Get a new code.";
 
 export class Session {
@@ -38,6 +39,7 @@ export class Session {
     this.state = null;
     this.wasActive = false;
     this.finished = false;
+    this.lastRefreshAt = 0;
     this.conn = new Connection(api.helperSocketUrl(this.id));
     this.conn.addEventListener("open", (e) => this.onOpen(e.detail));
     this.conn.addEventListener("control", (e) => this.onControl(e.detail));
@@ -122,7 +124,15 @@ export class Session {
     if (this.active) this.requestKeyframe();
   }
 
-  requestKeyframe() {
+  /**
+   * Ask the sharer for a keyframe. Requests caused by trouble (a tile that does not decode, a
+   * console that fell behind) are limited to one a second, so a broken stream cannot turn into a
+   * refresh storm; (re)connects always ask.
+   */
+  requestKeyframe({ limited = false } = {}) {
+    const now = Date.now();
+    if (limited && now - this.lastRefreshAt < REFRESH_LIMIT_MS) return;
+    this.lastRefreshAt = now;
     this.sendPayload(FrameKind.CONTROL_E2E, refresh());
   }
 
@@ -195,7 +205,13 @@ export class Session {
 
   onFrame(frame) {
     this.viewer.countBytes(frame.size);
-    const { kind } = frame.header;
+    const { kind, flags } = frame.header;
+    if (flags & FrameFlags.ENCRYPTED) {
+      // End-to-end encryption is not in this console yet: say so once, and do not ask for
+      // keyframes it could not read either.
+      this.notice("The sharer's app encrypts the session end to end, which this console cannot read yet.");
+      return;
+    }
     try {
       if (kind === FrameKind.VIDEO) {
         this.viewer.onVideo(frame);
@@ -210,7 +226,7 @@ export class Session {
     } catch (error) {
       // One bad frame is dropped; a broken picture asks for a keyframe.
       console.warn("quickassist: dropped a frame:", error.message);
-      if (kind === FrameKind.VIDEO) this.requestKeyframe();
+      if (kind === FrameKind.VIDEO) this.requestKeyframe({ limited: true });
     }
   }
 

@@ -56,7 +56,9 @@ export class Viewer extends EventTarget {
     });
     this.display.addEventListener("error", () => this.requestKeyframe());
 
-    const controlling = () => this.inputAllowed() && !this.toolActive();
+    // No pointer input before the first picture: until then the canvas is not the monitor's
+    // size, and a click would land at the wrong place on the sharer's screen.
+    const controlling = () => this.inputAllowed() && !this.toolActive() && this.display.hasPicture;
     this.pointer = new PointerInput({ element: this.stack, canvas: this.screen, send: sendInput, enabled: controlling });
     this.keyboard = new KeyboardInput({
       element: this.viewer,
@@ -127,6 +129,7 @@ export class Viewer extends EventTarget {
   /** Start a fresh session view: no picture yet, status counters running. */
   start() {
     byId("waiting-picture").hidden = false;
+    this.display.clear();
     this.awaitingKeyframe = false;
     this.setBanner(null);
     this.pointer.moves.reset();
@@ -138,6 +141,10 @@ export class Viewer extends EventTarget {
   stop() {
     clearInterval(this.statusTimer);
     this.statusTimer = null;
+    this.display.clear();
+    const annotations = byId("annotation-canvas");
+    annotations.width = 1;
+    annotations.height = 1;
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   }
 
