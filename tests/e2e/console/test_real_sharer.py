@@ -1,0 +1,119 @@
+"""The console with the real sharer app (`quickassist share --no-gui`, capturing a private
+Xvfb): the sharer's actual screen shows on the canvas, and a click in full control moves the
+real X pointer to the same monitor pixel. The fuller story (Qt app, typing, annotation on the
+real screen) belongs to the whole-system test; this one proves the two halves fit."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.console.console_steps import close_to, get_code, pixel, sign_in
+from tests.fixtures.service import quickassist_env
+from tests.fixtures.xvfb import XvfbServer
+from tests.timeouts import WAIT
+
+pytestmark = [pytest.mark.browser, pytest.mark.x11]
+
+ROOT_COLOUR = (0x33, 0x66, 0x99)
+
+
+class ShareProcess:
+    """`quickassist share --no-gui` with pipes: wait for text on its output, type lines."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output = ""
+
+    async def expect(self, text: str) -> None:
+        assert self.process.stdout is not None
+        async with asyncio.timeout(WAIT):
+            while text not in self.output:
+                chunk = await self.process.stdout.read(4096)
+                if not chunk:
+                    raise AssertionError(f"{text!r} never appeared in:\n{self.output}")
+                self.output += chunk.decode("utf-8", "replace")
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        await self.process.stdin.drain()
+
+
+def pointer_position(xvfb: XvfbServer) -> tuple[int, int]:
+    out = subprocess.run(
+        ["xdotool", "getmouselocation", "--shell"],
+        env=xvfb.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=WAIT,
+    ).stdout
+    values = dict(re.findall(r"(\w+)=(\d+)", out))
+    return int(values["X"]), int(values["Y"])
+
+
+async def test_the_real_sharer_screen_shows_and_a_click_lands(
+    console_page: Page, live_service: Any, xvfb: XvfbServer
+) -> None:
+    page = console_page
+    root = ["xsetroot", "-solid", "#336699"]
+    await asyncio.to_thread(subprocess.run, root, env=xvfb.env, check=True, timeout=WAIT)
+    await sign_in(page, live_service)
+    code = await get_code(page)
+    env = quickassist_env({"DISPLAY": xvfb.display})
+    env.pop("QT_QPA_PLATFORM", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "quickassist",
+        "share",
+        live_service.base_url,
+        "--fingerprint",
+        live_service.fingerprint,
+        "--no-gui",
+        "--code",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    share = ShareProcess(process)
+    try:
+        await share.expect("Connected to the session of Ada L. from Contoso")
+        await expect(page.locator("#view-mode")).to_be_visible()
+        await page.click("#mode-full-control")
+        await share.expect("Allow? [y/N] ")
+        await share.type("y")
+        await expect(page.locator("#view-session")).to_be_visible()
+        await expect(page.locator("#waiting-picture")).to_be_hidden()
+        assert await page.evaluate("document.getElementById('screen-canvas').width") == xvfb.width
+        assert close_to(await pixel(page, 100, 100), ROOT_COLOUR)
+        assert close_to(await pixel(page, xvfb.width - 5, xvfb.height - 5), ROOT_COLOUR)
+
+        # A click at monitor pixel (700, 400) puts the sharer's real pointer there.
+        box = await page.locator("#screen-canvas").bounding_box()
+        assert box is not None
+        x = box["x"] + 700.5 * box["width"] / xvfb.width
+        y = box["y"] + 400.5 * box["height"] / xvfb.height
+        await page.mouse.click(x, y)
+        async with asyncio.timeout(WAIT):
+            # The X server has no "pointer moved" event for another client to await: poll it.
+            while await asyncio.to_thread(pointer_position, xvfb) != (700, 400):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+        await page.click("#end-button")
+        await expect(page.locator("#ended-message")).to_have_text("The helper ended the session.")
+        async with asyncio.timeout(WAIT):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
