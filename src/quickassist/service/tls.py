@@ -15,11 +15,6 @@ import socket
 import ssl
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from .errors import ConfigError
 
 #: A self-signed certificate is replaced by nobody but the operator; ten years avoids a surprise
@@ -63,6 +58,13 @@ def subject_alternative_names() -> list[str]:
 
 def generate_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> None:
     """Write a new ECDSA P-256 key (mode 0600) and a self-signed certificate for ``names``."""
+    # Imported here: only a first run needs them, and `cryptography` would add ~16 MB to the
+    # resident memory of every running service (bench/idle_sessions.py).
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     sans: list[x509.GeneralName] = []
     for name in names:
