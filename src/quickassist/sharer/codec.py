@@ -58,9 +58,12 @@ class TileEncoder(Protocol):
 
     `frame` is the whole (h, w, 4) BGRA monitor; `rects` are the changed grid tiles in
     row-major order. The result covers exactly those pixels, possibly in fewer, larger tiles.
+    `quality` (1-100, JPEG-like) is what the link affords now; None is the encoder's default.
     """
 
-    def encode(self, frame: Frame, rects: Sequence[Rect]) -> list[Tile]: ...
+    def encode(
+        self, frame: Frame, rects: Sequence[Rect], *, quality: int | None = None
+    ) -> list[Tile]: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,10 @@ class AdaptiveTileEncoder:
         self.png_level = png_level
         self.max_png_colors = max_png_colors
 
-    def encode(self, frame: Frame, rects: Sequence[Rect]) -> list[Tile]:
+    def encode(
+        self, frame: Frame, rects: Sequence[Rect], *, quality: int | None = None
+    ) -> list[Tile]:
+        jpeg_quality = self.jpeg_quality if quality is None else quality
         runs: list[_Run] = []
         for rect in rects:
             kind = self._kind(_view(frame, rect))
@@ -107,12 +113,13 @@ class AdaptiveTileEncoder:
                 last.rect = Rect(last.rect.x, rect.y, last.rect.width + rect.width, rect.height)
             else:
                 runs.append(_Run(rect, kind))
-        return [self._encode_run(frame, run) for run in _merge_solid_columns(runs)]
+        return [self._encode_run(frame, run, jpeg_quality) for run in _merge_solid_columns(runs)]
 
     def encode_tile(self, pixels: Frame, x: int, y: int) -> Tile:
         """One tile on its own: `pixels` is its (h, w, 4) BGRA view, (x, y) its position."""
         height, width, _ = pixels.shape
-        return self._encode_run(pixels, _Run(Rect(0, 0, width, height), self._kind(pixels)), x, y)
+        run = _Run(Rect(0, 0, width, height), self._kind(pixels))
+        return self._encode_run(pixels, run, self.jpeg_quality, x, y)
 
     def _kind(self, pixels: Frame) -> _Kind:
         # Compare colours as 32-bit words with the unused 4th byte masked off: X servers leave
@@ -128,7 +135,9 @@ class AdaptiveTileEncoder:
             return _Kind(None)
         return _Kind(TileEncoding.JPEG)
 
-    def _encode_run(self, frame: Frame, run: _Run, dx: int = 0, dy: int = 0) -> Tile:
+    def _encode_run(
+        self, frame: Frame, run: _Run, jpeg_quality: int, dx: int = 0, dy: int = 0
+    ) -> Tile:
         r = run.rect
         x, y = r.x + dx, r.y + dy
         if run.kind.encoding is TileEncoding.SOLID:
@@ -143,7 +152,7 @@ class AdaptiveTileEncoder:
                 return Tile(x, y, r.width, r.height, TileEncoding.PNG, png)
         jpeg = simplejpeg.encode_jpeg(
             np.ascontiguousarray(pixels),
-            quality=self.jpeg_quality,
+            quality=jpeg_quality,
             colorspace="BGRA",
             colorsubsampling="420",
             fastdct=True,

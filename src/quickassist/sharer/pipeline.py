@@ -13,7 +13,8 @@ socket and a wake-up pipe and works only when something happened:
 The hand-over (`_Handoff`) holds at most one video capture and one cursor update. While the
 consumer has not taken the last video frame, the thread captures nothing more and keeps merging
 damage, so what it sends next is fresh, never a backlog (STYLE.md: drop stale, bounded queues).
-A newer cursor update replaces an untaken one.
+A newer cursor update replaces an untaken one. How long captures wait to be taken sets the JPEG
+quality (`QualityGovernor`): a link that drains slowly gets smaller frames, not just fewer.
 
 Nothing is captured while disabled (before Allow, paused, ended), and frames captured before a
 disable are discarded, never delivered after it. Enabling again, a monitor switch and
@@ -46,6 +47,7 @@ from .cursor import CursorWatch
 from .damage import DamageWatch
 from .errors import SharerError
 from .monitors import pick_monitor, query_monitors
+from .quality import QualityGovernor
 from .tiles import TILE_SIZE, Frame, Rect, TileGrid
 from .x11_display import open_display
 
@@ -112,8 +114,10 @@ class _Handoff:
     nor a tile of the previous monitor after a switch.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, governor: QualityGovernor) -> None:
         self._lock = threading.Lock()
+        self._governor = governor
+        self._video_offered_at = 0.0
         self._enabled = False
         self._generation = 0
         self._keyframe_requests = 1  # the first frame is a keyframe
@@ -179,7 +183,10 @@ class _Handoff:
                 frame, self._control = self._control, None
                 return frame, False
             if self._video:
-                return self._video.pop(0), not self._video
+                frame = self._video.pop(0)
+                if not self._video:  # the whole capture left: how long did it wait?
+                    self._governor.observe(time.monotonic() - self._video_offered_at)
+                return frame, not self._video
             return None, False
 
     def clear(self) -> None:
@@ -238,7 +245,13 @@ class _Handoff:
                 self._keyframes_served = max(self._keyframes_served, keyframe)
             if frames:
                 self._video = frames  # replaces an untaken delta only when this is a keyframe
+                self._video_offered_at = time.monotonic()
             return True
+
+    def quality(self, now: float) -> int:
+        """The JPEG quality the link affords now."""
+        with self._lock:
+            return self._governor.quality(now)
 
     def offer_cursor(self, update: CursorUpdate, generation: int) -> bool:
         with self._lock:
@@ -284,7 +297,7 @@ class CapturePipeline:
             max_payload=max_payload,
             use_damage=use_damage,
         )
-        self._handoff = _Handoff()
+        self._handoff = _Handoff(QualityGovernor(frame_interval=1.0 / max_fps))
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
@@ -614,7 +627,9 @@ class _CaptureThread:
             for tile in tiles:
                 self.grid.pixels(self.shown, tile)[...] = self.grid.pixels(frame, tile)
         self.dirty.clear()
-        encoded = self.settings.encoder.encode(frame, [self.grid.rect(t) for t in tiles])
+        rects = [self.grid.rect(t) for t in tiles]
+        quality = self.handoff.quality(time.monotonic())
+        encoded = self.settings.encoder.encode(frame, rects, quality=quality)
         payloads = split_tiles(
             self.monitor.width, self.monitor.height, encoded, self.settings.max_payload
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -385,3 +386,37 @@ async def test_losing_the_x_server_ends_capture_with_a_plain_error(xvfb: XvfbSer
                     await pipeline.next_frame()
     finally:
         await pipeline.stop()
+
+
+async def test_a_slow_link_gets_smaller_frames(xvfb: XvfbServer, pipeline: CapturePipeline) -> None:
+    wide = photo(1024, 256)
+    stop = threading.Event()
+
+    def animate() -> None:
+        # The scenario: a video playing, the picture panning 20 times a second.
+        painter = Painter(xvfb.display)
+        try:
+            shift = 0
+            while not stop.wait(0.05):
+                painter.put(256, 256, np.ascontiguousarray(wide[:, shift : shift + 512]))
+                shift = (shift + 8) % 512
+        finally:
+            painter.close()
+
+    def jpeg_bytes_per_pixel(payload: bytes) -> float:
+        tiles = [t for t in VideoPayload.parse(payload).tiles if t.encoding is TileEncoding.JPEG]
+        return sum(len(t.data) for t in tiles) / max(1, sum(t.width * t.height for t in tiles))
+
+    pipeline.set_enabled(True)
+    await next_of(pipeline, FrameKind.VIDEO)
+    thread = threading.Thread(target=animate)
+    thread.start()
+    try:
+        rates = []
+        for _ in range(12):
+            rates.append(jpeg_bytes_per_pixel((await next_of(pipeline, FrameKind.VIDEO)).payload))
+            await asyncio.sleep(0.3)  # the scenario: a link that takes 0.3 s per frame
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join)
+    assert max(rates[-3:]) < 0.8 * min(r for r in rates[:2] if r > 0), rates
