@@ -38,10 +38,13 @@ test("key payloads carry code and key", () => {
   assert.equal(keyPayload({ code: "", key: "" }, false).code, "Unidentified");
 });
 
-test("release chord is Ctrl+Alt+Shift", () => {
-  assert.ok(isReleaseChord({ ctrlKey: true, altKey: true, shiftKey: true, key: "Shift" }));
-  assert.ok(!isReleaseChord({ ctrlKey: true, altKey: true, shiftKey: false, key: "Alt" }));
-  assert.ok(!isReleaseChord({ ctrlKey: true, altKey: true, shiftKey: true, key: "A" }));
+test("release chord is Ctrl + left Alt + Shift, never AltGr + Shift", () => {
+  const chord = (...codes) => isReleaseChord(new Set(codes));
+  assert.ok(chord("ControlLeft", "AltLeft", "ShiftLeft"));
+  assert.ok(chord("ShiftRight", "ControlRight", "AltLeft"));
+  assert.ok(!chord("ControlLeft", "AltLeft"));
+  assert.ok(!chord("ControlLeft", "AltRight", "ShiftLeft"), "AltGr (as Windows sends it) + Shift");
+  assert.ok(!chord("ControlLeft", "AltLeft", "AltRight", "ShiftLeft"));
 });
 
 test("moves are coalesced to one per frame and only when changed", () => {

@@ -79,9 +79,14 @@ export function keyPayload(event, down) {
   return keyEvent(event.code || "Unidentified", key, down);
 }
 
-/** True for the helper's "give the keyboard back" chord: Ctrl+Alt+Shift held together. */
-export function isReleaseChord(event) {
-  return event.ctrlKey && event.altKey && event.shiftKey && ["Control", "Alt", "Shift"].includes(event.key);
+/**
+ * True when the held keys (KeyboardEvent.code values) make the helper's "give the keyboard
+ * back" chord: Ctrl + left Alt + Shift. Left Alt only: AltGr (AltRight, which Windows pairs
+ * with a ControlLeft) plus Shift types characters on many layouts and must reach the sharer.
+ */
+export function isReleaseChord(held) {
+  const any = (...codes) => codes.some((c) => held.has(c));
+  return any("ControlLeft", "ControlRight") && held.has("AltLeft") && !held.has("AltRight") && any("ShiftLeft", "ShiftRight");
 }
 
 /**
@@ -214,9 +219,12 @@ export class KeyboardInput {
     this.send = send;
     this.enabled = enabled;
     this.onReleaseChord = onReleaseChord;
+    /** Codes of the keys held down in the viewer now. */
+    this.held = new Set();
     this.handlers = {
       keydown: (e) => this.onKey(e, true),
       keyup: (e) => this.onKey(e, false),
+      blur: () => this.held.clear(),
     };
   }
 
@@ -232,7 +240,10 @@ export class KeyboardInput {
     if (!this.enabled() || e.isComposing) return;
     e.preventDefault();
     e.stopPropagation();
-    if (down && isReleaseChord(e)) {
+    if (down) this.held.add(e.code);
+    else this.held.delete(e.code);
+    if (down && isReleaseChord(this.held)) {
+      this.held.clear();
       this.send(releaseAll());
       this.onReleaseChord();
       return;
