@@ -34,14 +34,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import Xlib.display
-from tests.fixtures.video_canvas import photo
-from tests.fixtures.xvfb import XvfbServer, start_xvfb
 from Xlib import X
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.payloads import KeyEvent
 from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.pipeline import CapturePipeline
+from tests.fixtures.video_canvas import photo
+from tests.fixtures.xvfb import XvfbServer, start_xvfb
 
 THREAD_NAME = "quickassist-capture"
 
