@@ -75,6 +75,11 @@ async def test_code_is_large_counts_down_renews_and_cancels(
     await expect(countdown).not_to_have_text(before or "")
     await screenshot(page, "code")
 
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await page.click("#code-copy")
+    await expect(page.locator("#code-copied")).to_have_text(f"Copied {first}.")
+    assert await page.evaluate("navigator.clipboard.readText()") == first
+
     await page.click("#code-new")
     await expect(code).to_have_text(CODE_PATTERN)
     await expect(code).not_to_have_text(first)
