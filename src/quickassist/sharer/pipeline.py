@@ -6,15 +6,16 @@ socket and a wake-up pipe and works only when something happened:
 - DAMAGE says a rectangle changed -> grab, compare only the touched tiles with what the viewer
   already has, encode the ones that differ, hand the frame over. Without DAMAGE the thread polls
   at `poll_fps` and compares the whole frame.
-- The pointer is polled at `max_fps` (one cheap round trip) and sent only when it moved; XFixes
-  says when its image changed.
+- The pointer is polled at `max_fps` while XInput 2 raw motion says it moves (four times a
+  second otherwise, for warps) and sent only when it moved; XFixes says when its image changed.
 - `max_fps` paces video: damage that arrives sooner is merged and captured at the next slot.
 
-The hand-over (`_Handoff`) holds at most one video capture and one cursor update. While the
-consumer has not taken the last video frame, the thread captures nothing more and keeps merging
-damage, so what it sends next is fresh, never a backlog (STYLE.md: drop stale, bounded queues).
-A newer cursor update replaces an untaken one. How long captures wait to be taken sets the JPEG
-quality (`QualityGovernor`): a link that drains slowly gets smaller frames, not just fewer.
+The hand-over (`handoff.FrameHandoff`) holds at most one video capture and one cursor update.
+While the consumer has not taken the last video frame, the thread captures nothing more and
+keeps merging damage, so what it sends next is fresh, never a backlog (STYLE.md: drop stale,
+bounded queues). A newer cursor update replaces an untaken one. How long captures wait to be
+taken sets the JPEG quality (`QualityGovernor`): a link that drains slowly gets smaller frames,
+not just fewer.
 
 Nothing is captured while disabled (before Allow, paused, ended), and frames captured before a
 disable are discarded, never delivered after it. Enabling again, a monitor switch and
@@ -39,17 +40,20 @@ from Xlib import X
 
 from quickassist.protocol.frames import DEFAULT_MAX_PAYLOAD, FrameFlags, FrameKind
 from quickassist.protocol.media import MAX_TILES, SCREEN_HEADER_SIZE, Tile, VideoPayload
-from quickassist.protocol.payloads import CursorUpdate, MonitorInfo, MonitorList, encode_payload
+from quickassist.protocol.payloads import MonitorInfo
 
 from .capture import ScreenGrabber
 from .codec import AdaptiveTileEncoder, TileEncoder
 from .cursor import CursorWatch
 from .damage import DamageWatch
 from .errors import SharerError
+from .handoff import EncodedFrame, FrameHandoff
 from .monitors import pick_monitor, query_monitors
 from .quality import QualityGovernor
 from .tiles import TILE_SIZE, Frame, Rect, TileGrid
 from .x11_display import open_display
+
+__all__ = ["CaptureFailed", "CapturePipeline", "EncodedFrame", "split_tiles"]
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +77,6 @@ class CaptureFailed(SharerError):
 
 
 @dataclass(frozen=True)
-class EncodedFrame:
-    """One payload ready for a binary frame: the caller adds the header (sequence, encryption)."""
-
-    kind: FrameKind
-    payload: bytes
-    flags: FrameFlags
-    timestamp_us: int
-
-
-@dataclass(frozen=True)
 class _Settings:
     display: str | None
     monitor_id: int | None
@@ -92,180 +86,6 @@ class _Settings:
     tile_size: int
     max_payload: int
     use_damage: bool
-
-
-@dataclass(frozen=True)
-class _Requests:
-    """What the controlling side asked for, as the capture thread reads it each round."""
-
-    enabled: bool
-    generation: int
-    keyframe: int  # number of the latest keyframe request (0: none since the last one served)
-    monitor_id: int | None
-    reset_cursor: bool
-    video_slot_free: bool
-
-
-class _Handoff:
-    """State shared by the capture thread and the controlling side, under one lock.
-
-    `generation` grows on every disable and monitor switch; anything captured under an older
-    generation is dropped, so a frame grabbed just before a pause is never handed out after it,
-    nor a tile of the previous monitor after a switch.
-    """
-
-    def __init__(self, governor: QualityGovernor) -> None:
-        self._lock = threading.Lock()
-        self._governor = governor
-        self._video_offered_at = 0.0
-        self._enabled = False
-        self._generation = 0
-        self._keyframe_requests = 1  # the first frame is a keyframe
-        self._keyframes_served = 0
-        self._monitor_id: int | None = None
-        self._reset_cursor = True
-        self._video: list[EncodedFrame] = []
-        self._cursor: EncodedFrame | None = None
-        self._cursor_update: CursorUpdate | None = None  # what _cursor encodes
-        self._control: EncodedFrame | None = None  # a MonitorList after a layout change
-        self.monitors: list[MonitorInfo] = []
-        self.monitor: MonitorInfo | None = None
-
-    # Controlling side
-
-    def set_enabled(self, enabled: bool) -> bool:
-        """Returns whether anything changed."""
-        with self._lock:
-            if enabled == self._enabled:
-                return False
-            self._enabled = enabled
-            if enabled:
-                self._keyframe_requests += 1
-                self._reset_cursor = True
-            else:
-                self._generation += 1
-                self._video.clear()
-                self._cursor = None
-                self._control = None
-            return True
-
-    def request_keyframe(self) -> None:
-        with self._lock:
-            self._keyframe_requests += 1
-            self._reset_cursor = True
-
-    def request_monitor(self, monitor_id: int) -> bool:
-        """Switch now as far as callers can see; the thread follows on its next round."""
-        with self._lock:
-            chosen = [m for m in self.monitors if m.id == monitor_id]
-            if not chosen:
-                return False
-            if chosen[0] != self.monitor:
-                self.monitor = chosen[0]
-                self._monitor_id = monitor_id
-                self._keyframe_requests += 1
-                self._reset_cursor = True
-                # Whatever was captured of the old monitor is dropped, taken or in flight.
-                self._generation += 1
-                self._video.clear()
-                self._cursor = None
-            return True
-
-    def take(self) -> tuple[EncodedFrame | None, bool]:
-        """The next frame (cursor first) and whether the video slot just became free."""
-        with self._lock:
-            if not self._enabled:
-                return None, False
-            if self._cursor is not None:
-                frame, self._cursor = self._cursor, None
-                return frame, False
-            if self._control is not None:
-                frame, self._control = self._control, None
-                return frame, False
-            if self._video:
-                frame = self._video.pop(0)
-                if not self._video:  # the whole capture left: how long did it wait?
-                    self._governor.observe(time.monotonic() - self._video_offered_at)
-                return frame, not self._video
-            return None, False
-
-    def clear(self) -> None:
-        with self._lock:
-            self._video.clear()
-            self._cursor = None
-            self._control = None
-
-    def current_monitor(self) -> MonitorInfo | None:
-        with self._lock:
-            return self.monitor
-
-    def current_monitors(self) -> list[MonitorInfo]:
-        with self._lock:
-            return list(self.monitors)
-
-    # Capture thread
-
-    def requests(self) -> _Requests:
-        with self._lock:
-            monitor_id, self._monitor_id = self._monitor_id, None
-            reset_cursor, self._reset_cursor = self._reset_cursor, False
-            pending = self._keyframe_requests > self._keyframes_served
-            return _Requests(
-                enabled=self._enabled,
-                generation=self._generation,
-                keyframe=self._keyframe_requests if pending else 0,
-                monitor_id=monitor_id,
-                reset_cursor=reset_cursor,
-                video_slot_free=not self._video,
-            )
-
-    def publish_monitors(self, monitors: list[MonitorInfo], current: MonitorInfo) -> None:
-        """Record the layout; a change after the first is announced with a `MonitorList`."""
-        with self._lock:
-            changed = self.monitor is not None and (
-                monitors != self.monitors or current != self.monitor
-            )
-            self.monitors = monitors
-            if current != self.monitor:
-                self.monitor = current
-                self._keyframe_requests += 1
-                self._video.clear()  # tiles of the old monitor mean nothing now
-            if changed and self._enabled:
-                listing = MonitorList(tuple(monitors), current.id)
-                self._control = EncodedFrame(
-                    FrameKind.CONTROL_E2E, encode_payload(listing), FrameFlags.NONE, _now_us()
-                )
-
-    def offer_video(self, frames: list[EncodedFrame], generation: int, keyframe: int) -> bool:
-        """Hand over one capture; False if it is stale (disabled since) and was dropped."""
-        with self._lock:
-            if generation != self._generation or not self._enabled:
-                return False
-            if keyframe:
-                self._keyframes_served = max(self._keyframes_served, keyframe)
-            if frames:
-                self._video = frames  # replaces an untaken delta only when this is a keyframe
-                self._video_offered_at = time.monotonic()
-            return True
-
-    def quality(self, now: float) -> int:
-        """The JPEG quality the link affords now."""
-        with self._lock:
-            return self._governor.quality(now)
-
-    def offer_cursor(self, update: CursorUpdate, generation: int) -> bool:
-        with self._lock:
-            if generation != self._generation or not self._enabled:
-                return False
-            pending = self._cursor_update if self._cursor is not None else None
-            if update.shape is None and pending is not None and pending.shape is not None:
-                # The untaken update carried a new image: keep it with the newer position.
-                update = CursorUpdate(update.x, update.y, update.visible, pending.shape)
-            self._cursor_update = update
-            self._cursor = EncodedFrame(
-                FrameKind.CURSOR, encode_payload(update), FrameFlags.NONE, _now_us()
-            )
-            return True
 
 
 class CapturePipeline:
@@ -297,7 +117,7 @@ class CapturePipeline:
             max_payload=max_payload,
             use_damage=use_damage,
         )
-        self._handoff = _Handoff(QualityGovernor(frame_interval=1.0 / max_fps))
+        self._handoff = FrameHandoff(QualityGovernor(frame_interval=1.0 / max_fps))
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
@@ -450,7 +270,7 @@ class _CaptureThread:
     def __init__(
         self,
         settings: _Settings,
-        handoff: _Handoff,
+        handoff: FrameHandoff,
         wake_fd: int,
         stopping: threading.Event,
         notify: Callable[[], None],
