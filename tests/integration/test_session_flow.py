@@ -40,7 +40,7 @@ async def test_allow_flow_carries_video_and_input(live_service, scripted_helper)
     }
     # Before Allow, no pixel reaches the helper.
     await sharer_side.send_frame(FrameKind.VIDEO, b"before-allow")
-    await sharer_side.send_json({"type": "allow"})
+    await sharer_side.send_json({"type": "allow", "mode": "control"})
     await helper_side.wait_type("state", phase="active", mode="control")
 
     await sharer_side.send_frame(FrameKind.VIDEO, b"tiles", flags=FrameFlags.KEYFRAME)
@@ -149,7 +149,10 @@ async def test_revoke_control_drops_to_view_only(live_service, scripted_helper) 
     before = len(sharer_side.texts)
     await helper_side.send_json({"type": "request_control"})
     await sharer_side.wait_type("consent_request", since=before)
-    await sharer_side.send_json({"type": "allow"})
+    # An answer to a request that is not the one pending is refused, never granted.
+    await sharer_side.send_json({"type": "allow", "mode": "view"})
+    assert (await sharer_side.wait_type("error"))["code"] == "illegal_event"
+    await sharer_side.send_json({"type": "allow", "mode": "control"})
     assert (await helper_side.wait_type("control_answer", granted=True))["granted"] is True
     await helper_side.wait_type("state", mode="control")
 
@@ -177,7 +180,7 @@ async def test_illegal_actions_are_refused_and_the_session_goes_on(
     await sharer_side.send_json({"type": "choose_mode", "mode": "control"})
     error = await sharer_side.wait_type("error")
     assert error["code"] == "illegal_event"
-    await helper_side.send_json({"type": "allow"})
+    await helper_side.send_json({"type": "allow", "mode": "view"})
     assert (await helper_side.wait_type("error"))["message"]
     # Over HTTP the same rules answer 409 with a sentence.
     async with httpx.AsyncClient(

@@ -29,7 +29,11 @@ class ChooseMode:
 
 @dataclass(frozen=True, slots=True)
 class Allow:
+    """Allows exactly `mode`, the request the person saw: a request that changed meanwhile (a
+    second click racing a new request for control) is refused, never granted by accident."""
+
     type: ClassVar[str] = "allow"
+    mode: Mode
 
 
 @dataclass(frozen=True, slots=True)

@@ -293,8 +293,8 @@ def _act(state: SessionState, by: Role, message: ClientMessage) -> Transition:
             _require(state, Phase.JOINED, "The helper chooses a mode once, after the sharer joins.")
             asked = replace(state, phase=Phase.CONSENT, requested_mode=mode)
             return _changed(asked, Outgoing(Role.SHARER, ConsentRequest(mode, state.helper)))
-        case Allow():
-            return _allow(state)
+        case Allow(mode):
+            return _allow(state, mode)
         case Decline():
             return _decline(state)
         case Pause() | Resume():
@@ -328,9 +328,11 @@ def _act(state: SessionState, by: Role, message: ClientMessage) -> Transition:
     raise IllegalEvent("Unknown action.")  # pragma: no cover - the match is exhaustive
 
 
-def _allow(state: SessionState) -> Transition:
+def _allow(state: SessionState, answered: Mode) -> Transition:
     if state.requested_mode is None:
         raise IllegalEvent("There is no request to allow.")
+    if answered is not state.requested_mode:
+        raise IllegalEvent("The request changed before you answered. Look at it again.")
     mode = state.requested_mode
     feature = "full_control" if mode is Mode.CONTROL else "view_only"
     allowed = replace(

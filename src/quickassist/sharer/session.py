@@ -175,7 +175,7 @@ class SharerSession:
         self._pending_consent = None
         if allow:
             self.guard.allow(mode)
-            self._queue(Allow())
+            self._queue(Allow(mode))
         else:
             self.guard.decline(mode)
             self._release_input()

@@ -100,7 +100,7 @@ async def start_session(page: Page, live_service: Any, mode: str) -> tuple[Scrip
     request = await side.wait_type("consent_request")
     assert request["mode"] == mode
     assert request["helper"] == {"name": "Ada L.", "organisation": "Contoso"}
-    await side.send_json({"type": "allow"})
+    await side.send_json({"type": "allow", "mode": mode})
     await expect(page.locator("#view-session")).to_be_visible()
     # The console asks for a keyframe as soon as the session is active.
     await side.wait_frame(is_refresh)

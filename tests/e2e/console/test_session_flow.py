@@ -131,7 +131,7 @@ async def test_request_control_and_a_refused_action(console_page: Page, live_ser
     await expect(notice).not_to_have_text("Asking the sharer for full control...")
     sentence = await notice.text_content()
     assert sentence and sentence.endswith(".")
-    await side.send_json({"type": "allow"})
+    await side.send_json({"type": "allow", "mode": "control"})
     await expect(page.locator("#mode-badge")).to_have_text("Full control")
     await expect(page.locator("#request-control")).to_be_hidden()
     await expect(notice).to_have_text("You now have full control.")

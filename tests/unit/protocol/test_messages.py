@@ -50,7 +50,12 @@ graces = st.floats(0, 3600, allow_nan=False) | st.integers(0, 3600)
 
 client_messages: st.SearchStrategy[m.ClientMessage] = st.one_of(
     st.builds(m.ChooseMode, modes),
-    *(st.just(cls()) for cls in CLIENT_CLASSES if cls is not m.ChooseMode),  # type: ignore[call-arg]
+    st.builds(m.Allow, modes),
+    *(
+        st.just(cls())  # type: ignore[call-arg]
+        for cls in CLIENT_CLASSES
+        if cls not in (m.ChooseMode, m.Allow)
+    ),
 )
 server_messages: st.SearchStrategy[m.ServerMessage] = st.one_of(
     st.builds(
@@ -121,7 +126,7 @@ def test_encoding_is_compact_with_type_first_and_fields_in_order() -> None:
     assert m.encode(m.ConsentRequest(Mode.VIEW, HelperCard("Zoë Å.", "Org"))) == (
         '{"type":"consent_request","mode":"view","helper":{"name":"Zoë Å.","organisation":"Org"}}'
     )
-    assert m.encode(m.Allow()) == '{"type":"allow"}'
+    assert m.encode(m.Allow(Mode.VIEW)) == '{"type":"allow","mode":"view"}'
 
 
 def test_to_dict_gives_plain_json_values() -> None:
@@ -245,7 +250,7 @@ def test_malformed_server_messages_raise_message_error(text: str) -> None:
 def test_client_and_server_registries_do_not_mix() -> None:
     _refused("client", m.encode(m.Resync()))
     _refused("client", m.encode(m.StateUpdate(Phase.WAITING, None, None, False, True, False)))
-    _refused("server", m.encode(m.Allow()))
+    _refused("server", m.encode(m.Allow(Mode.CONTROL)))
     _refused("server", m.encode(m.ChooseMode(Mode.VIEW)))
 
 

@@ -50,7 +50,8 @@ ALL_MESSAGES: list[ClientMessage] = [
     ChooseMode(Mode.VIEW),
     ChooseMode(Mode.CONTROL),
     RequestControl(),
-    Allow(),
+    Allow(Mode.VIEW),
+    Allow(Mode.CONTROL),
     Decline(),
     Pause(),
     Resume(),
@@ -95,7 +96,7 @@ def consent(mode: Mode) -> SessionState:
 
 
 def active(mode: Mode) -> SessionState:
-    return run(consent(mode), sharer(Allow()))
+    return run(consent(mode), sharer(Allow(mode)))
 
 
 def snapshot_to_both(result: Transition) -> None:
@@ -201,7 +202,7 @@ def test_the_mode_is_chosen_once_after_the_join(phase: str) -> None:
 
 @pytest.mark.parametrize("mode", list(Mode))
 def test_allow_makes_the_session_active_in_the_requested_mode(mode: Mode) -> None:
-    result = transition(consent(mode), sharer(Allow()), T0 + 3)
+    result = transition(consent(mode), sharer(Allow(mode)), T0 + 3)
     state = result.state
     assert state.phase is Phase.ACTIVE
     assert state.mode is mode
@@ -216,13 +217,13 @@ def test_allow_makes_the_session_active_in_the_requested_mode(mode: Mode) -> Non
 
 
 def test_only_the_sharer_allows_or_declines() -> None:
-    assert illegal(consent(Mode.CONTROL), helper(Allow())).message == (
+    assert illegal(consent(Mode.CONTROL), helper(Allow(Mode.CONTROL))).message == (
         'Only the sharer can send "allow".'
     )
     illegal(consent(Mode.CONTROL), helper(Decline()))
 
 
-@pytest.mark.parametrize("message", [Allow(), Decline()])
+@pytest.mark.parametrize("message", [Allow(Mode.CONTROL), Decline()])
 def test_there_is_nothing_to_answer_before_a_mode_is_chosen_or_once_answered(
     message: ClientMessage,
 ) -> None:
@@ -269,7 +270,7 @@ def test_an_active_session_has_no_deadline() -> None:
 def test_a_late_allow_cannot_open_a_session_whose_consent_timed_out() -> None:
     # No Tick ran between the deadline and the Allow: the deadline still wins.
     state = consent(Mode.CONTROL)
-    result = transition(state, sharer(Allow()), state.deadline + 1)
+    result = transition(state, sharer(Allow(Mode.CONTROL)), state.deadline + 1)
     assert result.state.phase is Phase.ENDED
     assert result.state.end_reason is EndReason.CONSENT_TIMEOUT
     assert not result.state.input_allowed
@@ -336,7 +337,7 @@ def test_request_control_asks_the_sharer_while_the_view_goes_on() -> None:
 
 def test_allowing_requested_control_grants_it_and_tells_the_helper() -> None:
     asked = run(active(Mode.VIEW), helper(RequestControl()))
-    result = transition(asked, sharer(Allow()), T0 + 6)
+    result = transition(asked, sharer(Allow(Mode.CONTROL)), T0 + 6)
     assert result.state.mode is Mode.CONTROL
     assert result.state.requested_mode is None
     assert result.state.input_allowed
@@ -374,7 +375,7 @@ def test_request_control_is_for_the_helper_in_an_active_view_only_session() -> N
 
 def test_a_paused_grant_lets_no_input_through_until_resume() -> None:
     asked = run(active(Mode.VIEW), helper(RequestControl()), sharer(Pause()))
-    granted = run(asked, sharer(Allow()))
+    granted = run(asked, sharer(Allow(Mode.CONTROL)))
     assert granted.mode is Mode.CONTROL
     assert not granted.input_allowed
     assert run(granted, sharer(Resume())).input_allowed
@@ -556,9 +557,9 @@ def test_policy_timeouts_are_honoured() -> None:
 def test_an_illegal_event_leaves_the_state_untouched() -> None:
     state = consent(Mode.CONTROL)
     before = state.snapshot()
-    illegal(state, helper(Allow()))
+    illegal(state, helper(Allow(Mode.CONTROL)))
     assert state.snapshot() == before
-    assert transition(state, sharer(Allow()), T0 + 2).state.phase is Phase.ACTIVE
+    assert transition(state, sharer(Allow(Mode.CONTROL)), T0 + 2).state.phase is Phase.ACTIVE
 
 
 def test_transitions_are_deterministic_functions_of_state_event_and_time() -> None:
@@ -578,3 +579,12 @@ def test_helper_card_shows_only_first_name_and_last_initial() -> None:
     assert HelperCard.from_full_name("grace hopper", "Navy").name == "grace H."
     assert HelperCard.from_full_name("Cher", "Org").name == "Cher"
     assert HelperCard.from_full_name("   ", "Org").name == "Your helper"
+
+
+def test_an_allow_for_a_request_that_is_not_pending_is_refused() -> None:
+    # A second click on "Allow" (view only) racing a new request for control grants nothing.
+    asked = run(active(Mode.VIEW), helper(RequestControl()))
+    refused = illegal(asked, sharer(Allow(Mode.VIEW)))
+    assert "changed" in refused.message
+    assert illegal(consent(Mode.CONTROL), sharer(Allow(Mode.VIEW))).message == refused.message
+    assert not asked.input_allowed

@@ -63,7 +63,8 @@ _MESSAGES: list[ClientMessage] = [
     ChooseMode(Mode.VIEW),
     ChooseMode(Mode.CONTROL),
     RequestControl(),
-    Allow(),
+    Allow(Mode.VIEW),
+    Allow(Mode.CONTROL),
     Decline(),
     Pause(),
     Resume(),
@@ -78,7 +79,8 @@ _WEIGHTED: list[tuple[Event, int]] = [
     (SharerJoined(), 12),
     (Act(_HELPER, ChooseMode(Mode.VIEW)), 5),
     (Act(_HELPER, ChooseMode(Mode.CONTROL)), 8),
-    (Act(_SHARER, Allow()), 12),
+    (Act(_SHARER, Allow(Mode.VIEW)), 6),
+    (Act(_SHARER, Allow(Mode.CONTROL)), 6),
     (Act(_SHARER, Decline()), 2),
     (Act(_HELPER, RequestControl()), 4),
     (Act(_SHARER, Pause()), 3),
@@ -143,7 +145,7 @@ class SessionMachine(RuleBasedStateMachine):
             assert result.outgoing == ()
         # (4) Becoming active needs an Allow that came before the consent deadline.
         if after.phase is Phase.ACTIVE and before.phase is not Phase.ACTIVE:
-            assert event == Act(Role.SHARER, Allow())
+            assert event == Act(Role.SHARER, Allow(before.requested_mode))
             assert self.now < before.deadline
             assert before.phase is Phase.CONSENT
         # A state handed back is never overdue: deadlines win over late events.

@@ -42,7 +42,7 @@ const REASONS = new Set(END_REASONS);
 // Wire type -> field names, in wire order (as the Python dataclasses declare them).
 const CLIENT_FIELDS = {
   choose_mode: ["mode"],
-  allow: [],
+  allow: ["mode"],
   decline: [],
   pause: [],
   resume: [],
