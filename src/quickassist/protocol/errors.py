@@ -8,7 +8,10 @@ One root, so a boundary can catch everything the core may say about bad input::
     │   ├── TruncatedFrame     shorter than its header says
     │   └── OversizedFrame     larger than the configured limit
     ├── MessageError       a control message that is not valid JSON of a known shape
-    └── IllegalEvent       an event the session state does not allow (wrong phase or wrong side)
+    ├── IllegalEvent       an event the session state does not allow (wrong phase or wrong side)
+    └── E2EError           end-to-end encryption failed (protocol/e2e.py)
+        ├── HandshakeFailed    a bad key, a key that does not match its commitment, a bad message
+        └── FrameRejected      a frame that fails authentication, is replayed or is mislabelled
 
 Every error carries a plain sentence meant for a person; none carries internal detail.
 """
@@ -49,3 +52,15 @@ class MessageError(ProtocolError):
 
 class IllegalEvent(ProtocolError):
     code = "illegal_event"
+
+
+class E2EError(ProtocolError):
+    code = "security_error"
+
+
+class HandshakeFailed(E2EError):
+    code = "handshake_failed"
+
+
+class FrameRejected(E2EError):
+    code = "frame_rejected"
