@@ -215,6 +215,7 @@ _CLIENT_MESSAGES: list[tuple[str, m.ClientMessage]] = [
     ("resume", m.Resume()),
     ("revoke control", m.RevokeControl()),
     ("end", m.End()),
+    ("security failure", m.SecurityFailure()),
 ]
 
 _SERVER_MESSAGES: list[tuple[str, m.ServerMessage]] = [

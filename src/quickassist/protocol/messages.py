@@ -66,11 +66,39 @@ class End:
     type: ClassVar[str] = "end"
 
 
-ClientMessage = ChooseMode | Allow | Decline | Pause | Resume | RequestControl | RevokeControl | End
+@dataclass(frozen=True, slots=True)
+class SecurityFailure:
+    """The end-to-end encryption failed at this side (a bad handshake, forged or replayed
+    frames): the session ends with `security_error`, a reason both people see."""
+
+    type: ClassVar[str] = "security_failure"
+
+
+ClientMessage = (
+    ChooseMode
+    | Allow
+    | Decline
+    | Pause
+    | Resume
+    | RequestControl
+    | RevokeControl
+    | End
+    | SecurityFailure
+)
 
 _CLIENT_TYPES: dict[str, type[ClientMessage]] = {
     cls.type: cls
-    for cls in (ChooseMode, Allow, Decline, Pause, Resume, RequestControl, RevokeControl, End)
+    for cls in (
+        ChooseMode,
+        Allow,
+        Decline,
+        Pause,
+        Resume,
+        RequestControl,
+        RevokeControl,
+        End,
+        SecurityFailure,
+    )
 }
 
 

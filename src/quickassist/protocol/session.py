@@ -5,6 +5,7 @@
     active: pause/resume (sharer); request_control (helper) asks consent again while the view
     goes on; revoke_control (sharer) drops to view only
     any --end (either side) | expiry | disconnect past grace | error--> ended(reason)
+    any --security_failure (either side: the end-to-end encryption failed)--> ended(security_error)
 
 `transition(state, event, now)` returns the next state and the messages to send, or raises
 `IllegalEvent` (the boundary turns it into an `ErrorNotice`; the session is untouched). No clock
@@ -31,6 +32,7 @@ from .messages import (
     RequestControl,
     Resume,
     RevokeControl,
+    SecurityFailure,
     ServerMessage,
     SessionEnded,
     StateUpdate,
@@ -278,6 +280,7 @@ _ACTORS: dict[type[ClientMessage], frozenset[Role]] = {
     Resume: frozenset({Role.SHARER}),
     RevokeControl: frozenset({Role.SHARER}),
     End: frozenset({Role.HELPER, Role.SHARER}),
+    SecurityFailure: frozenset({Role.HELPER, Role.SHARER}),
 }
 
 
@@ -289,6 +292,8 @@ def _act(state: SessionState, by: Role, message: ClientMessage) -> Transition:
             return _end(
                 state, EndReason.HELPER_ENDED if by is Role.HELPER else EndReason.SHARER_ENDED
             )
+        case SecurityFailure():
+            return _end(state, EndReason.SECURITY_ERROR)
         case ChooseMode(mode):
             _require(state, Phase.JOINED, "The helper chooses a mode once, after the sharer joins.")
             asked = replace(state, phase=Phase.CONSENT, requested_mode=mode)

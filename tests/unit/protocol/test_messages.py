@@ -29,6 +29,7 @@ CLIENT_CLASSES = [
     m.RequestControl,
     m.RevokeControl,
     m.End,
+    m.SecurityFailure,
 ]
 SERVER_CLASSES = [
     m.StateUpdate,
@@ -87,6 +88,7 @@ def test_the_strategies_cover_every_message_type() -> None:
         "request_control",
         "revoke_control",
         "end",
+        "security_failure",
     }
     assert set(m._CLIENT_TYPES) == {cls.type for cls in CLIENT_CLASSES}
     assert set(m._SERVER_TYPES) == {cls.type for cls in SERVER_CLASSES}
@@ -406,3 +408,8 @@ def test_vectors_cover_both_directions_and_every_end_reason() -> None:
     reasons = {v["fields"]["reason"] for v in VECTORS["valid"] if v["fields"]["type"] == "ended"}
     assert reasons == {r.value for r in EndReason}
     assert VECTORS["max_bytes"] == m.MAX_CONTROL_MESSAGE
+
+
+def test_security_failure_round_trips() -> None:
+    assert m.encode(m.SecurityFailure()) == '{"type":"security_failure"}'
+    assert m.parse_client_message('{"type":"security_failure"}') == m.SecurityFailure()

@@ -22,6 +22,7 @@ from quickassist.protocol.messages import (
     RequestControl,
     Resume,
     RevokeControl,
+    SecurityFailure,
     SessionEnded,
     StateUpdate,
 )
@@ -57,6 +58,7 @@ ALL_MESSAGES: list[ClientMessage] = [
     Resume(),
     RevokeControl(),
     End(),
+    SecurityFailure(),
 ]
 ALL_EVENTS: list[Event] = [
     SharerJoined(),
@@ -422,6 +424,16 @@ def test_either_side_ends_the_session_in_any_phase(by: Role, reason: EndReason) 
             Outgoing(None, result.state.snapshot()),
             Outgoing(None, SessionEnded(reason, reason.sentence)),
         )
+
+
+@pytest.mark.parametrize("by", [HELPER, SHARER])
+def test_a_security_failure_at_either_side_ends_with_security_error(by: Role) -> None:
+    for state in (joined(), consent(Mode.CONTROL), active(Mode.CONTROL)):
+        result = transition(state, Act(by, SecurityFailure()), T0 + 5)
+        assert result.state.end_reason is EndReason.SECURITY_ERROR
+        assert not result.state.video_allowed and not result.state.input_allowed
+        assert result.outgoing[-1] == Outgoing(None, SessionEnded.because(EndReason.SECURITY_ERROR))
+        assert "encryption" in result.outgoing[-1].message.message  # type: ignore[union-attr]
 
 
 def test_the_helper_can_end_while_waiting_for_the_sharer() -> None:

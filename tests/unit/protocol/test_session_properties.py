@@ -37,6 +37,7 @@ from quickassist.protocol.messages import (
     RequestControl,
     Resume,
     RevokeControl,
+    SecurityFailure,
     SessionEnded,
     StateUpdate,
 )
@@ -97,6 +98,8 @@ _WEIGHTED: list[tuple[Event, int]] = [
 _ENDINGS: list[Event] = [
     Act(_HELPER, End()),
     Act(_SHARER, End()),
+    Act(_HELPER, SecurityFailure()),
+    Act(_SHARER, SecurityFailure()),
     *(Abort(reason) for reason in EndReason),
 ]
 #: About one step in 30 ends the session (end by either side, or an abort for any reason).

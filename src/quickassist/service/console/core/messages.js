@@ -49,6 +49,7 @@ const CLIENT_FIELDS = {
   request_control: [],
   revoke_control: [],
   end: [],
+  security_failure: [],
 };
 const SERVER_FIELDS = {
   state: ["phase", "mode", "requested_mode", "paused", "helper_connected", "sharer_connected"],
@@ -90,6 +91,8 @@ const FIELD_CHECKS = {
 export const chooseMode = (mode) => ({ type: "choose_mode", mode });
 export const requestControl = () => ({ type: "request_control" });
 export const endSession = () => ({ type: "end" });
+/** The end-to-end encryption failed here: the service ends the session with security_error. */
+export const securityFailure = () => ({ type: "security_failure" });
 
 /** The JSON text of a message: compact, `type` first, then the fields in wire order. */
 export function encodeMessage(message) {
