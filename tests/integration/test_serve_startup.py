@@ -7,6 +7,8 @@ import re
 import signal
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -131,3 +133,29 @@ def test_cert_without_key_is_refused_with_a_sentence(tmp_path: Path) -> None:
     result = run_cli(["serve", "--data-dir", str(tmp_path), "--cert", str(tmp_path / "c.pem")])
     assert result.returncode == 1
     assert result.stderr.strip() == "quickassist: Give --cert and --key together."
+
+
+PREPARE_AND_REPORT = """
+import sys
+from pathlib import Path
+from quickassist.service.app import create_app
+from quickassist.service.config import ServiceConfig
+from quickassist.service.server import prepare
+config = ServiceConfig(data_dir=Path(sys.argv[1]))
+first, again = prepare(config), prepare(config)
+create_app(config, migrate_on_start=False)
+print(first.admin_password is not None, again.admin_password is None)
+print("alembic" in sys.modules, "cryptography" in sys.modules)
+"""
+
+
+def test_preparation_keeps_migration_tooling_out_of_the_server_process(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PREPARE_AND_REPORT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT * 3,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "False", "False"]

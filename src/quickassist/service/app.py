@@ -41,8 +41,17 @@ from .sessions_feature import install_sessions
 CONSOLE_DIR = Path(__file__).with_name("console")
 
 
-def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time) -> FastAPI:
-    """The whole service for ``config``; ``clock`` (seconds) drives every time-based rule."""
+def create_app(
+    config: ServiceConfig,
+    *,
+    clock: Callable[[], float] = time.time,
+    migrate_on_start: bool = True,
+) -> FastAPI:
+    """The whole service for ``config``; ``clock`` (seconds) drives every time-based rule.
+
+    ``migrate_on_start=False`` when the schema is already current (`quickassist serve` migrates
+    in a short-lived child process first, keeping Alembic out of the server's memory).
+    """
     lifecycle = Lifecycle()
     app = FastAPI(
         title="quickassist",
@@ -58,7 +67,7 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
     app.state.lifecycle = lifecycle
 
     install_error_responses(app)
-    accounts = install_store(app, config)
+    accounts = install_store(app, config, migrate_on_start=migrate_on_start)
     install_auth(
         app,
         config,
@@ -77,7 +86,9 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
     return app
 
 
-def install_store(app: FastAPI, config: ServiceConfig) -> HelperAccounts:
+def install_store(
+    app: FastAPI, config: ServiceConfig, *, migrate_on_start: bool = True
+) -> HelperAccounts:
     """The database: migrated at start (before other start-up hooks), closed at the very end."""
     engine = create_engine(config.database_url)
     sessions = session_factory(engine)
@@ -92,7 +103,8 @@ def install_store(app: FastAPI, config: ServiceConfig) -> HelperAccounts:
     async def close_store() -> None:
         await engine.dispose()
 
-    app.state.lifecycle.on_startup.append(open_store)
+    if migrate_on_start:
+        app.state.lifecycle.on_startup.append(open_store)
     app.state.lifecycle.on_closed.append(close_store)
     return accounts
 

@@ -155,7 +155,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     preparation = prepare(config)
     _print_banner(config, preparation.fingerprint, preparation.admin_password, sys.stdout)
-    serve(create_app(config), config)
+    # prepare() brought the schema up to date (in a child process): no migration on start.
+    serve(create_app(config, migrate_on_start=False), config)
     print("quickassist stopped.", flush=True)
     return EXIT_OK
 

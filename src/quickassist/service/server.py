@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
+import multiprocessing
+import os
 import signal
 import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any
 
@@ -24,6 +27,7 @@ from fastapi import FastAPI
 from .accounts import HelperAccounts, generate_password
 from .config import ServiceConfig
 from .database import create_engine, migrate, session_factory
+from .errors import ServiceError
 from .lifecycle import Lifecycle
 from .tls import certificate_fingerprint, ensure_certificate, server_ssl_context
 
@@ -71,14 +75,49 @@ async def prepare_store(config: ServiceConfig) -> str | None:
         await engine.dispose()
 
 
-def prepare(config: ServiceConfig) -> Preparation:
-    """Everything a first run needs before the server starts."""
+def prepare_here(config: ServiceConfig) -> Preparation:
+    """Everything a first run needs before the server starts, in this process."""
     # Private: it holds the TLS key, the cookie-signing key and the password hashes.
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = ensure_certificate(config.certificate_path, config.private_key_path)
     fingerprint = certificate_fingerprint(config.certificate_path)
     admin_password = asyncio.run(prepare_store(config))
     return Preparation(fingerprint, created, admin_password)
+
+
+def prepare(config: ServiceConfig) -> Preparation:
+    """`prepare_here` in a short-lived child process where the platform can fork.
+
+    The migration tooling (Alembic, ~10 MB resident) and certificate generation (cryptography)
+    then never load into the long-running server. Forking is safe here: it happens before the
+    server starts any thread or event loop.
+    """
+    if not hasattr(os, "fork"):
+        return prepare_here(config)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_prepare_in_child, args=(config, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome: Preparation | ServiceError = receiver.recv()
+    except EOFError:
+        outcome = ServiceError("Preparing the data directory failed; see the messages above.")
+    finally:
+        receiver.close()
+        child.join()
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def _prepare_in_child(config: ServiceConfig, sender: Connection) -> None:
+    try:
+        outcome: Preparation | ServiceError = prepare_here(config)
+    except ServiceError as exc:
+        outcome = exc  # carried to the parent, which reports it as usual
+    sender.send(outcome)
+    sender.close()
 
 
 class _Server(uvicorn.Server):
