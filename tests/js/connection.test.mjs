@@ -78,17 +78,29 @@ test("messages and frames are parsed and dispatched; garbage is reported, not th
   assert.deepEqual([ws.sent[1][4], ws.sent[2][4]], [0, 1], "sequence counts per frame");
 });
 
-test("a dropped socket is retried inside the grace period, then given up", async () => {
+test("a dropped socket is retried inside the grace period, then given up", () => {
   StandInSocket.made = [];
   let now = 1_000;
-  const conn = new Connection("wss://h/ws/helper/s", { WebSocketImpl: StandInSocket, graceMs: 3_000, now: () => now });
+  const timers = [];
+  const conn = new Connection("wss://h/ws/helper/s", {
+    WebSocketImpl: StandInSocket,
+    graceMs: 3_000,
+    now: () => now,
+    setTimer: (fn, ms) => timers.push([fn, ms]),
+  });
+  const runTimer = () => {
+    const [fn, ms] = timers.shift();
+    now += ms;
+    fn();
+  };
   const events = collect(conn);
   conn.connect();
   StandInSocket.made[0].open();
   StandInSocket.made[0].drop(1006);
   assert.deepEqual(events.at(-1)[0], "reconnecting");
   assert.equal(events.at(-1)[1].delayMs, 250);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(StandInSocket.made.length, 1, "not before the delay");
+  runTimer();
   assert.equal(StandInSocket.made.length, 2, "a new socket after the delay");
   StandInSocket.made[1].open();
   assert.deepEqual(events.at(-1), ["open", { reconnected: true }]);
@@ -96,7 +108,7 @@ test("a dropped socket is retried inside the grace period, then given up", async
   // Dropped again; the service stays away past the grace period.
   StandInSocket.made[1].drop(1006);
   now += 3_500;
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  runTimer();
   StandInSocket.made[2].drop(1006);
   assert.deepEqual(events.at(-1), ["closed", { code: 1006, reason: "" }]);
   assert.equal(StandInSocket.made.length, 3);

@@ -39,14 +39,27 @@ export function retryDelay(attempt) {
 export class Connection extends EventTarget {
   /**
    * @param {string} url wss://host/ws/helper/{session_id}
-   * @param {{graceMs?: number, WebSocketImpl?: typeof WebSocket, now?: () => number}} [options]
+   * @param {{graceMs?: number, WebSocketImpl?: typeof WebSocket, now?: () => number,
+   *          setTimer?: Function, clearTimer?: Function}} [options]
+   *   the socket class and the clock are seams: tests pass their own
    */
-  constructor(url, { graceMs = DEFAULT_GRACE_MS, WebSocketImpl = globalThis.WebSocket, now = Date.now } = {}) {
+  constructor(
+    url,
+    {
+      graceMs = DEFAULT_GRACE_MS,
+      WebSocketImpl = globalThis.WebSocket,
+      now = Date.now,
+      setTimer = (fn, ms) => setTimeout(fn, ms),
+      clearTimer = (id) => clearTimeout(id),
+    } = {},
+  ) {
     super();
     this.url = url;
     this.graceMs = graceMs;
     this.WebSocketImpl = WebSocketImpl;
     this.now = now;
+    this.setTimer = setTimer;
+    this.clearTimer = clearTimer;
     this.socket = null;
     this.sequence = 0;
     this.attempt = 0;
@@ -104,7 +117,7 @@ export class Connection extends EventTarget {
   /** Close for good (the helper left the page or the session is over). */
   close(code = 1000, reason = "") {
     this.closed = true;
-    clearTimeout(this.retryTimer);
+    this.clearTimer(this.retryTimer);
     const socket = this.socket;
     this.socket = null;
     if (socket && socket.readyState <= 1) socket.close(code, reason);
@@ -146,7 +159,7 @@ export class Connection extends EventTarget {
     this.attempt += 1;
     const delayMs = Math.min(retryDelay(this.attempt), Math.max(0, deadline - now));
     this.emit("reconnecting", { attempt: this.attempt, delayMs, deadline, code });
-    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+    this.retryTimer = this.setTimer(() => this.connect(), delayMs);
   }
 
   emit(type, detail) {

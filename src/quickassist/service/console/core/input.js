@@ -7,7 +7,15 @@
  * `enabled()` predicate says so (the session is active, in full control, not paused).
  */
 
-import { keyEvent, MAX_KEY_TEXT, MAX_WHEEL_NOTCHES, pointerButton, pointerMove, releaseAll, wheel } from "./payloads.js";
+import {
+  keyEvent,
+  MAX_KEY_TEXT,
+  MAX_WHEEL_NOTCHES,
+  pointerButton,
+  pointerMove,
+  releaseAll,
+  wheel,
+} from "./payloads.js";
 
 /**
  * Map a point in CSS pixels (clientX/Y) over `rect` (the canvas' bounding box) to integer
@@ -56,7 +64,10 @@ export class WheelAccumulator {
  * the keys go down in order and come up in reverse.
  */
 export const COMBINATIONS = Object.freeze({
-  "ctrl-alt-del": { label: "Ctrl+Alt+Del", keys: [["ControlLeft", "Control"], ["AltLeft", "Alt"], ["Delete", "Delete"]] },
+  "ctrl-alt-del": {
+    label: "Ctrl+Alt+Del",
+    keys: [["ControlLeft", "Control"], ["AltLeft", "Alt"], ["Delete", "Delete"]],
+  },
   windows: { label: "Windows key", keys: [["MetaLeft", "Meta"]] },
   "alt-tab": { label: "Alt+Tab", keys: [["AltLeft", "Alt"], ["Tab", "Tab"]] },
   "ctrl-esc": { label: "Ctrl+Esc", keys: [["ControlLeft", "Control"], ["Escape", "Escape"]] },
@@ -86,7 +97,12 @@ export function keyPayload(event, down) {
  */
 export function isReleaseChord(held) {
   const any = (...codes) => codes.some((c) => held.has(c));
-  return any("ControlLeft", "ControlRight") && held.has("AltLeft") && !held.has("AltRight") && any("ShiftLeft", "ShiftRight");
+  return (
+    any("ControlLeft", "ControlRight") &&
+    held.has("AltLeft") &&
+    !held.has("AltRight") &&
+    any("ShiftLeft", "ShiftRight")
+  );
 }
 
 /**
@@ -166,7 +182,8 @@ export class PointerInput {
   }
 
   remote(e) {
-    return clientToRemote(e.clientX, e.clientY, this.canvas.getBoundingClientRect(), this.canvas.width, this.canvas.height);
+    const rect = this.canvas.getBoundingClientRect();
+    return clientToRemote(e.clientX, e.clientY, rect, this.canvas.width, this.canvas.height);
   }
 
   onMove(e) {

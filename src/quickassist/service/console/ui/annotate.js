@@ -45,13 +45,18 @@ export class Annotator {
     element.addEventListener("pointercancel", (e) => this.onUp(e));
     element.addEventListener("pointerleave", () => this.laserOff());
 
-    byId("tool-pen").addEventListener("click", () => this.setTool(this.tool === "pen" ? "none" : "pen"));
-    byId("tool-laser").addEventListener("click", () => this.setTool(this.tool === "laser" ? "none" : "laser"));
+    byId("tool-pen").addEventListener("click", () => this.toggle("pen"));
+    byId("tool-laser").addEventListener("click", () => this.toggle("laser"));
     byId("annotation-clear").addEventListener("click", () => this.clear());
   }
 
   get active() {
     return this.tool !== "none";
+  }
+
+  /** Pick `tool`, or put it away if it is the one in hand. */
+  toggle(tool) {
+    this.setTool(this.tool === tool ? "none" : tool);
   }
 
   setTool(tool) {

@@ -204,8 +204,8 @@ function wireButtons() {
     v: () => byId("viewer").focus(),
     f: () => viewer.toggleFit(),
     F: () => viewer.toggleFullscreen(),
-    p: () => annotator.setTool(annotator.tool === "pen" ? "none" : "pen"),
-    l: () => annotator.setTool(annotator.tool === "laser" ? "none" : "laser"),
+    p: () => annotator.toggle("pen"),
+    l: () => annotator.toggle("laser"),
     x: () => annotator.clear(),
     Escape: () => {
       annotator.setTool("none");

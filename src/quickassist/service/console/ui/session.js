@@ -46,7 +46,9 @@ export class Session {
     this.conn.addEventListener("frame", (e) => this.onFrame(e.detail));
     this.conn.addEventListener("reconnecting", () => this.onReconnecting());
     this.conn.addEventListener("closed", (e) => this.onClosed(e.detail));
-    this.conn.addEventListener("invalid", (e) => console.warn("quickassist: dropped", e.detail.error.message));
+    this.conn.addEventListener("invalid", (e) => {
+      console.warn("quickassist: dropped", e.detail.error.message);
+    });
   }
 
   start() {
@@ -94,7 +96,8 @@ export class Session {
   async abandon() {
     this.finished = true;
     try {
-      if (!this.conn.sendControl(messages.endSession())) await api.sessionAction(this.id, messages.endSession());
+      const end = messages.endSession();
+      if (!this.conn.sendControl(end)) await api.sessionAction(this.id, end);
     } catch {
       // Already ended or unreachable: either way there is nothing left to cancel.
     }
@@ -150,7 +153,8 @@ export class Session {
         break;
       case "peer_left":
         this.viewer.setBanner(
-          `The person sharing lost the connection. Waiting up to ${Math.round(message.grace_seconds)} seconds for them to come back...`,
+          "The person sharing lost the connection. Waiting up to " +
+            `${Math.round(message.grace_seconds)} seconds for them to come back...`,
         );
         break;
       case "peer_returned":
@@ -194,7 +198,11 @@ export class Session {
         byId("request-control").hidden = control;
         if (first || previous?.phase !== Phase.ACTIVE) this.requestKeyframe();
         if (previous && previous.mode !== state.mode && !first) {
-          this.notice(control ? "You now have full control." : "The sharer took back control. You can still see the screen.");
+          this.notice(
+            control
+              ? "You now have full control."
+              : "The sharer took back control. You can still see the screen.",
+          );
         }
         break;
       }

@@ -59,7 +59,12 @@ export class Viewer extends EventTarget {
     // No pointer input before the first picture: until then the canvas is not the monitor's
     // size, and a click would land at the wrong place on the sharer's screen.
     const controlling = () => this.inputAllowed() && !this.toolActive() && this.display.hasPicture;
-    this.pointer = new PointerInput({ element: this.stack, canvas: this.screen, send: sendInput, enabled: controlling });
+    this.pointer = new PointerInput({
+      element: this.stack,
+      canvas: this.screen,
+      send: sendInput,
+      enabled: controlling,
+    });
     this.keyboard = new KeyboardInput({
       element: this.viewer,
       send: sendInput,
@@ -157,7 +162,8 @@ export class Viewer extends EventTarget {
     this.statusShownAt = Date.now();
     const s = this.stats.snapshot(this.statusShownAt);
     byId("status-fps").textContent = `${s.fps} fps`;
-    byId("status-latency").textContent = s.latencyMs === null ? "latency -" : `latency ${Math.round(s.latencyMs)} ms`;
+    byId("status-latency").textContent =
+      s.latencyMs === null ? "latency -" : `latency ${Math.round(s.latencyMs)} ms`;
     byId("status-bandwidth").textContent = formatRate(s.bytesPerSecond);
   }
 
