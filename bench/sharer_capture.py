@@ -259,19 +259,14 @@ def xterm_for(name: str, xvfb: XvfbServer) -> subprocess.Popen[bytes] | None:
         stderr=subprocess.DEVNULL,
     )
     window = subprocess.run(
-        ["xdotool", "search", "--sync", "--name", "bench"],
+        ["xdotool", "search", "--sync", "--onlyvisible", "--name", "bench"],
         env=xvfb.env,
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
     ).stdout.split()[0]
-    # The window may be named before it is mapped; focusing fails until it is.
-    deadline = time.monotonic() + 30
-    while subprocess.run(["xdotool", "windowfocus", window], env=xvfb.env).returncode != 0:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the xterm never became focusable")
-        time.sleep(0.05)
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], env=xvfb.env, check=True)
     return process
 
 

@@ -259,8 +259,9 @@ def test_xterm_receives_unicode_text(
         stderr=subprocess.DEVNULL,
     )
     try:
+        # --onlyvisible: a window can be named before it is mapped, and focusing it fails then.
         found = subprocess.run(
-            ["xdotool", "search", "--sync", "--name", "qa-input-test"],
+            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "qa-input-test"],
             env=env,
             check=True,
             capture_output=True,
