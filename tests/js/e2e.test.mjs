@@ -45,6 +45,18 @@ for (const v of vectors.curves) {
     assert.equal(toHex(secrets.h2s), v.h2s_key_hex);
     assert.equal(toHex(secrets.s2h), v.s2h_key_hex);
     assert.equal(secrets.check, v.check);
+    assert.equal(toHex(secrets.resume), v.resume_hex);
+    // The same handshake run as a reconnect: bound to the first one's resume secret.
+    const again = await HelperHandshake.create(v.session_id, {
+      curve: v.curve,
+      keyPair: await importKeyPair(v.curve, v.helper_jwk),
+      resume: secrets.resume,
+    });
+    const resumed = (await again.onKey(text(v.key_message))).secrets;
+    assert.equal(toHex(resumed.h2s), v.resumed.h2s_key_hex);
+    assert.equal(toHex(resumed.s2h), v.resumed.s2h_key_hex);
+    assert.equal(resumed.check, v.resumed.check);
+    assert.equal(toHex(resumed.resume), v.resumed.resume_hex);
   });
 
   test(`${v.curve}: sealed frames are byte-identical and open both ways`, async () => {

@@ -25,6 +25,7 @@ from quickassist.protocol.e2e import (
     KeyPair,
     SecureChannel,
     SharerHandshake,
+    derive_keys,
     encode_handshake,
     nonce,
     transcript,
@@ -96,6 +97,8 @@ def curve_vectors(curve: str) -> dict[str, Any]:
     sharer_keys = sharer.on_reveal(reveal)
     assert helper_keys == sharer_keys
     script = transcript(SESSION_ID, curve, commit.commit, offer.key, reveal.key)
+    # The same handshake as a reconnect would run it: bound to the first one's resume secret.
+    resumed = derive_keys(helper.pair.exchange(offer.key), script, helper_keys.resume)
     channels = {
         "h2s": SecureChannel(helper_keys, helper=True),
         "s2h": SecureChannel(sharer_keys, helper=False),
@@ -139,6 +142,13 @@ def curve_vectors(curve: str) -> dict[str, Any]:
         "h2s_key_hex": helper_keys.helper_to_sharer.hex(),
         "s2h_key_hex": helper_keys.sharer_to_helper.hex(),
         "check": helper_keys.check,
+        "resume_hex": helper_keys.resume.hex(),
+        "resumed": {
+            "h2s_key_hex": resumed.helper_to_sharer.hex(),
+            "s2h_key_hex": resumed.sharer_to_helper.hex(),
+            "check": resumed.check,
+            "resume_hex": resumed.resume.hex(),
+        },
         "frames": frames,
         # The sharer must refuse this reveal: it is not the key the commit was made for.
         "bad_reveal_message": encode_handshake(

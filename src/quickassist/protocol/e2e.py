@@ -15,8 +15,15 @@ each side's check string: it matches by luck only, 1 time in 10**6.
 
     transcript = len-prefixed("quickassist e2e v1", session_id, curve, commit, S, H)
     shared     = ECDH(X25519 or P-256)
-    keys       = HKDF-SHA256(ikm=shared, salt=SHA-256(transcript), info="h2s" | "s2h", 32 bytes)
+    keys       = HKDF-SHA256(ikm=shared || R, salt=SHA-256(transcript), info="h2s" | "s2h", 32B)
     check      = HKDF(..., info="check", 4 bytes) as a big-endian int mod 10**6, "123 456"
+    R'         = HKDF(..., info="resume", 32 bytes), kept by both ends for the next handshake
+
+Every reconnect runs a fresh handshake (fresh ECDH keys), and from the second one on both ends
+mix in R, the secret the previous handshake left (empty the first time). A relay that forces a
+reconnect to stand in the middle of the new handshake does not know R, so its keys match neither
+end: the first frames fail and the session ends, instead of quietly carrying on through it after
+the person checked the digits once.
 
 Encrypted frames keep the clear header (flag ENCRYPTED) and carry
 ``counter (8 bytes, big-endian) || AES-256-GCM(key, nonce = 4 zero bytes || counter,
@@ -153,16 +160,25 @@ class SessionKeys:
     helper_to_sharer: bytes = field(repr=False)
     sharer_to_helper: bytes = field(repr=False)
     check: str
+    #: The secret the next handshake of this session mixes in (see the module docstring).
+    resume: bytes = field(default=b"", repr=False)
 
 
-def derive_keys(shared: bytes, transcript_bytes: bytes) -> SessionKeys:
+def derive_keys(shared: bytes, transcript_bytes: bytes, resume: bytes = b"") -> SessionKeys:
+    """Direction keys, check string and the next resume secret; `resume` from the last one."""
     salt = hashlib.sha256(transcript_bytes).digest()
+    ikm = shared + resume
 
     def hkdf(info: bytes, length: int) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(shared)
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
 
     number = int.from_bytes(hkdf(b"check", 4), "big") % 10**CHECK_DIGITS
-    return SessionKeys(hkdf(b"h2s", KEY_BYTES), hkdf(b"s2h", KEY_BYTES), format_check(number))
+    return SessionKeys(
+        hkdf(b"h2s", KEY_BYTES),
+        hkdf(b"s2h", KEY_BYTES),
+        format_check(number),
+        hkdf(b"resume", KEY_BYTES),
+    )
 
 
 def format_check(number: int) -> str:
@@ -282,9 +298,15 @@ class HelperHandshake:
     """The helper's side: `commit()` first, then `on_key(offer)` gives the reveal and the keys."""
 
     def __init__(
-        self, session_id: str, *, curve: str = "X25519", random: RandomSource = os.urandom
+        self,
+        session_id: str,
+        *,
+        curve: str = "X25519",
+        resume: bytes = b"",
+        random: RandomSource = os.urandom,
     ) -> None:
         self.session_id = session_id
+        self._resume = resume
         self.pair = KeyPair.generate(curve, random)
         self.commit_value = commitment(self.pair.public)
 
@@ -298,14 +320,22 @@ class HelperHandshake:
         script = transcript(
             self.session_id, self.pair.curve, self.commit_value, offer.key, self.pair.public
         )
-        return Reveal(self.pair.public), derive_keys(shared, script)
+        return Reveal(self.pair.public), derive_keys(shared, script, self._resume)
 
 
 class SharerHandshake:
     """The sharer's side, created by the helper's commit: `offer()`, then `on_reveal(reveal)`."""
 
-    def __init__(self, session_id: str, commit: Commit, *, random: RandomSource = os.urandom):
+    def __init__(
+        self,
+        session_id: str,
+        commit: Commit,
+        *,
+        resume: bytes = b"",
+        random: RandomSource = os.urandom,
+    ) -> None:
         self.session_id = session_id
+        self._resume = resume
         self.commit_message = commit
         self.pair = KeyPair.generate(commit.curve, random)
 
@@ -323,7 +353,7 @@ class SharerHandshake:
             self.pair.public,
             reveal.key,
         )
-        return derive_keys(shared, script)
+        return derive_keys(shared, script, self._resume)
 
 
 # Frames ---------------------------------------------------------------------------------------

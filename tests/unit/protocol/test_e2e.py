@@ -176,12 +176,38 @@ def test_forwarding_the_helpers_commit_does_not_let_a_middleman_read() -> None:
         sharer.on_reveal(Reveal(KeyPair.generate("X25519").public))
 
 
+def test_a_reconnect_handshake_is_bound_to_the_previous_one() -> None:
+    first, _ = handshake()
+    helper = HelperHandshake(SESSION, resume=first.resume)
+    sharer = SharerHandshake(SESSION, helper.commit(), resume=first.resume)
+    reveal, helper_keys = helper.on_key(sharer.offer())
+    sharer_keys = sharer.on_reveal(reveal)
+    assert helper_keys == sharer_keys
+    assert helper_keys.resume not in (b"", first.resume)
+    assert helper_keys.helper_to_sharer != first.helper_to_sharer
+
+
+def test_a_middleman_in_a_reconnect_handshake_cannot_match_either_end() -> None:
+    # The relay forces a reconnect and answers both ends itself. It lacks the resume secret, so
+    # the keys it derives open nothing either end sends, and the ends' frames fail at it.
+    first, _ = handshake()
+    helper = HelperHandshake(SESSION, resume=first.resume)
+    middle = SharerHandshake(SESSION, helper.commit())  # the relay, without the secret
+    reveal, helper_keys = helper.on_key(middle.offer())
+    relay_keys = middle.on_reveal(reveal)
+    assert relay_keys.helper_to_sharer != helper_keys.helper_to_sharer
+    sealed = SecureChannel(helper_keys, helper=True).seal(FrameKind.INPUT, b'{"t":"release_all"}')
+    with pytest.raises(FrameRejected):
+        SecureChannel(relay_keys, helper=False).open(decode_frame(sealed))
+
+
 def test_keys_and_private_bytes_never_show_in_repr() -> None:
     helper_keys, _ = handshake()
     pair = KeyPair.generate("X25519")
     channel = SecureChannel(helper_keys, helper=True)
     for shown in (repr(helper_keys), repr(pair), repr(channel), repr(channel.sealer)):
         assert helper_keys.helper_to_sharer.hex() not in shown
+        assert helper_keys.resume.hex() not in shown
         assert pair.private.hex() not in shown
         assert "private" not in shown
     assert helper_keys.check in repr(helper_keys)

@@ -7,8 +7,10 @@
  *   helper -> sharer  {"t":"e2e_commit","v":1,"curve":C,"commit":b64(SHA-256(L || H))}
  *   sharer -> helper  {"t":"e2e_key","v":1,"curve":C,"key":b64(S)}
  *   helper -> sharer  {"t":"e2e_reveal","v":1,"key":b64(H)}
- * then HKDF-SHA256 over the ECDH secret (salt = SHA-256 of the length-prefixed transcript) gives
- * one AES-256-GCM key per direction ("h2s", "s2h") and the 6-digit check string ("check").
+ * then HKDF-SHA256 over the ECDH secret and the previous handshake's resume secret R (empty the
+ * first time; salt = SHA-256 of the length-prefixed transcript) gives one AES-256-GCM key per
+ * direction ("h2s", "s2h"), the 6-digit check string ("check") and the next R ("resume"). R ties
+ * every reconnect's handshake to the first one, whose digits the people compared.
  *
  * Sealed frame payload: counter (8 bytes, big-endian) || AES-GCM(nonce = 4 zero bytes || counter,
  * inner kind (1 byte) || inner payload, additional data = the 20-byte clear header).
@@ -140,16 +142,21 @@ export function formatCheck(number) {
   return `${digits.slice(0, 3)} ${digits.slice(3)}`;
 }
 
-/** Raw direction keys and the check string from the ECDH secret and the transcript. */
-export async function deriveSecrets(shared, transcriptBytes) {
+/** Raw direction keys, check string and next resume secret from the ECDH secret and transcript. */
+export async function deriveSecrets(shared, transcriptBytes, resume = new Uint8Array(0)) {
   const salt = await sha256(transcriptBytes);
-  const ikm = await subtle().importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+  const ikm = await subtle().importKey("raw", concat(shared, resume), "HKDF", false, ["deriveBits"]);
   const hkdf = async (info, bytes) =>
     new Uint8Array(
       await subtle().deriveBits({ name: "HKDF", hash: "SHA-256", salt, info: encoder.encode(info) }, ikm, bytes * 8),
     );
   const check = new DataView((await hkdf("check", 4)).buffer).getUint32(0) % 1_000_000;
-  return { h2s: await hkdf("h2s", 32), s2h: await hkdf("s2h", 32), check: formatCheck(check) };
+  return {
+    h2s: await hkdf("h2s", 32),
+    s2h: await hkdf("s2h", 32),
+    check: formatCheck(check),
+    resume: await hkdf("resume", 32),
+  };
 }
 
 // Handshake messages --------------------------------------------------------------------------
@@ -198,16 +205,18 @@ export class HelperHandshake {
   /**
    * A handshake with a fresh key pair (or a given one, for the vectors).
    * @param {string} sessionId
-   * @param {{curve?: string, keyPair?: CryptoKeyPair}} [options]
+   * @param {{curve?: string, keyPair?: CryptoKeyPair, resume?: Uint8Array}} [options]
+   *   resume: the secret the session's previous handshake left (none the first time)
    */
-  static async create(sessionId, { curve, keyPair } = {}) {
+  static async create(sessionId, { curve, keyPair, resume = new Uint8Array(0) } = {}) {
     const chosen = curve ?? (await pickCurve());
     const pair = keyPair ?? (await generateKeyPair(chosen));
     const publicRaw = await exportPublic(pair.publicKey);
-    return new HelperHandshake(sessionId, chosen, pair.privateKey, publicRaw, await commitment(publicRaw));
+    return new HelperHandshake(sessionId, chosen, pair.privateKey, publicRaw, await commitment(publicRaw), resume);
   }
 
-  constructor(sessionId, curve, privateKey, publicRaw, commit) {
+  constructor(sessionId, curve, privateKey, publicRaw, commit, resume) {
+    this.resume = resume;
     this.sessionId = sessionId;
     this.curve = curve;
     this.privateKey = privateKey;
@@ -222,7 +231,8 @@ export class HelperHandshake {
 
   /**
    * The sharer's key arrived: the reveal to send and the session's secrets.
-   * @returns {Promise<{reveal: Uint8Array, secrets: {h2s: Uint8Array, s2h: Uint8Array, check: string}}>}
+   * @returns {Promise<{reveal: Uint8Array,
+   *                    secrets: {h2s: Uint8Array, s2h: Uint8Array, check: string, resume: Uint8Array}}>}
    */
   async onKey(payload) {
     const offer = parseHandshake(payload);
@@ -239,7 +249,7 @@ export class HelperHandshake {
     }
     if (shared.every((b) => b === 0)) throw new HandshakeFailed("The other side sent an unusable encryption key.");
     const script = transcript(this.sessionId, this.curve, this.commit, offer.key, this.publicRaw);
-    const secrets = await deriveSecrets(shared, script);
+    const secrets = await deriveSecrets(shared, script, this.resume);
     const reveal = encodeJson({ t: "e2e_reveal", v: E2E_VERSION, key: toBase64(this.publicRaw) });
     this.privateKey = null; // used once
     return { reveal, secrets };
