@@ -14,11 +14,14 @@ Issue target: the relay at least 0.8x the TLS forwarder.
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import ssl
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.service_process import running_service
@@ -29,7 +32,20 @@ from tests.fixtures.session_clients import ScriptedHelper, active_session, close
 MESSAGE = 64 * 1024
 
 
-async def relay_rate(service, total: int) -> float:  # type: ignore[no-untyped-def]
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Rate:
+    mb_per_s: float
+    #: CPU seconds the middle process spent per GiB carried: robust to a busy machine.
+    cpu_per_gib: float
+
+
+async def relay_rate(service, total: int) -> Rate:  # type: ignore[no-untyped-def]
     helper = await ScriptedHelper.sign_in(
         service.base_url, service.ssl_context, service.helper_username, service.helper_password
     )
@@ -43,6 +59,7 @@ async def relay_rate(service, total: int) -> float:  # type: ignore[no-untyped-d
         for _ in range(count):
             await sharer_side.send_frame(FrameKind.CHAT, payload)
 
+    cpu_before = cpu_seconds(service.process.pid)
     start = time.perf_counter()
     sender = asyncio.create_task(send())
     received = 0
@@ -51,10 +68,11 @@ async def relay_rate(service, total: int) -> float:  # type: ignore[no-untyped-d
         assert isinstance(data, bytes | bytearray)
         received += 1
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(service.process.pid) - cpu_before
     await sender
     await close_all_sides()
     await helper.aclose()
-    return count * MESSAGE / elapsed / 1e6
+    return Rate(count * MESSAGE / elapsed / 1e6, cpu / (count * MESSAGE / 2**30))
 
 
 FORWARDER = r"""
@@ -83,7 +101,7 @@ asyncio.run(main())
 """
 
 
-async def forwarder_rate(cert: Path | None, key: Path | None, total: int) -> float:
+async def forwarder_rate(cert: Path | None, key: Path | None, total: int) -> Rate:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", FORWARDER, str(port), str(cert or "-"), str(key or "-")],
@@ -109,6 +127,7 @@ async def forwarder_rate(cert: Path | None, key: Path | None, total: int) -> flo
                 s_writer.write(message)
                 await s_writer.drain()
 
+        cpu_before = cpu_seconds(proc.pid)
         start = time.perf_counter()
         sender = asyncio.create_task(send())
         received = 0
@@ -117,32 +136,56 @@ async def forwarder_rate(cert: Path | None, key: Path | None, total: int) -> flo
             assert chunk
             received += len(chunk)
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(proc.pid) - cpu_before
         await sender
         s_writer.close()
         r_writer.close()
-        return received / elapsed / 1e6
+        return Rate(received / elapsed / 1e6, cpu / (received / 2**30))
     finally:
         proc.kill()
         proc.wait()
 
 
-async def run(total: int) -> None:
+async def run(total: int, rounds: int) -> None:
+    # Rounds alternate between the paths so that a noisy neighbour hurts them alike; each path
+    # reports its median.
+    relay, tls, plain = [], [], []
     with running_service() as service:
-        relay = await relay_rate(service, total)
-        tls = await forwarder_rate(service.cert_path, service.data_dir / "key.pem", total)
-        plain = await forwarder_rate(None, None, total)
-    print(f"64 KiB messages, {total // 2**20} MiB each path (MB/s at the receiver):")
-    print(f"  quickassist relay (WSS)      {relay:8.1f}")
-    print(f"  asyncio forwarder (TLS)      {tls:8.1f}")
-    print(f"  asyncio forwarder (plain)    {plain:8.1f}")
-    print(f"  relay / TLS forwarder ratio  {relay / tls:8.2f}")
+        for _ in range(rounds):
+            relay.append(await relay_rate(service, total))
+            tls.append(await forwarder_rate(service.cert_path, service.data_dir / "key.pem", total))
+            plain.append(await forwarder_rate(None, None, total))
+    print(f"64 KiB messages, {total // 2**20} MiB per round, median of {rounds} rounds")
+    print("| path | MB/s at the receiver | middle process CPU s per GiB |")
+    print("| --- | --- | --- |")
+    rows = {
+        "quickassist relay (WSS)": relay,
+        "asyncio forwarder (TLS)": tls,
+        "asyncio forwarder (plain TCP)": plain,
+    }
+    medians = {}
+    for name, rates in rows.items():
+        speed = statistics.median(r.mb_per_s for r in rates)
+        cpu = statistics.median(r.cpu_per_gib for r in rates)
+        medians[name] = (speed, cpu)
+        print(f"| {name} | {speed:.1f} | {cpu:.2f} |")
+    (r_speed, r_cpu), (t_speed, t_cpu), (p_speed, p_cpu) = medians.values()
+    print(
+        f"relay / TLS forwarder: {r_speed / t_speed:.2f}x throughput, "
+        f"{t_cpu / r_cpu:.2f}x by CPU cost"
+    )
+    print(
+        f"relay / plain forwarder: {r_speed / p_speed:.2f}x throughput, "
+        f"{p_cpu / r_cpu:.2f}x by CPU cost"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megabytes", type=int, default=256)
+    parser.add_argument("--megabytes", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    asyncio.run(run(args.megabytes * 2**20))
+    asyncio.run(run(args.megabytes * 2**20, args.rounds))
 
 
 if __name__ == "__main__":
