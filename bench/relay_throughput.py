@@ -14,8 +14,8 @@ Issue target: the relay at least 0.8x the TLS forwarder.
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import ssl
 import statistics
 import subprocess
@@ -34,7 +34,7 @@ MESSAGE = 64 * 1024
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
