@@ -254,3 +254,20 @@ async def test_helper_cannot_open_another_helpers_session(live_service, scripted
         assert response.status_code == 401
         response = await anonymous.get(f"/api/sessions/{created['session_id']}")
         assert response.status_code == 401
+
+
+async def test_permessage_deflate_is_never_negotiated(live_service, scripted_helper) -> None:
+    import websockets
+
+    created = await scripted_helper.create_session()
+    cookie = "; ".join(f"{k}={v}" for k, v in scripted_helper.http.cookies.items())
+    url = live_service.base_url.replace("https://", "wss://")
+    async with websockets.connect(
+        f"{url}/ws/helper/{created['session_id']}",
+        ssl=live_service.ssl_context,
+        additional_headers={"Cookie": cookie},
+        origin=live_service.base_url,
+        compression="deflate",  # the client offers it
+    ) as ws:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert ws.request.headers["Sec-WebSocket-Extensions"].startswith("permessage-deflate")
