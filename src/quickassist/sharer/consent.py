@@ -17,12 +17,18 @@ class ConsentText:
     who: str
     what: str
     warning: str = WARNING
+    #: "Your helper should read you these digits: 123 456" (empty if there are none).
+    check: str = ""
 
     def lines(self) -> list[str]:
-        return [self.who, self.what, self.warning]
+        return [self.who, self.what, *([self.check] if self.check else []), self.warning]
 
 
-def consent_text(mode: Mode, helper: HelperCard) -> ConsentText:
+def check_sentence(check: str) -> str:
+    return f"Your helper should read you these digits: {check}" if check else ""
+
+
+def consent_text(mode: Mode, helper: HelperCard, check: str = "") -> ConsentText:
     who = f"{helper.name} from {helper.organisation}" if helper.organisation else helper.name
     if mode is Mode.CONTROL:
         title = "Allow full control?"
@@ -33,7 +39,7 @@ def consent_text(mode: Mode, helper: HelperCard) -> ConsentText:
     else:
         title = "Allow screen sharing?"
         what = f"{who} asks to see your screen. They will not be able to control it."
-    return ConsentText(title=title, who=f"{who} is asking.", what=what)
+    return ConsentText(title=title, who=f"{who} is asking.", what=what, check=check_sentence(check))
 
 
 def mode_label(mode: Mode | None) -> str:

@@ -26,9 +26,15 @@ class ConsentDialog(QDialog):
         bold.setBold(True)
         self.who_label.setFont(bold)
         self.what_label = QLabel(text.what)
+        # The end-to-end check digits, large: the helper reads out the same ones.
+        self.check_label = QLabel(text.check)
+        check_font = QFont(self.who_label.font())
+        check_font.setPointSizeF(check_font.pointSizeF() * 1.3)
+        self.check_label.setFont(check_font)
+        self.check_label.setVisible(bool(text.check))
         self.warning_label = QLabel(text.warning)
         self.warning_label.setStyleSheet("color: #a00000;")
-        for label in (self.who_label, self.what_label, self.warning_label):
+        for label in (self.who_label, self.what_label, self.check_label, self.warning_label):
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.PlainText)  # names come from the network
 
@@ -49,6 +55,7 @@ class ConsentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.who_label)
         layout.addWidget(self.what_label)
+        layout.addWidget(self.check_label)
         layout.addWidget(self.warning_label)
         layout.addLayout(buttons)
         self.setMinimumWidth(420)

@@ -81,3 +81,13 @@ def test_names_are_shown_as_plain_text(qapp: Any) -> None:
     dialog = ConsentDialog(consent_text(Mode.VIEW, HelperCard("<b>Eve</b>", "<a href=x>Org</a>")))
     assert dialog.who_label.textFormat() is Qt.TextFormat.PlainText
     assert "<b>Eve</b>" in dialog.who_label.text()
+
+
+def test_it_shows_the_check_digits_the_helper_reads_out(qapp: Any) -> None:
+    dialog = ConsentDialog(consent_text(Mode.VIEW, ADA, "123 456"))
+    dialog.open()
+    QApplication.processEvents()
+    assert dialog.check_label.isVisible()
+    assert dialog.check_label.text() == "Your helper should read you these digits: 123 456"
+    dialog.done(QDialog.DialogCode.Rejected)
+    assert not ConsentDialog(consent_text(Mode.VIEW, ADA)).check_label.text()
