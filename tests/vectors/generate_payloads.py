@@ -18,6 +18,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from quickassist.protocol import palette
 from quickassist.protocol import payloads as p
 from quickassist.protocol.errors import MessageError
 from quickassist.protocol.frames import FrameKind
@@ -78,8 +81,71 @@ def _tile_head(x: int, y: int, w: int, h: int, encoding: int, length: int) -> by
     return struct.pack("<HHHHBI", x, y, w, h, encoding, length)
 
 
+def palette_sequence() -> list[tuple[int, int, bytes]]:
+    """Palette tiles in the order a receiver reads them: (width, height, data).
+
+    Covers 1, 2, 4 and 8 bits per pixel, rows that need padding, and palette reuse.
+    """
+    rng = np.random.default_rng(5)
+    two = ((0, 0, 0), (255, 255, 255))
+    glyph = (rng.integers(0, 2, (13, 12))).astype(np.uint8)  # a keystroke: 12 x 13, 2 colours
+    three = ((10, 20, 30), (200, 100, 0), (1, 2, 3))
+    sixteen = tuple((i * 16, 255 - i * 16, i) for i in range(16))
+    many = tuple((i, i, 255 - i) for i in range(40))
+    return [
+        (12, 13, palette.encode(glyph, two)),
+        (12, 13, palette.encode(glyph[::-1].copy(), None, count=2)),
+        (5, 3, palette.encode(rng.integers(0, 3, (3, 5)).astype(np.uint8), three)),
+        (7, 2, palette.encode(rng.integers(0, 16, (2, 7)).astype(np.uint8), sixteen)),
+        (9, 4, palette.encode(rng.integers(0, 40, (4, 9)).astype(np.uint8), many)),
+        (3, 1, palette.encode(np.zeros((1, 3), dtype=np.uint8), ((7, 8, 9),))),
+    ]
+
+
+def palette_vectors() -> dict[str, Any]:
+    """Palette tiles with their pixels, decoded in order, and tiles a decoder must refuse."""
+    sequence, held = [], None
+    for width, height, data in palette_sequence():
+        pixels, held = palette.decode(data, width, height, held)
+        sequence.append(
+            {
+                "w": width,
+                "h": height,
+                "data_base64": base64.b64encode(data).decode(),
+                "rgb_hex": pixels.tobytes().hex(),
+            }
+        )
+    good = palette.encode(np.array([[0, 1], [1, 0]], dtype=np.uint8), ((0, 0, 0), (9, 9, 9)))
+    head = bytes((2, 0, 0, 0, 9, 9, 9))
+    invalid = [
+        ("reuse with no palette held", bytes((0,)) + good[7:]),
+        ("cut inside the palette", head[:5]),
+        ("not DEFLATE data", head + b"\xff\xff"),
+        ("indices one byte short", head + raw_deflate(b"\x40")),
+        ("indices one byte long", head + raw_deflate(b"\x40\x80\x00")),
+        ("bytes after the DEFLATE stream", good + b"!"),
+        (
+            "an index past the palette",
+            bytes((3, 0, 0, 0, 9, 9, 9, 5, 5, 5)) + raw_deflate(b"\xc0\x00"),
+        ),
+    ]
+    return {
+        "sequence": sequence,
+        "invalid": [
+            {"name": name, "w": 2, "h": 2, "data_base64": base64.b64encode(data).decode()}
+            for name, data in invalid
+        ],
+    }
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
 def media_vectors() -> dict[str, Any]:
     png2 = png(2, 2, [[255, 0, 0, 0, 255, 0], [0, 0, 255, 255, 255, 255]])
+    keystroke = palette_sequence()[:2]
     valid = [
         ("empty update (no tiles)", VideoPayload(1920, 1080, ())),
         (
@@ -95,6 +161,17 @@ def media_vectors() -> dict[str, Any]:
                     Tile(0, 0, 2, 2, TileEncoding.PNG, png2),
                     Tile(8, 0, 8, 8, TileEncoding.JPEG, JPEG_8X8),
                     Tile(2, 0, 6, 8, TileEncoding.SOLID, bytes([1, 2, 3, 255])),
+                ),
+            ),
+        ),
+        (
+            "palette tiles: a full palette, then one reusing it",
+            VideoPayload(
+                64,
+                32,
+                (
+                    Tile(3, 3, 12, 13, TileEncoding.PALETTE, keystroke[0][2]),
+                    Tile(9, 3, 12, 13, TileEncoding.PALETTE, keystroke[1][2]),
                 ),
             ),
         ),
@@ -120,12 +197,18 @@ def media_vectors() -> dict[str, Any]:
         ("empty tile rectangle", s(100, 100, 1) + t(0, 0, 0, 10, 0, 4) + solid),
         ("solid tile with 3 bytes", s(100, 100, 1) + t(0, 0, 10, 10, 0, 3) + b"\x01\x02\x03"),
         ("empty png tile", s(100, 100, 1) + t(0, 0, 10, 10, 1, 0)),
+        (
+            "palette tile cut inside its palette",
+            s(100, 100, 1) + t(0, 0, 10, 10, 3, 5) + bytes((2, 0, 0, 0, 9)),
+        ),
     ]
     return {
         "description": (
             "Video payloads (frame kind 1, docs/protocol.md section 5). 'hex' is the whole "
             "payload; tiles list the decoded fields with data in base64. 'invalid' payloads "
-            "must be rejected. Regenerate with tests/vectors/generate_payloads.py."
+            "must be rejected. 'palette' holds palette tiles (encoding 3) with their RGB pixels, "
+            "to be decoded in order (a tile may reuse the previous palette), and palette tiles "
+            "a decoder must refuse. Regenerate with tests/vectors/generate_payloads.py."
         ),
         "valid": [
             {
@@ -138,6 +221,7 @@ def media_vectors() -> dict[str, Any]:
             for name, payload in valid
         ],
         "invalid": [{"name": name, "hex": data.hex()} for name, data in invalid],
+        "palette": palette_vectors(),
     }
 
 

@@ -5,8 +5,10 @@
 
 All integers little-endian (docs/protocol.md section 5). `encoding` says how a tile's bytes are
 drawn: `SOLID` is 4 bytes R, G, B, A filling the rectangle; `PNG` and `JPEG` are whole images of
-exactly w x h pixels that the browser decodes with createImageBitmap. Coordinates are relative to
-the shared monitor and every tile lies inside the screen rectangle the payload announces.
+exactly w x h pixels that the browser decodes with createImageBitmap; `PALETTE` is a colour table
+and DEFLATE-packed indices (protocol/palette.py), for text and other few-colour changes.
+Coordinates are relative to the shared monitor and every tile lies inside the screen rectangle
+the payload announces.
 
 `VideoPayload.parse` checks structure only (sizes, bounds, counts); it never decodes images, so it
 is cheap enough for any receiver and safe to fuzz. Errors are `FrameError`.
@@ -37,6 +39,7 @@ class TileEncoding(enum.IntEnum):
     SOLID = 0  # 4 bytes R, G, B, A filling the rectangle
     PNG = 1  # a PNG image of exactly w x h pixels (lossless: text, UI)
     JPEG = 2  # a JPEG image of exactly w x h pixels (lossy: photos, video)
+    PALETTE = 3  # u8 count, count x RGB, raw DEFLATE of packed indices (protocol/palette.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +152,6 @@ def _check_tile(tile: Tile, screen_width: int, screen_height: int) -> None:
         raise FrameError(f"A solid tile carries {SOLID_SIZE} bytes (R, G, B, A).")
     if tile.encoding is not TileEncoding.SOLID and not tile.data:
         raise FrameError("An image tile cannot be empty.")
+    # A palette tile: its count, that many RGB triples, then at least one byte of DEFLATE.
+    if tile.encoding is TileEncoding.PALETTE and len(tile.data) < 2 + 3 * tile.data[0]:
+        raise FrameError("A palette tile ends inside its palette.")

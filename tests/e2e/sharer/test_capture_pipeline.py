@@ -67,15 +67,18 @@ async def nothing_within(pipeline: CapturePipeline, seconds: float) -> EncodedFr
         return None
 
 
-def grid_cells(video: VideoPayload) -> set[tuple[int, int]]:
-    """The 64-pixel grid cells a payload's tiles cover (the codec merges neighbours)."""
-    cells = set()
+def covered(video: VideoPayload) -> set[tuple[int, int]]:
+    """The pixels (x, y) a payload's tiles cover, each at most once."""
+    pixels: set[tuple[int, int]] = set()
     for t in video.tiles:
-        assert t.x % 64 == 0 and t.y % 64 == 0
-        for y in range(t.y, t.y + t.height, 64):
-            for x in range(t.x, t.x + t.width, 64):
-                cells.add((x // 64, y // 64))
-    return cells
+        tile = {(x, y) for y in range(t.y, t.y + t.height) for x in range(t.x, t.x + t.width)}
+        assert not pixels & tile, "tiles overlap"
+        pixels |= tile
+    return pixels
+
+
+def area(x: int, y: int, width: int, height: int) -> set[tuple[int, int]]:
+    return {(px, py) for py in range(y, y + height) for px in range(x, x + width)}
 
 
 async def run(command: list[str], xvfb: XvfbServer) -> None:
@@ -104,7 +107,7 @@ async def test_keyframe_decodes_to_the_screen(
     video = canvas.draw(frame.payload)
     assert (video.screen_width, video.screen_height) == (1920, 1080)
     encodings = {tile.encoding for tile in video.tiles}
-    assert encodings == {TileEncoding.SOLID, TileEncoding.PNG, TileEncoding.JPEG}
+    assert encodings == {TileEncoding.SOLID, TileEncoding.PALETTE, TileEncoding.JPEG}
     truth = screen_rgb(xvfb.display, 0, 0, 1920, 1080)
     lossless = canvas.encodings != int(TileEncoding.JPEG)
     assert np.array_equal(canvas.pixels[lossless], truth[lossless])
@@ -130,8 +133,9 @@ async def test_a_draw_is_sent_at_once_and_an_idle_screen_sends_nothing(
 
     assert not frame.flags & FrameFlags.KEYFRAME
     video = canvas.draw(frame.payload)
-    # Only the tiles the 10x20 rectangle touches: (10, 4) and (11, 4) on the 64-pixel grid.
-    assert grid_cells(video) == {(10, 4), (11, 4)}
+    # Only the changed pixels, cut at the 64-pixel grid line x = 704 (tiles (10, 4), (11, 4)).
+    assert covered(video) == area(700, 300, 10, 20)
+    assert {(t.x, t.width) for t in video.tiles} <= {(700, 4), (704, 6), (700, 10)}
     assert (canvas.pixels[300:320, 700:710] == (255, 255, 0)).all()
     assert latency < 1.0, f"a draw took {latency:.3f} s to come out"
     assert await nothing_within(pipeline, QUIET) is None
@@ -210,7 +214,7 @@ async def test_polling_without_damage_still_sees_changes(
         painter.fill(100, 100, 64, 64, (0, 200, 0))
         frame = await next_of(pipeline, FrameKind.VIDEO)
         video = canvas.draw(frame.payload)
-        assert grid_cells(video) == {(1, 1), (2, 1), (1, 2), (2, 2)}
+        assert covered(video) == area(100, 100, 64, 64)
         assert (canvas.pixels[100:164, 100:164] == (0, 200, 0)).all()
     finally:
         await pipeline.stop()

@@ -78,6 +78,9 @@ def payloads(draw: st.DrawFn) -> VideoPayload:
         encoding = draw(_ENCODINGS)
         if encoding is TileEncoding.SOLID:
             data = draw(st.binary(min_size=4, max_size=4))
+        elif encoding is TileEncoding.PALETTE:
+            count = draw(st.integers(0, 20))
+            data = bytes((count,)) + draw(st.binary(min_size=3 * count + 1, max_size=80))
         else:
             data = draw(st.binary(min_size=1, max_size=64))
         tiles.append(Tile(x, y, w, h, encoding, data))

@@ -1,4 +1,4 @@
-"""The adaptive tile codec: solid, PNG or JPEG by content, and PNGs a decoder reads back."""
+"""The adaptive tile codec: solid, palette, PNG or JPEG by content, and tiles read back exactly."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from quickassist.protocol import palette
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
 from quickassist.sharer.codec import MAX_IMAGE_WIDTH, AdaptiveTileEncoder, encode_png
 from quickassist.sharer.pipeline import split_tiles
-from quickassist.sharer.tiles import TileGrid
+from quickassist.sharer.tiles import Rect, TileGrid
 from tests.fixtures.video_canvas import decode_png, photo, psnr, text_like
 
 ENCODER = AdaptiveTileEncoder()
@@ -31,11 +32,41 @@ def test_a_uniform_tile_is_solid_rgba() -> None:
     assert tile == Tile(128, 64, 64, 64, TileEncoding.SOLID, bytes((10, 20, 30, 255)))
 
 
-def test_a_text_like_tile_is_lossless_png() -> None:
+def test_a_text_like_tile_is_a_lossless_palette_tile_smaller_than_png() -> None:
     rgb = text_like(64, 48)
-    tile = ENCODER.encode_tile(bgra(rgb), 0, 0)
-    assert tile.encoding is TileEncoding.PNG
-    assert np.array_equal(decode_png(tile.data), rgb)
+    tile = AdaptiveTileEncoder().encode_tile(bgra(rgb), 0, 0)
+    assert tile.encoding is TileEncoding.PALETTE
+    assert tile.data[:7] == bytes((2, 20, 20, 60, 250, 250, 250))  # two colours, ascending
+    pixels, _ = palette.decode(tile.data, 64, 48, None)
+    assert np.array_equal(pixels, rgb)
+    assert len(tile.data) < 0.6 * len(encode_png(rgb))
+
+
+def test_a_keystroke_sized_change_reuses_the_palette_until_a_keyframe() -> None:
+    encoder = AdaptiveTileEncoder()
+    frame = bgra(text_like(64, 64))
+    cell = [Rect(6, 3, 12, 13)]
+    first = encoder.encode(frame, cell, keyframe=True)[0]
+    second = encoder.encode(frame, [Rect(18, 3, 12, 13)])[0]
+    after_keyframe = encoder.encode(frame, cell, keyframe=True)[0]
+    assert first.data[0] == 2 and after_keyframe.data == first.data
+    assert second.data[0] == palette.REUSE
+    assert len(second.data) <= len(first.data) - 6
+    held = None
+    for tile in (first, second):
+        pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+        area = frame[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width, 2::-1]
+        assert np.array_equal(pixels, area)
+
+
+def test_a_new_colour_sends_a_new_palette() -> None:
+    encoder = AdaptiveTileEncoder()
+    rgb = text_like(64, 64)
+    encoder.encode(bgra(rgb), [Rect(0, 0, 64, 64)], keyframe=True)
+    rgb[10:20, 10:20] = (255, 0, 0)
+    (tile,) = encoder.encode(bgra(rgb), [Rect(0, 0, 64, 64)])
+    assert tile.encoding is TileEncoding.PALETTE and tile.data[0] == 3
+    assert np.array_equal(palette.decode(tile.data, 64, 64, None)[0], rgb)
 
 
 def test_a_photo_like_tile_is_jpeg_of_good_quality() -> None:
@@ -100,7 +131,7 @@ def test_image_runs_stop_at_the_width_limit_and_at_a_change_of_kind() -> None:
     assert [(t.x, t.width, t.encoding) for t in tiles] == [
         (0, MAX_IMAGE_WIDTH, TileEncoding.JPEG),
         (512, MAX_IMAGE_WIDTH, TileEncoding.JPEG),
-        (1024, 256, TileEncoding.PNG),
+        (1024, 256, TileEncoding.PALETTE),
     ]
 
 
@@ -122,8 +153,11 @@ def test_merged_tiles_cover_exactly_the_changed_tiles(data: st.DataObject) -> No
     changed = sorted(
         data.draw(st.sets(st.sampled_from(grid.all()), min_size=1)), key=lambda t: (t[1], t[0])
     )
-    tiles = ENCODER.encode(frame_of(rgb), [grid.rect(t) for t in changed])
+    tiles = AdaptiveTileEncoder().encode(
+        frame_of(rgb), [grid.rect(t) for t in changed], keyframe=True
+    )
     covered = np.zeros((256, 384), dtype=np.int32)
+    held = None
     for tile in tiles:
         covered[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width] += 1
         area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
@@ -131,6 +165,9 @@ def test_merged_tiles_cover_exactly_the_changed_tiles(data: st.DataObject) -> No
             assert (rgb[area] == np.frombuffer(tile.data[:3], dtype=np.uint8)).all()
         elif tile.encoding is TileEncoding.PNG:
             assert np.array_equal(decode_png(tile.data), rgb[area])
+        elif tile.encoding is TileEncoding.PALETTE:
+            pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+            assert np.array_equal(pixels, rgb[area])
     expected = np.zeros((256, 384), dtype=np.int32)
     for column, row in changed:
         expected[row * 64 : row * 64 + 64, column * 64 : column * 64 + 64] = 1

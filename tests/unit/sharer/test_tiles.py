@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quickassist.sharer.tiles import Rect, TileGrid
+from quickassist.sharer.tiles import Rect, TileGrid, changed_box
 
 
 def test_edge_tiles_are_cut_to_the_monitor() -> None:
@@ -44,3 +44,21 @@ def test_changed_finds_exactly_the_tiles_with_different_pixels(
 def test_odd_tile_sizes_are_refused() -> None:
     with pytest.raises(ValueError):
         TileGrid(100, 100, 63)
+
+
+@given(pixels=st.lists(st.tuples(st.integers(0, 99), st.integers(0, 199)), max_size=6))
+def test_changed_box_is_the_smallest_rectangle_holding_every_change(
+    pixels: list[tuple[int, int]],
+) -> None:
+    before = np.zeros((100, 200, 4), dtype=np.uint8)
+    after = before.copy()
+    area = Rect(64, 0, 64, 64)
+    inside = [(y, x) for y, x in pixels if 64 <= x < 128 and y < 64]
+    for y, x in pixels:
+        after[y, x, 3] = 1  # any byte of the pixel counts, as in `changed`
+    box = changed_box(before, after, area)
+    if not inside:
+        assert box is None
+        return
+    ys, xs = [y for y, _ in inside], [x for _, x in inside]
+    assert box == Rect(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)

@@ -2,9 +2,10 @@
  * Draws the sharer's screen and pointer on canvases.
  *
  * Video tiles are decoded off the main thread by createImageBitmap (from a Blob of the PNG or
- * JPEG bytes) the moment a frame arrives; solid tiles are a fillRect. Decoding of consecutive
- * frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must not be painted
- * under an earlier one). Nothing is drawn on a timer.
+ * JPEG bytes) the moment a frame arrives; palette tiles are inflated by DecompressionStream and
+ * unpacked here (a few character cells: microseconds); solid tiles are a fillRect. Decoding of
+ * consecutive frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must
+ * not be painted under an earlier one). Nothing is drawn on a timer.
  *
  * Events (EventTarget): "resize" detail {width, height} when the remote screen size changes;
  * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error} when a
@@ -12,6 +13,7 @@
  */
 
 import { TILE_MIME, TileEncoding } from "./media.js";
+import { PaletteDecoder } from "./palette.js";
 
 export class Display extends EventTarget {
   /** @param {HTMLCanvasElement} screen  @param {HTMLCanvasElement} cursorLayer */
@@ -30,6 +32,8 @@ export class Display extends EventTarget {
     this.pending = 0;
     /** Bumped by clear(): frames decoded for an earlier picture are not painted. */
     this.generation = 0;
+    /** Holds the last palette of palette tiles (they may reuse it). */
+    this.palettes = new PaletteDecoder();
   }
 
   get width() {
@@ -45,11 +49,16 @@ export class Display extends EventTarget {
    * Returns a promise that settles once it is drawn (or skipped).
    */
   drawVideo(video, timestampUs = 0) {
-    const decoded = video.tiles.map((tile) =>
-      tile.encoding === TileEncoding.SOLID
-        ? Promise.resolve(null)
-        : createImageBitmap(new Blob([tile.data], { type: TILE_MIME[tile.encoding] })),
-    );
+    // (Palette tiles settle their palette here, in payload order: a tile may reuse the last.)
+    const decoded = video.tiles.map((tile) => {
+      if (tile.encoding === TileEncoding.SOLID) return Promise.resolve(null);
+      if (tile.encoding === TileEncoding.PALETTE) {
+        return this.palettes
+          .decode(tile)
+          .then(({ width, height, rgba }) => createImageBitmap(new ImageData(rgba, width, height)));
+      }
+      return createImageBitmap(new Blob([tile.data], { type: TILE_MIME[tile.encoding] }));
+    });
     // Decoding starts now for every tile of every frame; painting waits for earlier frames.
     const settled = Promise.allSettled(decoded);
     const generation = this.generation;
@@ -102,6 +111,7 @@ export class Display extends EventTarget {
    */
   clear() {
     this.generation += 1;
+    this.palettes = new PaletteDecoder();
     for (const canvas of [this.screen, this.cursorLayer]) {
       canvas.width = 1;
       canvas.height = 1;

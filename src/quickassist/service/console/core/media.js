@@ -17,7 +17,8 @@ export const MAX_DIMENSION = 0xffff;
 export const MAX_TILES = 0xffff;
 export const SOLID_SIZE = 4;
 
-export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2 });
+/** PALETTE: a colour table and DEFLATE-packed indices (palette.js decodes it). */
+export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2, PALETTE: 3 });
 /** MIME type per image encoding, for `new Blob([data], {type})`. */
 export const TILE_MIME = Object.freeze({ 1: "image/png", 2: "image/jpeg" });
 
@@ -115,5 +116,9 @@ function checkTile(tile, screenWidth, screenHeight) {
   }
   if (tile.encoding !== TileEncoding.SOLID && tile.data.length === 0) {
     throw new FrameError("An image tile cannot be empty.");
+  }
+  // A palette tile: its count, that many RGB triples, then at least one byte of DEFLATE.
+  if (tile.encoding === TileEncoding.PALETTE && tile.data.length < 2 + 3 * tile.data[0]) {
+    throw new FrameError("A palette tile ends inside its palette.");
   }
 }

@@ -1,0 +1,135 @@
+"""Palette tiles (video tile encoding 3): few-colour pixels as a colour table and packed indices.
+
+    u8 count
+    count x { u8 R, u8 G, u8 B }                  (nothing when count is 0)
+    raw DEFLATE (RFC 1951) of the indices
+
+`count` 1..255 is the palette of this tile. `count` 0 means "the palette of the previous palette
+tile": the receiver keeps the last palette it read, in payload order across frames, and the
+sender writes a palette in full in the first palette tile after every keyframe (so a receiver
+that lost frames is right again from the keyframe that repairs its picture anyway).
+
+The indices are rows top to bottom, each packed most significant bits first at 1, 2, 4 or 8 bits
+per pixel (the fewest that hold `count - 1`: 1 for 2 colours, 2 for 4, 4 for 16, else 8) and
+padded to a whole byte. Every index is below the palette size.
+
+Why: a keystroke in a terminal changes two character cells (about 12 x 13 pixels, 2 colours).
+As a PNG that is ~180 bytes, mostly container; as a palette tile it is ~15-22 bytes, which
+matters at ten keystrokes a second (docs/benchmarks.md). Pure: no I/O; `decode` bounds its
+output, so a hostile tile cannot inflate past its rectangle.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import FrameError
+
+#: A palette holds at most this many colours (the count is one byte; 0 means "reuse").
+MAX_COLORS = 255
+REUSE = 0
+#: zlib level for the indices: tiles are small, so the best level costs microseconds.
+DEFLATE_LEVEL = 9
+
+Palette = tuple[tuple[int, int, int], ...]
+
+
+def bits_per_index(count: int) -> int:
+    """Bits per pixel for a palette of `count` colours: 1, 2, 4 or 8."""
+    if not 1 <= count <= MAX_COLORS:
+        raise FrameError(f"A palette holds 1 to {MAX_COLORS} colours; got {count}.")
+    for bits in (1, 2, 4):
+        if count <= 1 << bits:
+            return bits
+    return 8
+
+
+def row_bytes(width: int, bits: int) -> int:
+    """Bytes of one packed row of `width` indices."""
+    return -(-width * bits // 8)
+
+
+def pack_indices(indices: npt.NDArray[np.uint8], bits: int) -> bytes:
+    """Rows of (h, w) indices packed MSB first at `bits` per pixel, each row padded to a byte."""
+    height, width = indices.shape
+    per_byte = 8 // bits
+    padded_width = -(-width // per_byte) * per_byte
+    padded = np.zeros((height, padded_width), dtype=np.uint8)
+    padded[:, :width] = indices
+    groups = padded.reshape(height, padded_width // per_byte, per_byte)
+    shifts = np.arange(8 - bits, -1, -bits, dtype=np.uint8)  # first pixel in the high bits
+    packed: npt.NDArray[np.uint8] = np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
+    return packed.tobytes()
+
+
+def encode(
+    indices: npt.NDArray[np.uint8], palette: Palette | None, *, count: int | None = None
+) -> bytes:
+    """A palette tile's bytes: `palette` in full, or None to reuse the last (of `count` colours)."""
+    size = len(palette) if palette is not None else count
+    if size is None:
+        raise ValueError("a reused palette needs its colour count")
+    bits = bits_per_index(size)
+    compressor = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    body = compressor.compress(pack_indices(indices, bits)) + compressor.flush()
+    if palette is None:
+        return bytes((REUSE,)) + body
+    head = bytes((len(palette),)) + b"".join(bytes(color) for color in palette)
+    return head + body
+
+
+def decode(
+    data: bytes, width: int, height: int, previous: Palette | None
+) -> tuple[npt.NDArray[np.uint8], Palette]:
+    """The (h, w, 3) RGB pixels of a palette tile and the palette it used.
+
+    `previous` is the palette of the previous palette tile (None if there was none). Raises
+    `FrameError` for anything malformed.
+    """
+    if not data:
+        raise FrameError("A palette tile cannot be empty.")
+    count = data[0]
+    offset = 1
+    if count == REUSE:
+        if previous is None:
+            raise FrameError("A palette tile reuses a palette that was never sent.")
+        palette = previous
+    else:
+        offset += 3 * count
+        if len(data) < offset:
+            raise FrameError("A palette tile ends inside its palette.")
+        palette = tuple((data[1 + 3 * i], data[2 + 3 * i], data[3 + 3 * i]) for i in range(count))
+    bits = bits_per_index(len(palette))
+    stride = row_bytes(width, bits)
+    expected = stride * height
+    inflater = zlib.decompressobj(-15)
+    try:
+        packed = inflater.decompress(data[offset:], expected + 1)  # one more: too long is seen
+    except zlib.error:
+        raise FrameError("A palette tile's indices are not valid DEFLATE data.") from None
+    if len(packed) != expected or not inflater.eof or inflater.unused_data:
+        raise FrameError(f"A palette tile must hold exactly {expected} bytes of indices.")
+    indices = unpack_indices(packed, width, height, bits)
+    if int(indices.max(initial=0)) >= len(palette):
+        raise FrameError("A palette tile uses a colour its palette does not have.")
+    table = np.array(palette, dtype=np.uint8)
+    return table[indices], palette
+
+
+def unpack_indices(packed: bytes, width: int, height: int, bits: int) -> npt.NDArray[np.uint8]:
+    """The (h, w) indices of `pack_indices` output."""
+    per_byte = 8 // bits
+    rows = np.frombuffer(packed, dtype=np.uint8).reshape(height, -1)
+    shifts = np.arange(8 - bits, -1, -bits, dtype=np.uint8)
+    mask = np.uint8((1 << bits) - 1)
+    spread = (rows[:, :, None] >> shifts) & mask
+    return spread.reshape(height, rows.shape[1] * per_byte)[:, :width]
+
+
+def palette_of(colors: Sequence[tuple[int, int, int]]) -> Palette:
+    """A palette from a sequence of RGB triples."""
+    return tuple((int(r), int(g), int(b)) for r, g, b in colors)

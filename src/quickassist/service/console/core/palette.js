@@ -1,0 +1,127 @@
+/**
+ * Palette tiles (video tile encoding 3), the twin of protocol/palette.py
+ * (docs/protocol.md section 5):
+ *
+ *     u8 count, count x {u8 R, u8 G, u8 B}, raw DEFLATE of the packed indices
+ *
+ * `count` 0 reuses the palette of the previous palette tile, so a decoder is stateful: one
+ * `PaletteDecoder` per picture, fed every palette tile in payload order. The palette is settled
+ * the moment `decode` is called (in order); inflating runs in DecompressionStream, off this
+ * thread's critical path, and the indices are unpacked once it is done. Rows are packed most
+ * significant bits first at 1, 2, 4 or 8 bits per pixel, each row padded to a byte.
+ */
+
+import { FrameError } from "./errors.js";
+
+export const REUSE = 0;
+export const MAX_COLORS = 255;
+
+/** Bits per pixel for a palette of `count` colours: 1, 2, 4 or 8. */
+export function bitsPerIndex(count) {
+  if (!(count >= 1 && count <= MAX_COLORS)) {
+    throw new FrameError(`A palette holds 1 to ${MAX_COLORS} colours; got ${count}.`);
+  }
+  for (const bits of [1, 2, 4]) if (count <= 1 << bits) return bits;
+  return 8;
+}
+
+export class PaletteDecoder {
+  /** @param {(data: Uint8Array, limit: number) => Promise<Uint8Array>} inflate */
+  constructor(inflate = inflateRaw) {
+    this.inflate = inflate;
+    /** The last palette read: Uint8Array of RGB triples, or null. */
+    this.palette = null;
+  }
+
+  /**
+   * Decode one palette tile ({width, height, data}) to {width, height, rgba}: straight RGBA
+   * bytes, ready for `new ImageData(rgba, width, height)`. Rejects with FrameError.
+   */
+  decode(tile) {
+    let palette;
+    let offset;
+    try {
+      [palette, offset] = this.readPalette(tile.data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { width, height } = tile;
+    const bits = bitsPerIndex(palette.length / 3);
+    const stride = Math.ceil((width * bits) / 8);
+    const expected = stride * height;
+    return this.inflate(tile.data.subarray(offset), expected + 1).then(
+      (packed) => {
+        if (packed.length !== expected) {
+          throw new FrameError(`A palette tile must hold exactly ${expected} bytes of indices.`);
+        }
+        return { width, height, rgba: unpack(packed, width, height, bits, stride, palette) };
+      },
+      (error) => {
+        if (error instanceof FrameError) throw error;
+        throw new FrameError("A palette tile's indices are not valid DEFLATE data.");
+      },
+    );
+  }
+
+  /** The tile's palette (and where its indices start); remembers it for the next tile. */
+  readPalette(data) {
+    if (data.length === 0) throw new FrameError("A palette tile cannot be empty.");
+    const count = data[0];
+    if (count === REUSE) {
+      if (!this.palette) throw new FrameError("A palette tile reuses a palette that was never sent.");
+      return [this.palette, 1];
+    }
+    if (data.length < 1 + 3 * count) throw new FrameError("A palette tile ends inside its palette.");
+    this.palette = data.slice(1, 1 + 3 * count);
+    return [this.palette, 1 + 3 * count];
+  }
+}
+
+function unpack(packed, width, height, bits, stride, palette) {
+  const colors = palette.length / 3;
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  const mask = (1 << bits) - 1;
+  let out = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * stride;
+    for (let x = 0; x < width; x++) {
+      const bit = x * bits;
+      const index = (packed[row + (bit >> 3)] >> (8 - bits - (bit & 7))) & mask;
+      if (index >= colors) throw new FrameError("A palette tile uses a colour its palette does not have.");
+      rgba[out] = palette[3 * index];
+      rgba[out + 1] = palette[3 * index + 1];
+      rgba[out + 2] = palette[3 * index + 2];
+      rgba[out + 3] = 255;
+      out += 4;
+    }
+  }
+  return rgba;
+}
+
+/**
+ * Inflate raw DEFLATE with the platform's DecompressionStream, stopping once more than `limit`
+ * bytes come out (a tile never needs more, and a hostile one cannot make us hold more).
+ */
+export async function inflateRaw(data, limit) {
+  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  const reader = stream.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size >= limit) {
+      reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
