@@ -5,6 +5,7 @@ page itself sends (to tell the console's own restraint apart from the relay's).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -14,10 +15,13 @@ from typing import Any
 import numpy as np
 from playwright.async_api import Page, WebSocket, expect
 
+from quickassist.protocol.e2e import is_handshake
 from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
 from quickassist.sharer.codec import encode_png
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.session_clients import ScriptedSharer, Side
+from tests.timeouts import WAIT
 
 CODE_PATTERN = re.compile(r"^[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$")
 
@@ -41,9 +45,12 @@ async def sign_in(page: Page, live_service: Any) -> None:
 
 @dataclass
 class SentFrames:
-    """Binary frames the page sent on its WebSocket(s), as (kind, JSON payload or None)."""
+    """Binary frames the page sent on its WebSocket(s), as the relay sees them: (kind, flags)
+    from the clear header (the payload is sealed, except the handshake's)."""
 
-    frames: list[tuple[int, Any]] = field(default_factory=list)
+    frames: list[tuple[int, int]] = field(default_factory=list)
+    #: The payloads of the frames sent in the clear (only handshake messages may be).
+    clear: list[tuple[int, bytes]] = field(default_factory=list)
 
     def attach(self, page: Page) -> None:
         page.on("websocket", self._on_socket)
@@ -53,15 +60,23 @@ class SentFrames:
 
     def _on_frame(self, payload: str | bytes) -> None:
         if isinstance(payload, bytes) and len(payload) >= 20:
-            body = payload[20:]
-            try:
-                decoded: Any = json.loads(body)
-            except ValueError:
-                decoded = None
-            self.frames.append((payload[1], decoded))
+            self.frames.append((payload[1], payload[2]))
+            if not payload[2] & FrameFlags.ENCRYPTED:
+                self.clear.append((payload[1], payload[20:]))
 
-    def of_kind(self, kind: FrameKind) -> list[Any]:
-        return [body for k, body in self.frames if k == kind]
+    def of_kind(self, kind: FrameKind) -> list[int]:
+        """The flags of each frame of `kind` the page sent."""
+        return [flags for k, flags in self.frames if k == kind]
+
+
+def assert_only_ciphertext(sent: SentFrames) -> None:
+    """Every frame the page sent was sealed, but the handshake's messages (a commit may go
+    again while no key answered it)."""
+    for kind, payload in sent.clear:
+        assert kind == FrameKind.CONTROL_E2E and is_handshake(payload), payload
+    tags = {json.loads(payload)["t"] for _, payload in sent.clear}
+    assert tags == {"e2e_commit", "e2e_reveal"}, tags
+    assert len(sent.frames) > len(sent.clear)
 
 
 def payload_json(frame: Frame) -> Any:
@@ -81,7 +96,8 @@ async def get_code(page: Page) -> str:
 
 
 async def join(page: Page, live_service: Any) -> tuple[ScriptedSharer, Side]:
-    """Sign in, get a code, and have the scripted sharer join with it."""
+    """Sign in, get a code, have the scripted sharer join with it and answer the console's
+    end-to-end handshake; both show the same check digits."""
     await sign_in(page, live_service)
     code = await get_code(page)
     sharer = ScriptedSharer(live_service.base_url, live_service.ssl_context)
@@ -89,6 +105,8 @@ async def join(page: Page, live_service: Any) -> tuple[ScriptedSharer, Side]:
     assert response.status_code == 200, response.text
     side = await sharer.connect()
     await expect(page.locator("#view-mode")).to_be_visible()
+    check = await side.secure_as_sharer(E2EPeer(sharer.session_id, helper=False))
+    await expect(page.locator("#mode-check strong")).to_have_text(check)
     return sharer, side
 
 
@@ -136,6 +154,20 @@ async def send_picture(side: Side, video: VideoPayload | None = None) -> None:
         flags=FrameFlags.KEYFRAME,
         timestamp_us=time.time_ns() // 1000,
     )
+
+
+async def wait_until(page: Page, function: str, arg: Any = None) -> None:
+    """Poll `function(arg)` in the page until it returns true.
+
+    Canvas pixels raise no event to wait for, and page.wait_for_function evaluates a string,
+    which the console's CSP (no 'unsafe-eval') rightly refuses; evaluate() is not affected.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not await page.evaluate(function, arg):
+        if loop.time() > deadline:
+            raise AssertionError(f"never true in the page: {function}")
+        await asyncio.sleep(0.02)
 
 
 async def pixel(page: Page, x: int, y: int) -> tuple[int, int, int]:

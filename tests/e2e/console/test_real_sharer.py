@@ -91,6 +91,9 @@ async def test_the_real_sharer_screen_shows_and_a_click_lands(
         await expect(page.locator("#view-mode")).to_be_visible()
         await page.click("#mode-full-control")
         await share.expect("Allow? [y/N] ")
+        # The person is asked with the same check digits the helper sees.
+        check = await page.locator("#consent-check strong").text_content()
+        assert check and check in share.output, share.output
         await share.type("y")
         await expect(page.locator("#view-session")).to_be_visible()
         await expect(page.locator("#waiting-picture")).to_be_hidden()

@@ -77,6 +77,12 @@ async def test_own_connection_drop_reconnects_and_asks_for_a_keyframe(
     await screenshot(page, "reconnecting")
     await expect(banner).to_be_hidden()
     assert len(routes) >= 2, "the console opened a new socket"
+    # A new socket, new keys: the console starts a handshake the sharer answers.
+    assert side.e2e is not None
+    first_check = side.e2e.check
+    await side.secure_as_sharer(side.e2e)
+    assert side.e2e.check != first_check
+    await expect(page.locator("#status-secure")).to_have_text(f"Encrypted, check {side.e2e.check}")
     await side.wait_frame(lambda f: sum(1 for g in side.frames if is_refresh(g)) > refreshes)
     await expect(page.locator("#view-session")).to_be_visible()
     # The session goes on over the new socket: the sharer's end reaches the page.
@@ -121,6 +127,9 @@ async def test_a_reload_resumes_the_session(console_page: Page, live_service: An
     await expect(page.locator("#waiting-picture")).to_be_hidden()
     refreshes = sum(1 for f in side.frames if is_refresh(f))
     await page.reload()
+    # The reloaded page kept the handshake's resume secret: its new keys match the sharer's.
+    assert side.e2e is not None
+    await side.secure_as_sharer(side.e2e)
     await expect(page.locator("#view-session")).to_be_visible()
     await expect(page.locator("#mode-badge")).to_have_text("Full control")
     await side.wait_frame(lambda f: sum(1 for g in side.frames if is_refresh(g)) > refreshes)

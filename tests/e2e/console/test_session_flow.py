@@ -17,6 +17,7 @@ from quickassist.protocol.roles import EndReason
 from tests.e2e.console.console_steps import (
     CODE_PATTERN,
     SentFrames,
+    assert_only_ciphertext,
     canvas_point,
     frames_of,
     is_refresh,
@@ -175,7 +176,7 @@ async def test_pen_laser_and_clear_reach_the_sharer_in_monitor_pixels(
     assert abs(last.points[0][0] - 100.5) <= 1 and abs(last.points[0][1] - 300.5) <= 1
     assert abs(last.points[-1][0] - 400.5) <= 1 and abs(last.points[-1][1] - 320.5) <= 1
     # The pen draws; it does not click: no pointer input went out while drawing.
-    assert not [e for e in sent.of_kind(FrameKind.INPUT) if e["t"] in ("button", "move")]
+    assert not [e for e in frames_of(side, FrameKind.INPUT) if e["t"] in ("button", "move")]
 
     await page.click("#tool-laser")
     await expect(page.locator("#tool-pen")).to_have_attribute("aria-pressed", "false")
@@ -198,6 +199,7 @@ async def test_pen_laser_and_clear_reach_the_sharer_in_monitor_pixels(
     await side.wait_frame(
         lambda f: f.kind == FrameKind.ANNOTATION and json.loads(f.payload) == {"t": "clear"}
     )
+    assert_only_ciphertext(sent)
 
 
 async def test_monitor_picker_selects_a_monitor(console_page: Page, live_service: Any) -> None:
@@ -255,6 +257,9 @@ async def test_sharer_drop_shows_the_banner_and_return_asks_for_a_keyframe(
     await screenshot(page, "sharer-dropped")
 
     back = await sharer.connect()
+    # Back with no keys: the console runs a new handshake (bound to the first by its secret).
+    assert side.e2e is not None
+    await back.secure_as_sharer(side.e2e)
     await expect(banner).to_be_hidden()
     await back.wait_frame(is_refresh)
     await send_picture(back)

@@ -14,6 +14,7 @@ from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
+from quickassist.protocol.payloads import parse_input
 from tests.e2e.console.console_steps import (
     BACKGROUND,
     BLUE,
@@ -24,12 +25,14 @@ from tests.e2e.console.console_steps import (
     SCREEN_W,
     WHITE,
     SentFrames,
+    assert_only_ciphertext,
     canvas_point,
     close_to,
     frames_of,
     pixel,
     send_picture,
     start_session,
+    wait_until,
 )
 from tests.fixtures.browser import Screenshot
 from tests.timeouts import WAIT
@@ -191,11 +194,11 @@ async def test_full_control_sends_mapped_pointer_keys_and_combinations(
     focused = await page.evaluate("document.activeElement.closest('#toolbar') !== null")
     assert focused
 
-    # Everything the page sent as input was a valid payload of the protocol.
-    from quickassist.protocol.payloads import parse_input
-
-    for body in sent.of_kind(FrameKind.INPUT):
-        parse_input(json.dumps(body).encode())
+    # Everything the sharer opened was a valid input payload of the protocol, and the relay
+    # saw none of it: every frame the page sent was sealed, but for the two handshake messages.
+    for event in frames_of(side, FrameKind.INPUT):
+        parse_input(json.dumps(event).encode())
+    assert_only_ciphertext(sent)
 
 
 async def test_pause_shows_the_overlay_and_stops_input(
@@ -239,10 +242,10 @@ async def test_cursor_is_drawn_where_the_sharer_says(console_page: Page, live_se
     assert await page.evaluate(cursor_alpha, [502, 105]) == 0
     body = json.dumps({"x": 500, "y": 100, "visible": True, "shape": None}).encode()
     await side.send_frame(FrameKind.CURSOR, body)
-    await page.wait_for_function(f"({cursor_alpha})([502, 105]) > 0")
+    await wait_until(page, f"(p) => ({cursor_alpha})(p) > 0", [502, 105])
     body = json.dumps({"x": 500, "y": 100, "visible": False, "shape": None}).encode()
     await side.send_frame(FrameKind.CURSOR, body)
-    await page.wait_for_function(f"({cursor_alpha})([502, 105]) === 0")
+    await wait_until(page, f"(p) => ({cursor_alpha})(p) === 0", [502, 105])
     # The picture below is untouched by the cursor layer.
     assert close_to(await pixel(page, *RED_BOX[:2]), RED, 0)
 
@@ -267,11 +270,12 @@ async def test_a_burst_of_frames_ends_on_the_last_picture(
         SCREEN_W, SCREEN_H, (Tile.solid(0, 0, SCREEN_W, SCREEN_H, (0, 200, 0, 255)),)
     )
     await side.send_frame(FrameKind.VIDEO, bytes(last), flags=FrameFlags.KEYFRAME)
-    await page.wait_for_function(
+    await wait_until(
+        page,
         """() => {
             const d = document.getElementById("screen-canvas").getContext("2d")
                 .getImageData(5, 5, 1, 1).data;
             return d[0] === 0 && d[1] === 200 && d[2] === 0;
-        }"""
+        }""",
     )
     assert close_to(await pixel(page, SCREEN_W - 1, SCREEN_H - 1), (0, 200, 0), 0)

@@ -108,9 +108,22 @@ export class Connection extends EventTarget {
   /** Send a binary frame of `kind` with `payload` bytes. Returns false when not open. */
   sendFrame(kind, payload, { flags = 0, timestampUs = 0 } = {}) {
     if (!this.isOpen) return false;
-    const frame = encodeFrame(kind, payload, { sequence: this.sequence, timestampUs, flags });
-    this.sequence = (this.sequence + 1) % 2 ** 32;
+    const frame = encodeFrame(kind, payload, { sequence: this.nextSequence(), timestampUs, flags });
     this.socket.send(frame);
+    return true;
+  }
+
+  /** The sequence number for the next frame this side sends (per sender, wraps at 2**32). */
+  nextSequence() {
+    const sequence = this.sequence;
+    this.sequence = (this.sequence + 1) % 2 ** 32;
+    return sequence;
+  }
+
+  /** Send a whole binary message built elsewhere (a sealed frame). False when not open. */
+  sendBytes(data) {
+    if (!this.isOpen) return false;
+    this.socket.send(data);
     return true;
   }
 

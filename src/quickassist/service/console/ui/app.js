@@ -9,7 +9,8 @@
  *   code        #view-code  #code-value (e.g. "ABC-234") #code-copy #code-countdown
  *               ("The code expires in 9:58") #code-new #code-cancel
  *   mode        #view-mode  #mode-view-only #mode-full-control #mode-cancel
- *   consent     #view-consent ("Waiting for the sharer to allow") #consent-cancel
+ *               #mode-check (the end-to-end check digits, "123 456", in a <strong>)
+ *   consent     #view-consent ("Waiting for the sharer to allow") #consent-cancel #consent-check
  *   session     #view-session  #viewer (focusable; takes the keyboard in full control)
  *               #screen-canvas (the sharer's pixels, canvas size = monitor size)
  *               #cursor-canvas #annotation-canvas #paused-overlay #reconnecting-banner
@@ -19,15 +20,18 @@
  *               #keys-button #keys-menu (items #keys-ctrl-alt-del #keys-windows #keys-alt-tab ...)
  *               #chat-toggle #chat-badge #help-button #end-button
  *               chat: #chat-panel #chat-log (li > .who + .text) #chat-form #chat-input #chat-send
- *               status: #status-fps #status-latency #status-bandwidth #viewer-hint #notice
+ *               status: #status-fps #status-latency #status-bandwidth #status-secure
+ *               #viewer-hint #notice
  *   ended       #view-ended  #ended-message (the `ended` message's sentence)
  *               #ended-new-code #ended-home
  *   help        #help-dialog #help-close
  * document.body.dataset.view names the visible view ("signin", "home", "code", "mode",
- * "consent", "session", "ended"); document.body.dataset.sessionId the current session.
+ * "consent", "session", "ended"); document.body.dataset.sessionId the current session;
+ * document.body.dataset.check the check digits once keys are agreed ("" before).
  */
 
 import * as api from "../core/api.js";
+import { toBase64 } from "../core/e2e.js";
 import { FrameKind } from "../core/frames.js";
 import { Annotator } from "./annotate.js";
 import { Chat } from "./chat.js";
@@ -53,8 +57,42 @@ function remember(created) {
     session_id: created.session_id,
     code_display: created.code_display,
     expires_at_ms: Date.now() + created.expires_in * 1000,
+    // The end-to-end resume secret: a reloaded page needs it for its next handshake.
+    resume: created.resume ?? "",
   };
   sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
+}
+
+function rememberResume(resume) {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? "null");
+  } catch {
+    saved = null;
+  }
+  if (!saved) return;
+  saved.resume = toBase64(resume);
+  sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
+}
+
+/** Show the end-to-end check digits (null: keys not agreed yet) wherever the helper looks. */
+function showCheck(check) {
+  document.body.dataset.check = check ?? "";
+  for (const id of ["mode-check", "consent-check"]) {
+    const el = byId(id);
+    if (!check) {
+      el.textContent = "Securing the connection...";
+      continue;
+    }
+    const digits = document.createElement("strong");
+    digits.textContent = check;
+    el.replaceChildren(
+      "Security check: ",
+      digits,
+      ". The person you help sees the same six digits. If theirs differ, cancel.",
+    );
+  }
+  byId("status-secure").textContent = check ? `Encrypted, check ${check}` : "Securing...";
 }
 
 function forget() {
@@ -141,7 +179,22 @@ async function newCode() {
 function beginSession(created, showCode) {
   chat.reset();
   monitors.reset();
-  session = new Session({ created, viewer, chat, monitors, onView: onSessionView });
+  const resume = created.resume
+    ? Uint8Array.from(atob(created.resume), (c) => c.charCodeAt(0))
+    : undefined;
+  showCheck(null);
+  session = new Session({
+    created,
+    viewer,
+    chat,
+    monitors,
+    onView: onSessionView,
+    resume,
+    onSecurity: ({ check, resume: secret }) => {
+      showCheck(check);
+      rememberResume(secret);
+    },
+  });
   document.body.dataset.sessionId = created.session_id;
   remember(created);
   codePanel.show(created);
@@ -170,7 +223,12 @@ async function resume() {
     return false;
   }
   const expiresIn = Math.max(0, (saved.expires_at_ms - Date.now()) / 1000);
-  const created = { session_id: saved.session_id, code_display: saved.code_display, expires_in: expiresIn };
+  const created = {
+    session_id: saved.session_id,
+    code_display: saved.code_display,
+    expires_in: expiresIn,
+    resume: saved.resume,
+  };
   beginSession(created, state.phase === "waiting");
   return true;
 }

@@ -1,16 +1,17 @@
 /**
- * One helper session from the code to the end: the relay connection, the service's state
- * snapshots, and the binary frames routed to the viewer, chat and monitor picker.
+ * One helper session from the code to the end: the relay connection (end-to-end encrypted to
+ * the sharer), the service's state snapshots, and the binary frames routed to the viewer, chat
+ * and monitor picker.
  *
  * It tells the page what to show through `onView(name, detail)`; it never decides about
  * sign-in or the home page.
  */
 
 import * as api from "../core/api.js";
-import { Connection } from "../core/connection.js";
-import { FrameFlags, FrameKind } from "../core/frames.js";
+import { FrameKind } from "../core/frames.js";
 import * as messages from "../core/messages.js";
 import { encodePayload, parsePayload, refresh } from "../core/payloads.js";
+import { SecureConnection } from "../core/secure-connection.js";
 import { byId } from "./views.js";
 
 // Sentences for a connection that is gone for good without an `ended` message first.
@@ -28,9 +29,12 @@ export class Session {
   /**
    * @param {{created: object, viewer: import("./viewer.js").Viewer, chat: import("./chat.js").Chat,
    *          monitors: import("./monitors.js").MonitorPicker,
-   *          onView: (name: string, detail?: object) => void}} options
+   *          onView: (name: string, detail?: object) => void,
+   *          onSecurity?: (detail: {check: string, resume: Uint8Array}) => void,
+   *          resume?: Uint8Array}} options
+   *   onSecurity: keys were agreed (again); resume: the secret a handshake left before a reload
    */
-  constructor({ created, viewer, chat, monitors, onView }) {
+  constructor({ created, viewer, chat, monitors, onView, onSecurity = () => {}, resume }) {
     this.id = created.session_id;
     this.viewer = viewer;
     this.chat = chat;
@@ -40,7 +44,11 @@ export class Session {
     this.wasActive = false;
     this.finished = false;
     this.lastRefreshAt = 0;
-    this.conn = new Connection(api.helperSocketUrl(this.id));
+    this.conn = new SecureConnection(api.helperSocketUrl(this.id), this.id, { resume });
+    this.conn.addEventListener("security", (e) => onSecurity(e.detail));
+    this.conn.addEventListener("insecure", () => {
+      this.notice("The connection could not be kept private, so the session is ending.");
+    });
     this.conn.addEventListener("open", (e) => this.onOpen(e.detail));
     this.conn.addEventListener("control", (e) => this.onControl(e.detail));
     this.conn.addEventListener("frame", (e) => this.onFrame(e.detail));
@@ -71,8 +79,9 @@ export class Session {
     return this.active && !this.state.paused && this.conn.isOpen;
   }
 
+  /** Send a payload object as a frame of `kind` (sealed for the sharer). */
   sendPayload(kind, payload) {
-    return this.conn.sendFrame(kind, encodePayload(payload));
+    return this.conn.send(kind, encodePayload(payload));
   }
 
   sendInput(payload) {
@@ -213,13 +222,7 @@ export class Session {
 
   onFrame(frame) {
     this.viewer.countBytes(frame.size);
-    const { kind, flags } = frame.header;
-    if (flags & FrameFlags.ENCRYPTED) {
-      // End-to-end encryption is not in this console yet: say so once, and do not ask for
-      // keyframes it could not read either.
-      this.notice("The sharer's app encrypts the session end to end, which this console cannot read yet.");
-      return;
-    }
+    const { kind } = frame.header;
     try {
       if (kind === FrameKind.VIDEO) {
         this.viewer.onVideo(frame);
