@@ -16,7 +16,10 @@ and a consumer that takes frames as fast as they come (a fast link):
   `ls` output and an 800x500 photo-like region; latency from `request_keyframe` to the frame.
 
 CPU is that of the capture thread alone (from /proc), in seconds per second; the X server's own
-work is not counted. Prints a markdown table.
+work is not counted. "video KiB/s" counts video payloads; "wire B/s" counts every frame the
+pipeline hands out (video, cursor, monitor list) with its 20-byte frame header, i.e. what goes
+into the WebSocket before TLS and (when on) end-to-end encryption. Prints a markdown table;
+`--frames` also prints each frame's kind and size (to see what a keystroke sends).
 """
 
 from __future__ import annotations
@@ -36,14 +39,16 @@ import numpy as np
 import Xlib.display
 from Xlib import X
 
-from quickassist.protocol.frames import FrameFlags, FrameKind
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind
 from quickassist.protocol.payloads import KeyEvent
 from quickassist.sharer.inject import InputInjector
-from quickassist.sharer.pipeline import CapturePipeline
+from quickassist.sharer.pipeline import CapturePipeline, EncodedFrame
 from tests.fixtures.video_canvas import photo
 from tests.fixtures.xvfb import XvfbServer, start_xvfb
 
 THREAD_NAME = "quickassist-capture"
+#: Print every frame counted (--frames).
+LOG_FRAMES = False
 
 
 @dataclass
@@ -53,6 +58,8 @@ class Result:
     video_frames: int = 0
     video_bytes: int = 0
     cursor_frames: int = 0
+    other_frames: int = 0
+    wire_bytes: int = 0  # every frame, header included
     cpu_seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
 
@@ -65,9 +72,27 @@ class Result:
         else:
             latency = "-"
         fps = self.video_frames / self.seconds
+        cursor_fps = self.cursor_frames / self.seconds
         kib = self.video_bytes / self.seconds / 1024
+        wire = self.wire_bytes / self.seconds
         cpu = self.cpu_seconds / self.seconds
-        return f"| {self.name} | {latency} | {fps:.1f} | {kib:.1f} | {cpu:.3f} |"
+        return (
+            f"| {self.name} | {latency} | {fps:.1f} | {cursor_fps:.1f} | {kib:.1f} | {wire:.0f} "
+            f"| {cpu:.3f} |"
+        )
+
+    def count(self, frame: EncodedFrame) -> None:
+        """Count one frame handed out by the pipeline."""
+        self.wire_bytes += HEADER_SIZE + len(frame.payload)
+        if frame.kind is FrameKind.VIDEO:
+            self.video_frames += 1
+            self.video_bytes += len(frame.payload)
+        elif frame.kind is FrameKind.CURSOR:
+            self.cursor_frames += 1
+        else:
+            self.other_frames += 1
+        if LOG_FRAMES:
+            print(f"  {self.name}: {frame.kind.name} {len(frame.payload)} B", file=sys.stderr)
 
 
 def capture_thread_cpu() -> float:
@@ -119,21 +144,15 @@ async def count_frames(pipeline: CapturePipeline, result: Result, until: float) 
                 frame = await pipeline.next_frame()
         except TimeoutError:
             return
-        if frame.kind is FrameKind.VIDEO:
-            result.video_frames += 1
-            result.video_bytes += len(frame.payload)
-        else:
-            result.cursor_frames += 1
+        result.count(frame)
 
 
 async def next_video(pipeline: CapturePipeline, result: Result) -> None:
     while True:
         frame = await pipeline.next_frame()
+        result.count(frame)
         if frame.kind is FrameKind.VIDEO:
-            result.video_frames += 1
-            result.video_bytes += len(frame.payload)
             return
-        result.cursor_frames += 1
 
 
 async def idle(pipeline: CapturePipeline, xvfb: XvfbServer, seconds: float, r: Result) -> None:
@@ -229,8 +248,7 @@ async def keyframes(pipeline: CapturePipeline, xvfb: XvfbServer, seconds: float,
             frame = await pipeline.next_frame()
             if frame.kind is FrameKind.VIDEO and frame.flags & FrameFlags.KEYFRAME:
                 break
-        r.video_frames += 1
-        r.video_bytes += len(frame.payload)
+        r.count(frame)
         r.latencies_ms.append((time.monotonic() - started) * 1000)
         await count_frames(pipeline, Result("gap"), started + 0.5)
 
@@ -310,8 +328,11 @@ WORKLOADS: dict[str, Workload] = {
 
 async def main(seconds: float, only: list[str]) -> None:
     print(f"Sharer capture, 1920x1080 Xvfb, {seconds:g} s per workload, {os.cpu_count()} CPUs\n")
-    print("| workload | latency p50 / p95 (ms) | video fps | KiB/s | capture CPU (s/s) |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| workload | latency p50 / p95 (ms) | video fps | cursor fps | video KiB/s | wire B/s "
+        "| capture CPU (s/s) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, workload in WORKLOADS.items():
         if only and name not in only:
             continue
@@ -322,6 +343,8 @@ async def main(seconds: float, only: list[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--frames", action="store_true", help="print each frame's kind and size")
     parser.add_argument("workloads", nargs="*", choices=[*WORKLOADS, []], default=[])
     args = parser.parse_args()
+    LOG_FRAMES = args.frames
     asyncio.run(main(args.seconds, args.workloads))

@@ -50,7 +50,7 @@ from .errors import SharerError
 from .handoff import EncodedFrame, FrameHandoff
 from .monitors import pick_monitor, query_monitors
 from .quality import QualityGovernor
-from .tiles import TILE_SIZE, Frame, Rect, TileGrid, changed_box
+from .tiles import TILE_SIZE, Frame, Rect, TileGrid, changed_box, join_small
 from .x11_display import open_display
 
 __all__ = ["CaptureFailed", "CapturePipeline", "EncodedFrame", "split_tiles"]
@@ -64,6 +64,8 @@ MAX_VIDEO_PAYLOAD = DEFAULT_MAX_PAYLOAD - 4096
 MAX_DIRTY_RECTS = 512
 #: Up to this many changed tiles, each is cut to the box of its changed pixels.
 MAX_CUT_TILES = 64
+#: Up to this many cut boxes, small neighbours are joined (a pairwise search: keep it short).
+MAX_JOIN_BOXES = 16
 #: Pointer polling while the pointer is still: slow, since raw motion events announce movement
 #: (this only catches warps by applications, which make no event).
 IDLE_CURSOR_POLL = 0.25
@@ -479,8 +481,10 @@ class _CaptureThread:
         if len(tiles) > MAX_CUT_TILES:
             return whole
         assert self.shown is not None
-        boxes = (changed_box(self.shown, frame, rect) for rect in whole)
-        return [box for box in boxes if box is not None]
+        boxes = [box for rect in whole if (box := changed_box(self.shown, frame, rect))]
+        if len(boxes) > MAX_JOIN_BOXES:
+            return boxes
+        return join_small(boxes, self.grid.size)
 
 
 def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) -> list[VideoPayload]:

@@ -8,6 +8,7 @@ two pixels at once, which measured 1.3 ms for a 1080p frame against 30 ms on uin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -139,6 +140,46 @@ def changed_box(before: Frame, after: Frame, rect: Rect) -> Rect | None:
     x0, x1 = int(columns[0]), int(columns[-1]) + 1
     y0, y1 = int(rows[0]), int(rows[-1]) + 1
     return Rect(rect.x + x0, rect.y + y0, x1 - x0, y1 - y0)
+
+
+def join_small(boxes: list[Rect], limit: int) -> list[Rect]:
+    """`boxes` with any two whose bounding box fits in `limit` x `limit` joined into it.
+
+    A keystroke whose two cells straddle a tile line arrives as two boxes; as one it costs one
+    tile head and one palette instead of two (~17 bytes of ~55). Joins never make boxes overlap
+    (a join that would cover another box is skipped). Returned in row-major order.
+    """
+    out = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(out)), 2):
+            union = _union(out[i], out[j])
+            if union.width > limit or union.height > limit:
+                continue
+            others = (box for k, box in enumerate(out) if k not in (i, j))
+            if any(_intersect(union, box) for box in others):
+                continue
+            out[i] = union
+            del out[j]
+            joined = True
+            break
+    return sorted(out, key=lambda r: (r.y, r.x))
+
+
+def _union(a: Rect, b: Rect) -> Rect:
+    x0, y0 = min(a.x, b.x), min(a.y, b.y)
+    x1, y1 = max(a.x + a.width, b.x + b.width), max(a.y + a.height, b.y + b.height)
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def _intersect(a: Rect, b: Rect) -> bool:
+    return (
+        a.x < b.x + b.width
+        and b.x < a.x + a.width
+        and a.y < b.y + b.height
+        and b.y < a.y + a.height
+    )
 
 
 def _words(frame: Frame) -> npt.NDArray[np.uint64] | npt.NDArray[np.uint32]:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quickassist.sharer.tiles import Rect, TileGrid, changed_box
+from quickassist.sharer.tiles import Rect, TileGrid, changed_box, join_small
 
 
 def test_edge_tiles_are_cut_to_the_monitor() -> None:
@@ -62,3 +62,54 @@ def test_changed_box_is_the_smallest_rectangle_holding_every_change(
         return
     ys, xs = [y for y, _ in inside], [x for _, x in inside]
     assert box == Rect(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+
+
+def test_a_keystroke_cut_by_a_tile_line_is_joined_again() -> None:
+    assert join_small([Rect(57, 3, 7, 13), Rect(64, 3, 5, 13)], 64) == [Rect(57, 3, 12, 13)]
+    assert join_small([Rect(0, 55, 6, 9), Rect(0, 64, 6, 4)], 64) == [Rect(0, 55, 6, 13)]
+
+
+def test_boxes_too_far_apart_or_a_join_that_covers_another_stay_apart() -> None:
+    far = [Rect(0, 0, 10, 10), Rect(100, 0, 10, 10)]
+    assert join_small(far, 64) == far
+    # Joining the outer two would cover the middle one; the middle joins one of them instead.
+    row = [Rect(0, 0, 4, 4), Rect(20, 20, 4, 4), Rect(40, 0, 4, 4)]
+    joined = join_small(row, 64)
+    assert len(joined) < 3 and not overlapping(joined)
+
+
+def overlapping(boxes: list[Rect]) -> bool:
+    return any(
+        a.x < b.x + b.width
+        and b.x < a.x + a.width
+        and a.y < b.y + b.height
+        and b.y < a.y + a.height
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(1, 63), st.integers(1, 63)),
+        unique_by=lambda t: (t[0], t[1]),
+        max_size=10,
+    )
+)
+def test_joined_boxes_cover_every_box_never_overlap_and_stay_small(
+    cells: list[tuple[int, int, int, int]],
+) -> None:
+    # One box per 64-pixel tile, as `changed_box` makes them.
+    boxes = [Rect(c * 64 + (63 - w) // 2, r * 64, w, h) for c, r, w, h in cells]
+    joined = join_small(boxes, 64)
+    assert not overlapping(joined)
+    for box in boxes:
+        assert any(
+            j.x <= box.x
+            and j.y <= box.y
+            and box.x + box.width <= j.x + j.width
+            and box.y + box.height <= j.y + j.height
+            for j in joined
+        )
+    assert all(j in boxes or (j.width <= 64 and j.height <= 64) for j in joined)
+    assert joined == sorted(joined, key=lambda r: (r.y, r.x))
