@@ -232,7 +232,11 @@ class SessionHub:
     # Actions and connections -----------------------------------------------------------------
 
     async def act(self, session: LiveSession, role: Role, message: ClientMessage) -> SessionState:
-        """Apply one side's action. Raises IllegalEvent (the session is untouched)."""
+        """Apply one side's action.
+
+        Raises IllegalEvent, leaving the session untouched, if the action is not allowed now. An
+        action that arrives after a deadline passed finds the session ended instead.
+        """
         async with session.lock:
             await self._apply(session, Act(role, message))
         return session.state

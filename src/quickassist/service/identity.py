@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..protocol.roles import HelperCard
+
 
 @dataclass(frozen=True)
 class HelperIdentity:
@@ -16,14 +18,14 @@ class HelperIdentity:
     is_admin: bool = False
 
     @property
+    def card(self) -> HelperCard:
+        """All the sharer is shown of the helper: "Ada L." and the organisation."""
+        return HelperCard.from_full_name(self.display_name, self.organisation)
+
+    @property
     def name_for_sharer(self) -> str:
-        """First name and last initial ("Ada L."): all the sharer is shown of the helper."""
-        parts = self.display_name.split()
-        if not parts:
-            return self.username
-        if len(parts) == 1:
-            return parts[0]
-        return f"{parts[0]} {parts[-1][0].upper()}."
+        """First name and last initial ("Ada L.")."""
+        return self.card.name
 
     def public_dict(self) -> dict[str, str]:
         """The JSON the console gets for the signed-in helper (docs/protocol.md section 2)."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..protocol.errors import IllegalEvent, MessageError
 from ..protocol.messages import parse_client_message, to_dict
-from ..protocol.roles import HelperCard, Role
+from ..protocol.roles import Role
 from .auth import client_address, require_helper
 from .error_responses import error_response
 from .hub import LiveSession, SessionHub
@@ -98,7 +98,7 @@ async def create_session(
     """Start a session: returns a fresh security code for the helper to read out."""
     created = await hub_of(request).create(
         helper_id=helper.id,
-        helper=HelperCard.from_full_name(helper.display_name, helper.organisation),
+        helper=helper.card,
         helper_address=client_address(request),
     )
     return CreatedOut(
