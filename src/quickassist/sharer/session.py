@@ -8,9 +8,13 @@ Sequence (docs/protocol.md): the UI joins with the code (`SessionClient.join`), 
   as `allow` / `decline`;
 * `state` -> the guard; capture is enabled exactly when `guard.video_allowed`; each time video
   becomes allowed the monitor list and a keyframe go out;
-* binary frames from the helper: input (only if `guard.admit_input()`), annotation, chat,
-  end-to-end control (select a monitor, refresh);
-* captured frames go out as binary frames, each checked by the guard at the moment it leaves;
+* binary frames from the helper: the end-to-end handshake (clear), then only encrypted frames
+  (`SecureLink`): input (only if `guard.admit_input()`), annotation, chat, end-to-end control
+  (select a monitor, refresh); a failed handshake or repeated refused frames end the session
+  with `security_failure`;
+* the consent question waits for the handshake, so it can show the check digits;
+* captured frames go out encrypted, each checked by the guard at the moment it leaves; other
+  frames wait (bounded) while there is no key, video is dropped and a keyframe follows the key;
 * a dropped connection: everything stops, held keys and buttons are released, and the
   controller reconnects with backoff within the grace period using the same token.
 
@@ -26,11 +30,14 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from ..protocol.errors import MessageError
-from ..protocol.frames import Frame, FrameFlags, FrameKind, encode_frame
+from ..protocol.e2e import is_handshake
+from ..protocol.errors import HandshakeFailed, MessageError
+from ..protocol.frames import Frame, FrameFlags, FrameKind
 from ..protocol.messages import (
     Allow,
     ClientMessage,
@@ -44,6 +51,7 @@ from ..protocol.messages import (
     Resume,
     Resync,
     RevokeControl,
+    SecurityFailure,
     ServerMessage,
     SessionEnded,
     StateUpdate,
@@ -66,6 +74,7 @@ from .client import JoinTicket, RelayConnection, SessionClient
 from .errors import ConnectionLost, RelayClosed, SharerError
 from .guard import SharerGuard
 from .media_ports import FrameSource, InputSink, MediaFactory, monitor_info
+from .secure_link import SecureLink
 from .session_events import (
     AnnotationReceived,
     ChatReceived,
@@ -80,6 +89,21 @@ from .session_events import (
 )
 
 log = logging.getLogger(__name__)
+
+SECURING = "Securing the connection\u2026"
+SECURITY_FAILED = (
+    "The session ended because the connection could not be kept private (its encryption check "
+    "failed). Start a new session."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """A frame to encrypt at the moment it leaves (so counters go out in order)."""
+
+    kind: FrameKind
+    payload: bytes
+    flags: FrameFlags = FrameFlags.NONE
 
 
 class SharerSession:
@@ -96,6 +120,10 @@ class SharerSession:
         reconnect_grace: float = 30.0,  # docs/protocol.md: the service keeps a seat this long
         first_backoff: float = 0.5,
         max_backoff: float = 5.0,
+        handshake_timeout: float = 10.0,  # from the helper's commit to its reveal
+        # How long a connected helper may take to start the handshake (a console that cannot
+        # encrypt never does; nothing is shared meanwhile, the session just cannot go on).
+        first_handshake_timeout: float = 20.0,
         # Limits
         max_pending_sends: int = 64,
     ) -> None:
@@ -107,7 +135,20 @@ class SharerSession:
         self._reconnect_grace = reconnect_grace
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
-        self._outbox: asyncio.Queue[ClientMessage | bytes] = asyncio.Queue(max_pending_sends)
+        self._outbox: asyncio.Queue[ClientMessage | bytes | _Plain] = asyncio.Queue(
+            max_pending_sends
+        )
+        self._link = SecureLink(ticket.session_id)
+        #: Frames waiting for a key (chat, monitor list); video is not held, a keyframe follows.
+        self._held: deque[_Plain] = deque(maxlen=max_pending_sends)
+        self._handshake_timeout = handshake_timeout
+        self._first_handshake_timeout = first_handshake_timeout
+        self._secure_timer: asyncio.TimerHandle | None = None
+        #: The consent question shown for this mode (it waits for the check digits).
+        self._consent_shown: Mode | None = None
+        self._consent_helper = ticket.helper
+        #: What `_shutdown` tells the service: `end`, or `security_failure`.
+        self._goodbye: ClientMessage = End()
         self._connection: RelayConnection | None = None
         self._pipeline: FrameSource | None = None
         self._injector: InputSink | None = None
@@ -202,7 +243,7 @@ class SharerSession:
         if not text or self.guard.ended:
             return
         chat = ChatMessage(uuid.uuid4().hex, text, int(time.time() * 1000))
-        self._queue(self._frame(FrameKind.CHAT, encode_payload(chat)))
+        self._queue(_Plain(FrameKind.CHAT, encode_payload(chat)))
 
     def end(self) -> None:
         """End the session now: nothing more leaves, held input is released, the service told."""
@@ -252,6 +293,12 @@ class SharerSession:
             if connection is None:
                 log.info("dropped an outgoing message while disconnected")
                 continue
+            if isinstance(item, _Plain):
+                if not self._link.ready:
+                    self._held.append(item)  # sent once the next handshake completes
+                    continue
+                # Sealed right before the write, with no await between: counters leave in order.
+                item = self._frame(item.kind, item.payload, flags=item.flags)
             try:
                 if isinstance(item, bytes):
                     await connection.send_frame(item)
@@ -269,6 +316,8 @@ class SharerSession:
             # The guard decides at the moment a frame leaves, whatever capture thought earlier.
             if connection is None or not self.guard.admit_video():
                 continue
+            if not self._link.ready:
+                continue  # no key (a handshake is under way): a keyframe follows the new key
             data = self._frame(
                 FrameKind(int(frame.kind)),
                 frame.payload,
@@ -307,6 +356,8 @@ class SharerSession:
 
     def _on_closed(self, closed: RelayClosed) -> None:
         self._connection = None
+        self._link.reset()  # the helper starts a new handshake when we are back
+        self._cancel_secure_timer()
         self.guard.on_disconnected()
         self._apply_guard()
         self._release_input()
@@ -321,17 +372,25 @@ class SharerSession:
             case StateUpdate():
                 self._on_state(message)
             case ConsentRequest(mode=mode, helper=helper):
+                self._consent_helper = helper
                 if self._pending_consent is not mode:
                     self._pending_consent = mode
-                    self._emit(ConsentRequested(mode, helper))
+                    self._consent_shown = None
+                    self._offer_consent()
             case SessionEnded(message=sentence):
                 self._service_knows_end = True
                 self.guard.end()
                 self._apply_guard()
                 self._finish(sentence)
-            case PeerReturned(role=Role.HELPER) | Resync():
+            case PeerReturned(role=Role.HELPER):
+                # A returning helper has no keys: it starts a new handshake; hold until then.
+                self._link.reset()
+                self._arm_secure_timer(self._first_handshake_timeout)
+            case Resync():
                 self._keyframe()
             case PeerLeft(role=Role.HELPER):
+                self._link.reset()
+                self._cancel_secure_timer()
                 self._emit(Notice("Your helper lost the connection; waiting for them."))
             case ErrorNotice(message=sentence):
                 self._emit(Notice(sentence))
@@ -349,6 +408,13 @@ class SharerSession:
             self._keyframe()
         if state.requested_mode is None:
             self._pending_consent = None
+        if (
+            state.helper_connected
+            and state.phase in (Phase.JOINED, Phase.CONSENT, Phase.ACTIVE)
+            and not self._link.ready
+            and self._secure_timer is None
+        ):
+            self._arm_secure_timer(self._first_handshake_timeout)
         self._emit_status()
 
     def _reassert_local_choices(self, state: StateUpdate) -> None:
@@ -363,10 +429,20 @@ class SharerSession:
         ):
             self._queue(RevokeControl())
 
-    def _on_frame(self, frame: Frame) -> None:
-        if frame.header.flags & FrameFlags.ENCRYPTED:
-            log.info("dropped an end-to-end encrypted frame (not negotiated)")
+    def _on_frame(self, received: Frame) -> None:
+        if not received.header.flags & FrameFlags.ENCRYPTED:
+            if received.kind is FrameKind.CONTROL_E2E and is_handshake(received.payload):
+                self._on_handshake(received.payload)
+            else:
+                # Never a clear frame of these kinds: the relay (or a broken peer) sent it.
+                self._link.refuse(f"a clear {received.kind.name.lower()} frame")
+                self._check_link()
             return
+        opened = self._link.open(received)
+        if opened is None:
+            self._check_link()
+            return
+        frame = opened
         try:
             match frame.kind:
                 case FrameKind.INPUT:
@@ -385,6 +461,74 @@ class SharerSession:
                     log.info("ignored a %s frame", frame.kind.name.lower())
         except MessageError as exc:
             log.info("ignored a malformed %s frame: %s", frame.kind.name.lower(), exc.message)
+
+    # End-to-end encryption ----------------------------------------------------------------
+
+    def _on_handshake(self, payload: bytes) -> None:
+        was_ready = self._link.ready
+        try:
+            reply = self._link.on_handshake(payload)
+        except HandshakeFailed as exc:
+            log.warning("the end-to-end handshake failed: %s", exc.message)
+            self._security_failure()
+            return
+        if reply is not None:
+            self._queue(reply)  # the key offer: the one frame the sharer sends in the clear
+            self._arm_secure_timer(self._handshake_timeout)
+        elif self._link.ready and not was_ready:
+            self._on_secured()
+
+    def _on_secured(self) -> None:
+        self._cancel_secure_timer()
+        held, self._held = list(self._held), deque(maxlen=self._held.maxlen)
+        for item in held:
+            self._queue(item)
+        self._offer_consent()
+        if self.guard.video_allowed:
+            self._send_monitors()
+            self._keyframe()
+
+    def _offer_consent(self) -> None:
+        """Ask the person, once the check digits are known; until then say what is going on."""
+        mode, helper = self._pending_consent, self._consent_helper
+        if mode is None or self._consent_shown is mode:
+            return
+        check = self._link.check
+        if check is None or not self._link.ready:
+            self._emit(Notice(SECURING))
+            return
+        self._consent_shown = mode
+        self._emit(ConsentRequested(mode, helper, check))
+
+    def _check_link(self) -> None:
+        if self._link.failed:
+            self._security_failure()
+
+    def _security_failure(self) -> None:
+        """End now: nothing more leaves; the service hears `security_failure`, not `end`."""
+        if self._done():
+            return
+        self.failed = True
+        self._goodbye = SecurityFailure()
+        self.guard.end()
+        self._apply_guard()
+        self._finish(SECURITY_FAILED)
+
+    def _arm_secure_timer(self, seconds: float) -> None:
+        self._cancel_secure_timer()
+        if self._loop is not None:
+            self._secure_timer = self._loop.call_later(seconds, self._secure_timeout)
+
+    def _cancel_secure_timer(self) -> None:
+        if self._secure_timer is not None:
+            self._secure_timer.cancel()
+            self._secure_timer = None
+
+    def _secure_timeout(self) -> None:
+        self._secure_timer = None
+        if not self._link.ready and not self._done():
+            log.warning("the end-to-end handshake did not complete in time")
+            self._security_failure()
 
     def _on_e2e(self, payload: bytes) -> None:
         control = parse_e2e_control(payload)
@@ -431,7 +575,7 @@ class SharerSession:
             return
         current = pipeline.monitor
         listing = MonitorList(tuple(monitor_info(m) for m in pipeline.monitors()), current.id)
-        self._queue(self._frame(FrameKind.CONTROL_E2E, encode_payload(listing)))
+        self._queue(_Plain(FrameKind.CONTROL_E2E, encode_payload(listing)))
 
     def _inject(self, event: InputEvent) -> None:
         injector = self._injector
@@ -459,12 +603,13 @@ class SharerSession:
         flags: FrameFlags = FrameFlags.NONE,
         timestamp_us: int = 0,
     ) -> bytes:
+        """The encrypted frame, ready to send now (callers check `_link.ready` first)."""
         self._sequence = (self._sequence + 1) % 2**32
-        return encode_frame(
+        return self._link.seal(
             kind, payload, sequence=self._sequence, timestamp_us=timestamp_us, flags=flags
         )
 
-    def _queue(self, item: ClientMessage | bytes) -> None:
+    def _queue(self, item: ClientMessage | bytes | _Plain) -> None:
         try:
             self._outbox.put_nowait(item)
         except asyncio.QueueFull:
@@ -502,6 +647,8 @@ class SharerSession:
 
     async def _shutdown(self) -> None:
         self.guard.end()
+        self._cancel_secure_timer()
+        self._link.reset()
         pipeline, injector = self._pipeline, self._injector
         if pipeline is not None:
             pipeline.set_enabled(False)
@@ -520,7 +667,7 @@ class SharerSession:
         if connection is not None:
             if not self._service_knows_end:
                 with contextlib.suppress(RelayClosed):
-                    await connection.send_control(End())
+                    await connection.send_control(self._goodbye)
             await connection.close()
 
 

@@ -45,10 +45,15 @@ class StatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class ConsentRequested:
-    """Ask the person; answer with `SharerSession.answer_consent`."""
+    """Ask the person; answer with `SharerSession.answer_consent`.
+
+    `check` is the end-to-end check string ("123 456") the helper should read out: the question
+    is only asked once the connection is encrypted.
+    """
 
     mode: Mode
     helper: HelperCard
+    check: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from quickassist.sharer.media_ports import FrameSource, InputSink
 from quickassist.sharer.pipeline import CapturePipeline
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from quickassist.sharer.ui.qt_app import QtSharer
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.fixtures.xvfb import XvfbServer
@@ -75,11 +76,14 @@ async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHel
     await until(lambda: "Ada L. from Contoso" in window.message_label.text())
 
     helper = await scripted_helper.connect(created["session_id"])
+    await helper.wait_type("state", sharer_connected=True)
+    check = await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
     await helper.send_json({"type": "choose_mode", "mode": "view"})
     await until(lambda: app.dialog is not None and app.dialog.isVisible())
     dialog = app.dialog
     assert dialog is not None
     assert "Ada L. from Contoso" in dialog.who_label.text()
+    assert dialog.check_label.text() == f"Your helper should read you these digits: {check}"
     assert "see your screen" in dialog.what_label.text()
     click(dialog.allow_button)
     await helper.wait_type("state", phase="active")
@@ -144,8 +148,11 @@ async def test_closing_the_bar_ends_the_session(
     created = await scripted_helper.create_session()
     app.code_window.code_edit.setText(created["code"])
     click(app.code_window.share_button)
+    # Qt delivers the join to the window; the session starts from there.
+    await until(lambda: "Ada L. from Contoso" in app.code_window.message_label.text())
     helper = await scripted_helper.connect(created["session_id"])
     await helper.wait_type("state", phase="joined", sharer_connected=True)
+    await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     await until(lambda: app.dialog is not None and app.dialog.isVisible())
     click(app.dialog.allow_button)  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService, quickassist_env
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.fixtures.xvfb import XvfbServer
@@ -82,6 +83,7 @@ async def test_the_window_flow_on_x_and_sigterm_ends_the_session(
         await xdotool(xvfb, "key", "Return")
         helper = await scripted_helper.connect(created["session_id"])
         await helper.wait_type("state", phase="joined", sharer_connected=True)
+        await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
         await helper.send_json({"type": "choose_mode", "mode": "control"})
         await find_window(xvfb, "Allow full control?")
         process.send_signal(signal.SIGTERM)

@@ -132,6 +132,7 @@ async def test_view_only_input_is_refused_even_when_the_relay_delivers_it(
 ) -> None:
     side = await rogue_relay.next_side()
     await side.send_state("joined", None)
+    await side.secure()
     await consent(running, side, "view")
     await side.send_state("active", "view")
     await first_video(side)  # the state is in force: video flows
@@ -161,6 +162,7 @@ async def test_a_cut_connection_releases_held_input_and_reconnects(
 ) -> None:
     side = await rogue_relay.next_side()
     await side.send_state("joined", None)
+    await side.secure()
     await consent(running, side, "control")
     await side.send_state("active", "control")
     await first_video(side)
@@ -175,6 +177,7 @@ async def test_a_cut_connection_releases_held_input_and_reconnects(
     assert again.ws.request.headers["Authorization"] == "Bearer token"
     assert not running.session.guard.video_allowed
     await again.send_state("active", "control")
+    await again.secure(side.e2e)  # the helper's console renews the keys when the sharer is back
     await until(lambda: running.session.guard.input_allowed)
     running.session.end()
     assert (await again.wait_text("end"))["type"] == "end"

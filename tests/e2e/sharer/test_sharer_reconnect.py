@@ -17,6 +17,7 @@ from quickassist.sharer.pipeline import CapturePipeline
 from quickassist.sharer.session import SharerSession
 from quickassist.sharer.session_events import ConsentRequested, Notice, SessionEvent
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.fixtures.xvfb import XvfbServer
@@ -100,6 +101,9 @@ async def test_the_sharer_comes_back_after_a_cut(
     task = asyncio.create_task(session.run())
     try:
         helper = await scripted_helper.connect(created["session_id"])
+        peer = E2EPeer(created["session_id"], helper=True)
+        await helper.wait_type("state", sharer_connected=True)
+        first_check = await helper.secure_as_helper(peer)
         await helper.send_json({"type": "choose_mode", "mode": "control"})
         async with asyncio.timeout(WAIT):
             while not any(isinstance(e, ConsentRequested) for e in events):
@@ -113,6 +117,10 @@ async def test_the_sharer_comes_back_after_a_cut(
         await helper.wait_type("peer_left", since=since, role="sharer")
         assert not session.guard.video_allowed  # nothing flows while disconnected
         await helper.wait_type("peer_returned", since=since, role="sharer")
+        # The sharer came back without keys: a new handshake, bound to the first one.
+        resume = peer.resume
+        await helper.secure_as_helper(peer)
+        assert peer.resume != resume and peer.check != first_check
         helper.frames.clear()
         keyframe = await helper.wait_frame(
             lambda f: f.kind is FrameKind.VIDEO and bool(f.header.flags & FrameFlags.KEYFRAME)

@@ -29,6 +29,7 @@ from quickassist.sharer.session_events import (
     StatusChanged,
 )
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
@@ -92,6 +93,9 @@ async def started(
     sharer = Sharer(session, asyncio.create_task(session.run()))
     holder.append(sharer)
     helper = await scripted_helper.connect(created["session_id"])
+    # The console's first step once the sharer is there: the end-to-end handshake.
+    await helper.wait_type("state", sharer_connected=True)
+    await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
     yield sharer, helper
     session.end()
     async with asyncio.timeout(WAIT):
@@ -115,6 +119,8 @@ async def test_pixels_only_after_allow_then_control_pause_and_end(
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     request = await sharer.wait_event(ConsentRequested)
     assert request.helper.name == "Ada L."
+    # The person sees the digits the helper reads out.
+    assert helper.e2e is not None and request.check == helper.e2e.check
     # Nothing leaves before Allow: the helper has no frame at all, the pipeline is off.
     with pytest.raises(TimeoutError):
         await helper.wait_frame(video, timeout=0.5)

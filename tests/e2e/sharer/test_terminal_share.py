@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService, quickassist_env
-from tests.fixtures.session_clients import ScriptedHelper
+from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -121,6 +122,13 @@ async def in_thread(function: object, *args: object) -> str:
     return await asyncio.to_thread(function, *args)  # type: ignore[arg-type]
 
 
+async def secured_helper(scripted_helper: ScriptedHelper, session_id: str) -> tuple[Side, str]:
+    """The helper's console: connect, and secure the session once the sharer is there."""
+    helper = await scripted_helper.connect(session_id)
+    await helper.wait_type("state", sharer_connected=True)
+    return helper, await helper.secure_as_helper(E2EPeer(session_id, helper=True))
+
+
 async def test_wrong_code_then_consent_defaults_to_no(
     share: object, scripted_helper: ScriptedHelper
 ) -> None:
@@ -133,11 +141,12 @@ async def test_wrong_code_then_consent_defaults_to_no(
     await in_thread(terminal.expect, "Code from your helper: ")
     terminal.type(created["code_display"])
     await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
-    helper = await scripted_helper.connect(created["session_id"])
+    helper, check = await secured_helper(scripted_helper, created["session_id"])
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     shown = await in_thread(terminal.expect, "Allow? [y/N] ")
     question = shown[shown.rindex("Allow full control?") :]
     assert "Ada L. from Contoso is asking." in question
+    assert f"Your helper should read you these digits: {check}" in question
     assert "control your screen" in question
     assert "Only allow if you started this contact and trust this person." in question
     terminal.type("")  # just Enter: the default is No
@@ -153,7 +162,7 @@ async def test_allow_pause_and_end(share: object, scripted_helper: ScriptedHelpe
     created = await scripted_helper.create_session()
     terminal: Terminal = share("--code", created["code"])  # type: ignore[operator]
     await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
-    helper = await scripted_helper.connect(created["session_id"])
+    helper, _ = await secured_helper(scripted_helper, created["session_id"])
     await helper.send_json({"type": "choose_mode", "mode": "view"})
     await in_thread(terminal.expect, "Allow? [y/N] ")
     terminal.type("y")
@@ -177,7 +186,7 @@ async def test_ctrl_c_ends_the_session_for_the_helper_too(
     created = await scripted_helper.create_session()
     terminal: Terminal = share("--code", created["code"])  # type: ignore[operator]
     await in_thread(terminal.expect, "Connected to the session of Ada L. from Contoso")
-    helper = await scripted_helper.connect(created["session_id"])
+    helper, _ = await secured_helper(scripted_helper, created["session_id"])
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     await in_thread(terminal.expect, "Allow? [y/N] ")
     terminal.type("yes")

@@ -125,8 +125,8 @@ class QtSharer(QObject):
 
     def _on_event(self, event: SessionEvent) -> None:
         match event:
-            case ConsentRequested(mode=mode, helper=helper):
-                self._ask_consent(ConsentDialog(consent_text(mode, helper)))
+            case ConsentRequested(mode=mode, helper=helper, check=check):
+                self._ask_consent(ConsentDialog(consent_text(mode, helper, check)))
             case StatusChanged(status=status):
                 self.bar.set_status(status)
                 if status.phase is Phase.ACTIVE and status.mode is not None:

@@ -146,8 +146,8 @@ class TerminalSharer:
 
     def _on_event(self, event: SessionEvent) -> None:
         match event:
-            case ConsentRequested(mode=mode, helper=helper):
-                text = consent_text(mode, helper)
+            case ConsentRequested(mode=mode, helper=helper, check=check):
+                text = consent_text(mode, helper, check)
                 self.say("")
                 self.say(text.title)
                 for line in text.lines():
