@@ -8,8 +8,9 @@
  * and two of its own:
  *   "security"  detail {check, resume}   a handshake completed: the six check digits to show,
  *                                        the resume secret to keep (for a page reload)
- *   "insecure"  detail {error}           the encryption failed: the service was told
- *                                        (`security_failure`) and ends the session
+ *   "insecure"  detail {error, told}     the encryption failed: the service was told
+ *                                        (`security_failure`, told=true) and ends the session;
+ *                                        told=false: the socket was down, tell it another way
  *
  * The helper starts every handshake: when the sharer is connected and there are no keys (first
  * contact, either side back after a drop). Until keys are agreed, outgoing frames wait (a
@@ -208,8 +209,8 @@ export class SecureConnection extends EventTarget {
     clearTimeout(this.commitTimer);
     this.held = [];
     this.link.reset();
-    this.conn.sendControl(securityFailure());
-    this.emit("insecure", { error });
+    const told = this.conn.sendControl(securityFailure());
+    this.emit("insecure", { error, told });
   }
 
   emit(type, detail) {

@@ -46,8 +46,9 @@ export class Session {
     this.lastRefreshAt = 0;
     this.conn = new SecureConnection(api.helperSocketUrl(this.id), this.id, { resume });
     this.conn.addEventListener("security", (e) => onSecurity(e.detail));
-    this.conn.addEventListener("insecure", () => {
+    this.conn.addEventListener("insecure", (e) => {
       this.notice("The connection could not be kept private, so the session is ending.");
+      if (!e.detail.told) this.action(messages.securityFailure());
     });
     this.conn.addEventListener("open", (e) => this.onOpen(e.detail));
     this.conn.addEventListener("control", (e) => this.onControl(e.detail));
