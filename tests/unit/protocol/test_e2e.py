@@ -454,3 +454,29 @@ def test_the_service_never_loads_the_encryption_code() -> None:
         "sys.exit('quickassist.protocol.e2e' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", probe]).returncode == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 150), max_size=120))
+def test_the_replay_window_matches_a_plain_model(deliveries: list[int]) -> None:
+    # Deliver sealed frames by counter in any order, repeats included; the opener must accept
+    # exactly what the model does: a new counter no more than 63 behind the newest accepted.
+    helper_keys, sharer_keys = _HYPOTHESIS_KEYS
+    sealer = FrameSealer(helper_keys.helper_to_sharer)
+    sealed = [decode_frame(sealer.seal(FrameKind.VIDEO, b"v")) for _ in range(150)]
+    opener = FrameOpener(sharer_keys.helper_to_sharer)
+    accepted: set[int] = set()
+    for counter in deliveries:
+        expect = counter not in accepted and (
+            not accepted or counter > max(accepted) - REPLAY_WINDOW
+        )
+        try:
+            opener.open(sealed[counter - 1])
+            assert expect, counter
+            accepted.add(counter)
+        except FrameRejected:
+            assert not expect, counter
+    assert opener.rejected == len(deliveries) - len(accepted)
+
+
+_HYPOTHESIS_KEYS = handshake()
