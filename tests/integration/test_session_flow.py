@@ -213,6 +213,9 @@ async def test_a_second_connection_replaces_the_first(live_service, scripted_hel
     replacement = await sharer.connect()
     code, reason = await sharer_side.wait_closed()
     assert code == 4409 and reason
+    # The helper learns the sharer's side started afresh (new handshake, new keyframe).
+    await helper_side.wait_type("peer_left", role="sharer")
+    await helper_side.wait_type("peer_returned", role="sharer")
     await replacement.wait_type("state", phase="active")
     await replacement.send_frame(FrameKind.VIDEO, b"from-the-new-one")
     frame = await helper_side.wait_frame(lambda f: f.kind is FrameKind.VIDEO)

@@ -248,6 +248,9 @@ class SessionHub:
             session.peers[role] = peer
             if old is not None:
                 await old.close(4409, "This session was opened again somewhere else.")
+                # To the other side a replaced connection is a drop and a return: it must
+                # learn that this side starts afresh (a new end-to-end handshake, a keyframe).
+                await self._apply(session, Disconnected(role))
             await self._apply(session, Reconnected(role))
 
     async def detach(self, session: LiveSession, role: Role, peer: Peer) -> None:
