@@ -43,6 +43,9 @@ PNG_ZLIB_LEVEL = 6
 JPEG_QUALITY = 75
 #: Up to this many distinct colours a tile goes as a palette tile (4 bits a pixel at most).
 MAX_PALETTE_COLORS = 16
+#: Up to this many pixels a palette tile is encoded both with a deeper held palette and with
+#: its own, and the smaller kept (a few character cells; beyond, its own palette is kept).
+SMALL_TILE_PIXELS = 1024
 #: Up to this many distinct colours a tile is text-like and goes lossless. Grey anti-aliased
 #: text stays under 256; coloured anti-aliased text reached 330.
 MAX_PNG_COLORS = 256
@@ -199,21 +202,36 @@ class AdaptiveTileEncoder:
         colors = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
         if len(colors) > palette.MAX_COLORS:
             return None
-        own = palette.encode(
-            np.searchsorted(colors, words).astype(np.uint8),
-            tuple(((int(c) >> 16) & 0xFF, (int(c) >> 8) & 0xFF, int(c) & 0xFF) for c in colors),
-        )
         held = self._palette
-        if held is not None:
-            where = np.minimum(np.searchsorted(held, colors), len(held) - 1)
-            if bool(np.all(held[where] == colors)):  # every colour is in the held palette
-                reused = palette.encode(
-                    np.searchsorted(held, words).astype(np.uint8), None, count=len(held)
-                )
+        if held is not None and _holds(held, colors):
+            # Held colours are a superset: the same depth or deeper. At the same depth leaving
+            # the palette out can only help; deeper may still win on a small tile (3 bytes a
+            # colour saved), so there both are tried.
+            deeper = palette.bits_per_index(len(held)) > palette.bits_per_index(len(colors))
+            if not deeper or words.size <= SMALL_TILE_PIXELS:
+                indices = np.searchsorted(held, words).astype(np.uint8)
+                reused = palette.encode(indices, None, count=len(held))
+                if not deeper:
+                    return reused
+                own = _own_palette(words, colors)
                 if len(reused) <= len(own):
                     return reused
+                self._palette = colors
+                return own
         self._palette = colors
-        return own
+        return _own_palette(words, colors)
+
+
+def _holds(held: npt.NDArray[np.uint32], colors: npt.NDArray[np.uint32]) -> bool:
+    """True if every colour of `colors` is in `held` (both ascending)."""
+    where = np.minimum(np.searchsorted(held, colors), len(held) - 1)
+    return bool(np.all(held[where] == colors))
+
+
+def _own_palette(words: npt.NDArray[np.uint32], colors: npt.NDArray[np.uint32]) -> bytes:
+    """A palette tile of `words` with its own (ascending) palette `colors`."""
+    table = tuple(((int(c) >> 16) & 0xFF, (int(c) >> 8) & 0xFF, int(c) & 0xFF) for c in colors)
+    return palette.encode(np.searchsorted(colors, words).astype(np.uint8), table)
 
 
 def _rgb_words(pixels: Frame) -> npt.NDArray[np.uint32]:
