@@ -16,6 +16,7 @@ Screenshots of every step (console and the sharer's X screen) go to test-artifac
 from __future__ import annotations
 
 import asyncio
+import math
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.console.console_steps import CODE_PATTERN, close_to, get_code, sign_in, wait_until
 from tests.e2e.sharer.x11_painter import Painter
-from tests.e2e.sharer_windows import BAR, CHAT, CODE_WINDOW, SharerWindows, texts
+from tests.e2e.sharer_windows import BAR, CHAT, CODE_WINDOW, SharerWindows, Window, texts
 from tests.e2e.x_event_window import EventWindow
 from tests.fixtures.service import LiveService
 from tests.fixtures.xvfb import XvfbServer
@@ -47,7 +48,9 @@ BLUE = (0x20, 0x40, 0xE0)
 APP_WINDOW = (700, 450, 500, 300)
 APP_GREEN = (0x22, 0xAA, 0x44)
 PEN = (0xE0, 0x1B, 0x24)  # the console's default pen colour
-PEN_LINE = ((300, 900), (650, 900))
+#: The pen circles what was typed into the app window: an ellipse (centre, radii) in monitor
+#: pixels, starting and ending at its leftmost point (on the desktop, left of the window).
+PEN_ELLIPSE = ((830, 495), (170, 70))
 
 
 def centre(box: tuple[int, int, int, int]) -> tuple[int, int]:
@@ -94,14 +97,21 @@ class Story:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(ARTIFACTS / f"{self.step:02d}-{name}-console.png"))
         if sharer_too:
-            path = ARTIFACTS / f"{self.step:02d}-{name}-sharer.png"
-            await asyncio.to_thread(
-                subprocess.run,
-                ["import", "-window", "root", str(path)],
-                env=self.xvfb.env,
-                check=True,
-                timeout=WAIT,
-            )
+            await self.x_shot(f"{self.step:02d}-{name}-sharer.png")
+
+    async def x_shot(self, name: str, window: Window | None = None) -> None:
+        """The sharer's X screen (or just `window` on it) to ARTIFACTS/name."""
+        crop = []
+        if window is not None:
+            w, h, x, y = window["width"], window["height"], window["x"], window["y"]
+            crop = ["-crop", f"{w}x{h}+{x}+{y}", "+repage"]
+        await asyncio.to_thread(
+            subprocess.run,
+            ["import", "-window", "root", *crop, str(ARTIFACTS / name)],
+            env=self.xvfb.env,
+            check=True,
+            timeout=WAIT,
+        )
 
     async def canvas_shows(self, x: int, y: int, rgb: tuple[int, int, int]) -> None:
         """Wait until the screen canvas has about `rgb` at monitor pixel (x, y)."""
@@ -165,12 +175,13 @@ async def join_with_the_app(page: Page, sharer: SharerWindows, code: str) -> str
     return check
 
 
-async def consent_shows(sharer: SharerWindows, title: str, check: str) -> None:
+async def consent_shows(sharer: SharerWindows, title: str, check: str) -> Window:
     """The app's consent dialog `title` names the helper and shows the console's digits."""
     dialog = await sharer.wait_window(title)
     shown = texts(dialog)
     assert "Ada L. from Contoso is asking." in shown, shown
     assert f"Your helper should read you these digits: {check}" in shown, shown
+    return dialog
 
 
 async def test_the_whole_story(
@@ -194,8 +205,9 @@ async def test_the_whole_story(
     await story.shot("choose-mode")
     await page.click("#mode-full-control")
     await expect(page.locator("#view-consent")).to_be_visible()
-    await consent_shows(sharer, "Allow full control?", check)
+    dialog = await consent_shows(sharer, "Allow full control?", check)
     await story.shot("waiting-for-consent", sharer_too=True)
+    await story.x_shot("consent-dialog.png", dialog)
     await sharer.click("Allow full control?", "Allow")
     await expect(page.locator("#view-session")).to_be_visible()
     await expect(page.locator("#waiting-picture")).to_be_hidden()
@@ -218,14 +230,19 @@ async def test_the_whole_story(
     # A pen stroke appears on the sharer's real screen (and so back on the canvas).
     await page.click("#tool-pen")
     await page.select_option("#pen-width", "8")
-    (x0, y0), (x1, y1) = PEN_LINE
-    await page.mouse.move(*await story.point(x0, y0))
+    (cx, cy), (rx, ry) = PEN_ELLIPSE
+    ring = [
+        (cx - rx * math.cos(2 * math.pi * i / 48), cy - ry * math.sin(2 * math.pi * i / 48))
+        for i in range(49)
+    ]
+    await page.mouse.move(*await story.point(round(ring[0][0]), round(ring[0][1])))
     await page.mouse.down()
-    await page.mouse.move(*await story.point(x1, y1), steps=12)
+    for x, y in ring[1:]:
+        await page.mouse.move(*await story.point(round(x), round(y)))
     await page.mouse.up()
-    middle = ((x0 + x1) // 2, y0)
-    await story.x_screen_shows(*middle, PEN)
-    await story.canvas_shows(*middle, PEN)
+    await story.x_screen_shows(cx - rx, cy, PEN)
+    await story.x_screen_shows(cx + rx, cy, PEN)
+    await story.canvas_shows(cx + rx, cy, PEN)
     await story.shot("pen", sharer_too=True)
     await page.click("#tool-pen")
     assert app_window.presses() == app_window.presses()[:1], "the pen's drag is not input"

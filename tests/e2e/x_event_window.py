@@ -4,7 +4,8 @@
 every button and key event with the wall-clock time it arrived (`time.time()`): tests check
 that a helper's click and typing reached it (or never did), and the glass-to-glass benchmark
 measures click-to-event latency against it. A button press gives it the keyboard focus, as a
-click-to-focus window manager would (the test displays have none).
+click-to-focus window manager would (the test displays have none). It also writes what it got
+in its own window (the text typed, where it was clicked), so screenshots of either side show it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import select
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import Xlib.display
 import Xlib.XK
@@ -55,6 +57,7 @@ class EventWindow:
         self._stop = threading.Event()
         self._mapped = threading.Event()
         self._failure: BaseException | None = None
+        self._gc: Any = None
         self._thread = threading.Thread(target=self._run, name="x-event-window", daemon=True)
         self._thread.start()
         if not self._mapped.wait(WAIT):
@@ -97,6 +100,10 @@ class EventWindow:
                 override_redirect=True,  # no window manager: exactly where we ask
             )
             window.set_wm_name("quickassist test: event window")
+            # A large font where installed; "fixed" is built into every X server.
+            font = display.open_font("10x20") or display.open_font("fixed")
+            self._gc = window.create_gc(foreground=0xFFFFFF, background=(r << 16) | (g << 8) | b)
+            self._gc.change(font=font)
             window.map()
             display.sync()
             while not self._stop.is_set():
@@ -130,10 +137,27 @@ class EventWindow:
             )
             if pressed:
                 window.set_input_focus(X.RevertToParent, X.CurrentTime)  # type: ignore[attr-defined]
-                display.flush()
+                self._draw(display, window)
         elif kind in (X.KeyPress, X.KeyRelease):
             shifted = 1 if event.state & X.ShiftMask else 0  # type: ignore[attr-defined]
             keysym = display.keycode_to_keysym(event.detail, shifted)  # type: ignore[attr-defined]
             text = Xlib.XK.keysym_to_string(keysym) or ""
             name = "key" if kind == X.KeyPress else "key_release"
             self.events.append(InputEvent(at, name, text=text))
+            if name == "key":
+                self._draw(display, window)
+        elif kind == X.Expose:
+            self._draw(display, window)
+
+    def _draw(self, display: Xlib.display.Display, window: Any) -> None:
+        """Write the last click and the text typed so far (after recording the event)."""
+        presses = self.presses()
+        lines = [
+            "This window logs its input.",
+            f"Clicked at {presses[-1].x},{presses[-1].y}" if presses else "Not clicked yet",
+            f"Typed: {self.typed()[-60:]}",
+        ]
+        window.clear_area(0, 0, self.geometry[2], 90)
+        for row, line in enumerate(lines):
+            window.image_text(self._gc, 14, 28 + 24 * row, line)
+        display.flush()
