@@ -34,6 +34,7 @@ class RetentionTask:
         self._interval = interval_seconds
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def run_once(self) -> int:
         """Clear personal data older than the retention period; returns how many records."""
@@ -59,15 +60,17 @@ class RetentionTask:
         self._task = asyncio.create_task(self._run_forever(), name="retention")
 
     async def stop(self) -> None:
+        """Stop after the current round: cancelling a query midway would leave the database
+        driver's thread answering a loop that may be gone."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
 
     async def _run_forever(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.run_once()
             except Exception:  # the next round tries again; a failure must not end the loop
                 log.exception("retention run failed")
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
