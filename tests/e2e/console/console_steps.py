@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
 from quickassist.sharer.codec import encode_png
 from tests.fixtures.e2e_peer import E2EPeer
+from tests.fixtures.service import quickassist_env
 from tests.fixtures.session_clients import ScriptedSharer, Side
 from tests.timeouts import WAIT
 
@@ -197,3 +199,53 @@ async def canvas_point(page: Page, x: float, y: float) -> tuple[float, float]:
 
 def frames_of(side: Side, kind: FrameKind, since: int = 0) -> list[Any]:
     return [payload_json(f) for f in side.frames[since:] if f.kind == kind]
+
+
+class ShareProcess:
+    """`quickassist share --no-gui` with pipes: wait for text on its output, type lines."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output = ""
+
+    @classmethod
+    async def start(cls, live_service: Any, display: str, code: str) -> ShareProcess:
+        """The real terminal sharer on X display `display`, joining with `code`."""
+        env = quickassist_env({"DISPLAY": display})
+        env.pop("QT_QPA_PLATFORM", None)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "quickassist",
+            "share",
+            live_service.base_url,
+            "--fingerprint",
+            live_service.fingerprint,
+            "--no-gui",
+            "--code",
+            code,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
+        return cls(process)
+
+    async def expect(self, text: str) -> None:
+        assert self.process.stdout is not None
+        async with asyncio.timeout(WAIT):
+            while text not in self.output:
+                chunk = await self.process.stdout.read(4096)
+                if not chunk:
+                    raise AssertionError(f"{text!r} never appeared in:\n{self.output}")
+                self.output += chunk.decode("utf-8", "replace")
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()

@@ -13,17 +13,14 @@ import asyncio
 import json
 import re
 import subprocess
-import sys
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, WebSocket, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind
-from tests.e2e.console.console_steps import close_to, get_code, pixel, sign_in
-from tests.e2e.console.test_real_sharer import ShareProcess
+from tests.e2e.console.console_steps import ShareProcess, close_to, get_code, pixel, sign_in
 from tests.e2e.sharer.x11_painter import Painter
-from tests.fixtures.service import quickassist_env
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -69,25 +66,8 @@ async def test_the_relay_sees_only_ciphertext(
         painter.close()
     await sign_in(page, live_service)
     code = await get_code(page)
-    env = quickassist_env({"DISPLAY": xvfb.display})
-    env.pop("QT_QPA_PLATFORM", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "quickassist",
-        "share",
-        live_service.base_url,
-        "--fingerprint",
-        live_service.fingerprint,
-        "--no-gui",
-        "--code",
-        code,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-    )
-    share = ShareProcess(process)
+    share = await ShareProcess.start(live_service, xvfb.display, code)
+    process = share.process
     try:
         await share.expect("Connected to the session of Ada L. from Contoso")
         await expect(page.locator("#view-mode")).to_be_visible()

@@ -8,42 +8,18 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-import sys
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.console.console_steps import close_to, get_code, pixel, sign_in
-from tests.fixtures.service import quickassist_env
+from tests.e2e.console.console_steps import ShareProcess, close_to, get_code, pixel, sign_in
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.x11]
 
 ROOT_COLOUR = (0x33, 0x66, 0x99)
-
-
-class ShareProcess:
-    """`quickassist share --no-gui` with pipes: wait for text on its output, type lines."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.output = ""
-
-    async def expect(self, text: str) -> None:
-        assert self.process.stdout is not None
-        async with asyncio.timeout(WAIT):
-            while text not in self.output:
-                chunk = await self.process.stdout.read(4096)
-                if not chunk:
-                    raise AssertionError(f"{text!r} never appeared in:\n{self.output}")
-                self.output += chunk.decode("utf-8", "replace")
-
-    async def type(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((line + "\n").encode())
-        await self.process.stdin.drain()
 
 
 def pointer_position(xvfb: XvfbServer) -> tuple[int, int]:
@@ -67,25 +43,8 @@ async def test_the_real_sharer_screen_shows_and_a_click_lands(
     await asyncio.to_thread(subprocess.run, root, env=xvfb.env, check=True, timeout=WAIT)
     await sign_in(page, live_service)
     code = await get_code(page)
-    env = quickassist_env({"DISPLAY": xvfb.display})
-    env.pop("QT_QPA_PLATFORM", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "quickassist",
-        "share",
-        live_service.base_url,
-        "--fingerprint",
-        live_service.fingerprint,
-        "--no-gui",
-        "--code",
-        code,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-    )
-    share = ShareProcess(process)
+    share = await ShareProcess.start(live_service, xvfb.display, code)
+    process = share.process
     try:
         await share.expect("Connected to the session of Ada L. from Contoso")
         await expect(page.locator("#view-mode")).to_be_visible()
