@@ -21,6 +21,8 @@ import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import mss
+import mss.tools
 import pytest
 import Xlib.display
 from playwright.async_api import Page, expect
@@ -51,6 +53,9 @@ PEN = (0xE0, 0x1B, 0x24)  # the console's default pen colour
 #: The pen circles what was typed into the app window: an ellipse (centre, radii) in monitor
 #: pixels, starting and ending at its leftmost point (on the desktop, left of the window).
 PEN_ELLIPSE = ((830, 495), (170, 70))
+
+
+LTWH = {"left": "x", "top": "y", "width": "width", "height": "height"}
 
 
 def centre(box: tuple[int, int, int, int]) -> tuple[int, int]:
@@ -101,17 +106,17 @@ class Story:
 
     async def x_shot(self, name: str, window: Window | None = None) -> None:
         """The sharer's X screen (or just `window` on it) to ARTIFACTS/name."""
-        crop = []
-        if window is not None:
-            w, h, x, y = window["width"], window["height"], window["x"], window["y"]
-            crop = ["-crop", f"{w}x{h}+{x}+{y}", "+repage"]
-        await asyncio.to_thread(
-            subprocess.run,
-            ["import", "-window", "root", *crop, str(ARTIFACTS / name)],
-            env=self.xvfb.env,
-            check=True,
-            timeout=WAIT,
-        )
+        if window is None:
+            area = {"left": 0, "top": 0, "width": self.xvfb.width, "height": self.xvfb.height}
+        else:
+            area = {k: window[n] for k, n in LTWH.items()}
+
+        def grab() -> None:
+            with mss.MSS(display=self.xvfb.display) as screen:
+                picture = screen.grab(area)
+                mss.tools.to_png(picture.rgb, picture.size, output=str(ARTIFACTS / name))
+
+        await asyncio.to_thread(grab)
 
     async def canvas_shows(self, x: int, y: int, rgb: tuple[int, int, int]) -> None:
         """Wait until the screen canvas has about `rgb` at monitor pixel (x, y)."""
