@@ -601,8 +601,9 @@ def report(results: dict[str, Figures], rig: Rig, secure: str) -> None:
          "typing p50 < 20, p95 < 35"),
         ("painted -> next animation frame (can be shown)", "shown_ms", ""),
         ("part: painted -> grabbed by the sharer", "capture_ms", ""),
-        ("part: grabbed -> arrived in the page (encode, seal, relay)", "transit_ms", ""),
-        ("part: arrived -> on the canvas (open, decode, draw)", "draw_ms", ""),
+        ("part: grabbed -> message event in the page (encode, seal, relay, queue)", "transit_ms",
+         ""),
+        ("part: message event -> on the canvas (open, decode, draw)", "draw_ms", ""),
     ]  # fmt: skip
     for label, name, target in rows:
         print(
