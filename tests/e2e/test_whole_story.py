@@ -27,6 +27,7 @@ import pytest
 import Xlib.display
 from playwright.async_api import Page, expect
 
+from quickassist.protocol.frames import FrameKind
 from tests.e2e.console.console_steps import CODE_PATTERN, close_to, get_code, sign_in, wait_until
 from tests.e2e.sharer.x11_painter import Painter
 from tests.e2e.sharer_windows import BAR, CHAT, CODE_WINDOW, SharerWindows, Window, texts
@@ -96,6 +97,13 @@ class Story:
         self.page = page
         self.xvfb = xvfb
         self.step = 0
+        #: Sizes of the video frames the page received (the header's kind is in the clear).
+        self.video_frames: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+
+    def _on_frame(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes) and len(payload) >= 20 and payload[1] == FrameKind.VIDEO:
+            self.video_frames.append(len(payload))
 
     async def shot(self, name: str, *, sharer_too: bool = False) -> None:
         self.step += 1
@@ -264,8 +272,11 @@ async def test_the_whole_story(
     # Pause from the sharer's bar: the overlay shows and the picture stops.
     await sharer.click(BAR, "Pause")
     await expect(page.locator("#paused-overlay")).to_be_visible()
+    video_before = len(story.video_frames)
+    assert video_before > 0
     painter.fill(*RED_BOX, YELLOW)
     await asyncio.sleep(1.0)  # time for a frame that must not come
+    assert len(story.video_frames) == video_before
     assert close_to(await story.canvas_pixel(*centre(RED_BOX)), RED)
     await story.shot("paused", sharer_too=True)
     await sharer.click(BAR, "Resume")
