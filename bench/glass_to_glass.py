@@ -48,11 +48,11 @@ import numpy.typing as npt
 from playwright.async_api import Page, ViewportSize, async_playwright, expect
 
 from bench.service_process import percentile, running_service
-from tests.e2e.console.console_steps import get_code, sign_in
+from tests.e2e.console.console_steps import ShareProcess, get_code, sign_in
 from tests.e2e.sharer.x11_painter import Painter
 from tests.e2e.x_event_window import EventWindow
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.fixtures.service import LiveService, quickassist_env
+from tests.fixtures.service import LiveService
 from tests.fixtures.xvfb import XvfbServer, start_xvfb
 from tests.timeouts import WAIT
 
@@ -200,51 +200,23 @@ class Rig:
         self.painter = Painter(xvfb.display)
         self.offset = 0.0  # page clock - benchmark clock, seconds
         self.offset_error = 0.0
-        self.share: asyncio.subprocess.Process | None = None
-        self.output = ""
+        self.share: ShareProcess | None = None
 
     async def start_session(self) -> None:
         page = self.page
         await sign_in(page, self.service)
         code = await get_code(page)
-        self.share = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "quickassist",
-            "share",
-            self.service.base_url,
-            "--fingerprint",
-            self.service.fingerprint,
-            "--no-gui",
-            "--code",
-            code,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=quickassist_env({"DISPLAY": self.xvfb.display}),
-        )
+        self.share = await ShareProcess.start(self.service, self.xvfb.display, code)
         await expect(page.locator("#view-mode")).to_be_visible()
         await page.click("#mode-full-control")
-        await self.expect_output("Allow? [y/N] ")
-        assert self.share.stdin is not None
-        self.share.stdin.write(b"y\n")
-        await self.share.stdin.drain()
+        await self.share.expect("Allow? [y/N] ")
+        await self.share.type("y")
         await expect(page.locator("#view-session")).to_be_visible()
         await expect(page.locator("#waiting-picture")).to_be_hidden()
 
-    async def expect_output(self, text: str) -> None:
-        assert self.share is not None and self.share.stdout is not None
-        async with asyncio.timeout(WAIT):
-            while text not in self.output:
-                chunk = await self.share.stdout.read(4096)
-                if not chunk:
-                    raise RuntimeError(f"the sharer stopped:\n{self.output}")
-                self.output += chunk.decode("utf-8", "replace")
-
     async def stop(self) -> None:
-        if self.share is not None and self.share.returncode is None:
-            self.share.terminate()
-            await self.share.wait()
+        if self.share is not None:
+            await self.share.stop()
         self.painter.close()
 
     async def calibrate(self) -> None:
