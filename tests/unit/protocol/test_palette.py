@@ -53,6 +53,9 @@ def test_rows_are_packed_high_bits_first_and_padded_to_a_byte() -> None:
     indices = np.array([[3, 2, 1]], dtype=np.uint8)
     assert palette.pack_indices(indices, 2) == bytes((0b1110_0100,))
     assert palette.pack_indices(np.array([[15, 1, 7]], dtype=np.uint8), 4) == bytes((0xF1, 0x70))
+    assert palette.pack_indices(np.array([[200, 3], [0, 9]], dtype=np.uint8), 8) == bytes(
+        (200, 3, 0, 9)
+    )
 
 
 @settings(deadline=None)  # numpy and zlib warm-up can exceed 200 ms on a loaded machine
@@ -61,14 +64,15 @@ def test_rows_are_packed_high_bits_first_and_padded_to_a_byte() -> None:
     width=st.integers(1, 40),
     height=st.integers(1, 20),
     seed=st.integers(0, 2**32 - 1),
+    fast=st.booleans(),
 )
 def test_any_pixels_of_few_colours_round_trip_exactly(
-    count: int, width: int, height: int, seed: int
+    count: int, width: int, height: int, seed: int, fast: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     table = palette.palette_of(rng.integers(0, 256, (count, 3)).tolist())
     indices = rng.integers(0, count, (height, width), dtype=np.uint8)
-    pixels, used = palette.decode(palette.encode(indices, table), width, height, None)
+    pixels, used = palette.decode(palette.encode(indices, table, fast=fast), width, height, None)
     assert used == table
     assert np.array_equal(pixels, np.array(table, dtype=np.uint8)[indices])
     # The same indices with the palette left out decode against the one held.

@@ -172,3 +172,25 @@ def test_merged_tiles_cover_exactly_the_changed_tiles(data: st.DataObject) -> No
     for column, row in changed:
         expected[row * 64 : row * 64 + 64, column * 64 : column * 64 + 64] = 1
     assert np.array_equal(covered, expected)
+
+
+def test_a_whole_screen_of_text_reads_back_exactly_in_merged_palette_tiles() -> None:
+    # A scroll: every tile changes (the fast DEFLATE level), text in two colours beside a
+    # margin of colour bands (deeper palettes, merged from tiles of different colours).
+    rgb = text_like(1920, 1080)
+    for band in range(0, 1080, 24):
+        rgb[band : band + 24, :48] = ((band * 5) % 256, 100, 200 - band % 150)
+    grid = TileGrid(1920, 1080)
+    encoder = AdaptiveTileEncoder()
+    rects = [grid.rect(t) for t in grid.all()]
+    tiles = encoder.encode(frame_of(rgb), rects, keyframe=True)
+    assert {t.encoding for t in tiles} == {TileEncoding.PALETTE}
+    assert max(t.width for t in tiles) == MAX_IMAGE_WIDTH
+    rgb[:, 600:] = rgb[:, 600:][::-1]  # a second, different frame against the held palette
+    tiles += encoder.encode(frame_of(rgb), rects)
+    held = None
+    for index, tile in enumerate(tiles):
+        pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+        if index >= len(tiles) // 2:
+            area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
+            assert np.array_equal(pixels, rgb[area])
