@@ -2,8 +2,10 @@
  * Draws the sharer's screen and pointer on canvases.
  *
  * Video tiles are decoded off the main thread by createImageBitmap (from a Blob of the PNG or
- * JPEG bytes) the moment a frame arrives; palette tiles are inflated by DecompressionStream and
- * unpacked here (a few character cells: microseconds); solid tiles are a fillRect. Decoding of
+ * JPEG bytes) the moment a frame arrives; palette tiles are inflated by DecompressionStream,
+ * unpacked here and put on the canvas with putImageData (a copy: going through an ImageBitmap
+ * cost more than the unpacking, and the pixels are already decoded); solid tiles are a fillRect.
+ * Decoding of
  * consecutive frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must
  * not be painted under an earlier one). Nothing is drawn on a timer.
  *
@@ -55,7 +57,7 @@ export class Display extends EventTarget {
       if (tile.encoding === TileEncoding.PALETTE) {
         return this.palettes
           .decode(tile)
-          .then(({ width, height, rgba }) => createImageBitmap(new ImageData(rgba, width, height)));
+          .then(({ width, height, rgba }) => new ImageData(rgba, width, height));
       }
       return createImageBitmap(new Blob([tile.data], { type: TILE_MIME[tile.encoding] }));
     });
@@ -67,12 +69,12 @@ export class Display extends EventTarget {
       const results = await settled;
       this.pending -= 1;
       if (generation !== this.generation) {
-        results.forEach((r) => r.status === "fulfilled" && r.value?.close());
+        results.forEach((r) => r.status === "fulfilled" && r.value?.close?.());
         return;
       }
       const failed = results.find((r) => r.status === "rejected");
       if (failed) {
-        results.forEach((r) => r.status === "fulfilled" && r.value?.close());
+        results.forEach((r) => r.status === "fulfilled" && r.value?.close?.());
         this.emit("error", { error: failed.reason });
         return;
       }
@@ -93,7 +95,9 @@ export class Display extends EventTarget {
     }
     video.tiles.forEach((tile, i) => {
       const bitmap = bitmaps[i];
-      if (bitmap) {
+      if (bitmap instanceof ImageData) {
+        this.ctx.putImageData(bitmap, tile.x, tile.y);
+      } else if (bitmap) {
         this.ctx.drawImage(bitmap, tile.x, tile.y, tile.width, tile.height);
         bitmap.close();
       } else {
