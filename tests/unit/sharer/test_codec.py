@@ -194,3 +194,34 @@ def test_a_whole_screen_of_text_reads_back_exactly_in_merged_palette_tiles() -> 
         if index >= len(tiles) // 2:
             area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
             assert np.array_equal(pixels, rgb[area])
+
+
+def test_tiles_of_one_row_are_judged_by_their_colour_count() -> None:
+    # Two tiles a row (judged together): 1, 2, 3 and 40 colours, junk in the unused byte.
+    rgb = np.zeros((192, 128, 3), dtype=np.uint8)
+    rgb[:64, :64] = (5, 6, 7)
+    rgb[:64, 64:] = text_like(64, 64)
+    rgb[64:128, :64] = text_like(64, 64)
+    rgb[64:128, :64][::3, ::5] = (250, 0, 0)
+    rgb[64:128, 64:] = (5, 6, 7)
+    rgb[128:, :64] = (np.arange(64 * 64 * 3) % 40).reshape(64, 64, 3)
+    rgb[128:, 64:] = text_like(64, 64)
+    grid = TileGrid(128, 192)
+    tiles = AdaptiveTileEncoder().encode(frame_of(rgb), [grid.rect(t) for t in grid.all()])
+    assert [(t.x, t.y, t.encoding) for t in tiles] == [
+        (0, 0, TileEncoding.SOLID),
+        (64, 0, TileEncoding.PALETTE),
+        (0, 64, TileEncoding.PALETTE),
+        (64, 64, TileEncoding.SOLID),
+        (0, 128, TileEncoding.PNG),
+        (64, 128, TileEncoding.PALETTE),
+    ]
+    assert tiles[0].data == tiles[3].data == bytes((5, 6, 7, 255))
+    held = None
+    for tile in tiles:
+        area = rgb[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
+        if tile.encoding is TileEncoding.PALETTE:
+            pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+            assert np.array_equal(pixels, area)
+        elif tile.encoding is TileEncoding.PNG:
+            assert np.array_equal(decode_png(tile.data), area)

@@ -41,6 +41,18 @@ def test_changed_finds_exactly_the_tiles_with_different_pixels(
     assert grid.changed(before, after, []) == []
 
 
+@given(chosen=st.sets(st.tuples(st.integers(0, 3), st.integers(0, 1))))
+def test_copy_moves_exactly_the_chosen_tiles(chosen: set[tuple[int, int]]) -> None:
+    grid = TileGrid(250, 100, 64)  # edge tiles cut on both axes
+    src = np.arange(100 * 250 * 4, dtype=np.uint32).astype(np.uint8).reshape(100, 250, 4)
+    dst = np.zeros_like(src)
+    tiles = sorted(chosen, key=lambda t: (t[1], t[0]))
+    grid.copy(dst, src, tiles)
+    for tile in grid.all():
+        expected = grid.pixels(src, tile) if tile in chosen else 0
+        assert (grid.pixels(dst, tile) == expected).all()
+
+
 def test_odd_tile_sizes_are_refused() -> None:
     with pytest.raises(ValueError):
         TileGrid(100, 100, 63)
