@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import socket
 import ssl
 from collections.abc import AsyncIterator
@@ -12,11 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from quickassist.service.tls import generate_self_signed
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.errors import ServiceUnreachable, SharerError, UntrustedCertificate
 from quickassist.sharer.tls_trust import (
@@ -29,33 +24,11 @@ from quickassist.sharer.tls_trust import (
 from tests.timeouts import WAIT
 
 
-def make_cert(tmp: Path, name: str, sans: list[x509.GeneralName]) -> tuple[Path, Path, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path = tmp / f"{name}.pem"
-    key_path = tmp / f"{name}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path, cert.public_bytes(serialization.Encoding.DER)
+def make_cert(tmp: Path, name: str, sans: list[str]) -> tuple[Path, Path, bytes]:
+    """A self-signed certificate for `sans` (the service's own maker): (cert, key, DER)."""
+    cert_path, key_path = tmp / f"{name}.pem", tmp / f"{name}.key"
+    generate_self_signed(cert_path, key_path, sans)
+    return cert_path, key_path, ssl.PEM_cert_to_DER_cert(cert_path.read_text())
 
 
 @dataclass
@@ -68,11 +41,7 @@ class TlsServer:
 
 @pytest.fixture
 async def tls_server(tmp_path: Path) -> AsyncIterator[TlsServer]:
-    sans: list[x509.GeneralName] = [
-        x509.DNSName("localhost"),
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-    ]
-    cert_path, key_path, der = make_cert(tmp_path, "service", sans)
+    cert_path, key_path, der = make_cert(tmp_path, "service", ["localhost", "127.0.0.1"])
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     received: list[bytes] = []
@@ -155,7 +124,7 @@ async def test_a_wrong_pin_is_refused_before_anything_is_sent(tls_server: TlsSer
 async def test_a_pinned_context_refuses_a_different_certificate(
     tmp_path: Path, tls_server: TlsServer
 ) -> None:
-    _, _, other_der = make_cert(tmp_path, "other", [x509.DNSName("localhost")])
+    _, _, other_der = make_cert(tmp_path, "other", ["localhost"])
     from quickassist.sharer.tls_trust import pinned_context
 
     context = pinned_context(other_der, "localhost")
