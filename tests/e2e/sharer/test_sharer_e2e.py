@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
@@ -31,19 +30,16 @@ from quickassist.protocol.e2e import (
 from quickassist.protocol.frames import FrameFlags, FrameKind, decode_frame, encode_frame
 from quickassist.protocol.media import VideoPayload
 from quickassist.sharer.client import SessionClient
-from quickassist.sharer.inject import InputInjector
-from quickassist.sharer.media_ports import FrameSource, InputSink
-from quickassist.sharer.pipeline import CapturePipeline
-from quickassist.sharer.session import SECURITY_FAILED, SharerSession
+from quickassist.sharer.session import SECURITY_FAILED
 from quickassist.sharer.session_events import (
     ChatReceived,
     ConsentRequested,
-    SessionEvent,
 )
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.rogue_relay import RogueRelay, RogueSide
+from tests.fixtures.running_sharer import Sharer, start_sharer, stop
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
@@ -54,47 +50,6 @@ pytestmark = pytest.mark.x11
 CHAT_OUT = "the eagle lands at midnight 7731"
 CHAT_BACK = "understood, gate four 4242"
 TYPED = "hunter2-correct-horse"
-
-
-@dataclass
-class Sharer:
-    session: SharerSession
-    task: asyncio.Task[str]
-    events: list[SessionEvent] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def wait_event(
-        self, kind: type, predicate: Callable[[Any], bool] = lambda e: True
-    ) -> Any:
-        async with asyncio.timeout(WAIT):
-            while True:
-                for event in self.events:
-                    if isinstance(event, kind) and predicate(event):
-                        return event
-                self.changed.clear()
-                await self.changed.wait()
-
-
-def start_sharer(client: SessionClient, ticket: Any, xvfb: XvfbServer, **options: Any) -> Sharer:
-    def media() -> tuple[FrameSource, InputSink]:
-        return CapturePipeline(display=xvfb.display), InputInjector(display=xvfb.display)
-
-    holder: list[Sharer] = []
-
-    def listener(event: SessionEvent) -> None:
-        holder[0].events.append(event)
-        holder[0].changed.set()
-
-    session = SharerSession(client, ticket, media=media, listener=listener, **options)
-    sharer = Sharer(session, asyncio.create_task(session.run()))
-    holder.append(sharer)
-    return sharer
-
-
-async def stop(sharer: Sharer) -> str:
-    sharer.session.end()
-    async with asyncio.timeout(WAIT):
-        return await sharer.task
 
 
 # Through the real service ---------------------------------------------------------------------

@@ -8,53 +8,28 @@ import asyncio
 import json
 import struct
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 import Xlib.display
 
 from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
 from quickassist.sharer.client import SessionClient
-from quickassist.sharer.inject import InputInjector
-from quickassist.sharer.media_ports import FrameSource, InputSink
-from quickassist.sharer.pipeline import CapturePipeline
-from quickassist.sharer.session import SharerSession
 from quickassist.sharer.session_events import (
     AnnotationReceived,
     ChatReceived,
     ConsentRequested,
     MonitorChanged,
-    SessionEvent,
     StatusChanged,
 )
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from tests.fixtures.e2e_peer import E2EPeer
+from tests.fixtures.running_sharer import Sharer, start_sharer
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
 pytestmark = pytest.mark.x11
-
-
-@dataclass
-class Sharer:
-    session: SharerSession
-    task: asyncio.Task[str]
-    events: list[SessionEvent] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def wait_event(
-        self, kind: type, predicate: Callable[[Any], bool] = lambda e: True
-    ) -> Any:
-        async with asyncio.timeout(WAIT):
-            while True:
-                for event in self.events:
-                    if isinstance(event, kind) and predicate(event):
-                        return event
-                self.changed.clear()
-                await self.changed.wait()
 
 
 @pytest.fixture
@@ -80,18 +55,8 @@ async def started(
     )
     ticket = await client.join(created["code"])
 
-    def media() -> tuple[FrameSource, InputSink]:
-        return CapturePipeline(display=xvfb.display), InputInjector(display=xvfb.display)
-
-    holder: list[Sharer] = []
-
-    def listener(event: SessionEvent) -> None:
-        holder[0].events.append(event)
-        holder[0].changed.set()
-
-    session = SharerSession(client, ticket, media=media, listener=listener)
-    sharer = Sharer(session, asyncio.create_task(session.run()))
-    holder.append(sharer)
+    sharer = start_sharer(client, ticket, xvfb)
+    session = sharer.session
     helper = await scripted_helper.connect(created["session_id"])
     # The console's first step once the sharer is there: the end-to-end handshake.
     await helper.wait_type("state", sharer_connected=True)
