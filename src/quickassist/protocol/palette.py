@@ -68,6 +68,8 @@ def pack_indices(indices: npt.NDArray[np.uint8], bits: int) -> bytes:
     per_byte = 8 // bits
     if per_byte == 1:
         return np.ascontiguousarray(indices).tobytes()
+    if bits == 1:  # two colours (most text): numpy packs bits MSB first, rows padded
+        return np.packbits(indices, axis=1).tobytes()
     padded_width = -(-width // per_byte) * per_byte
     padded = np.zeros((height, padded_width), dtype=np.uint8)
     padded[:, :width] = indices

@@ -225,3 +225,36 @@ def test_tiles_of_one_row_are_judged_by_their_colour_count() -> None:
             assert np.array_equal(pixels, area)
         elif tile.encoding is TileEncoding.PNG:
             assert np.array_equal(decode_png(tile.data), area)
+
+
+@given(
+    counts=st.lists(st.tuples(st.integers(2, 16), st.integers(2, 16)), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_frames_of_few_colours_read_back_exactly_in_order(
+    counts: list[tuple[int, int]], seed: int
+) -> None:
+    # Frames of two tiles of 2 to 16 colours each (merged into one run, up to 32 colours),
+    # encoded in turn against the palette the receiver holds.
+    rng = np.random.default_rng(seed)
+    grid = TileGrid(128, 64)
+    encoder = AdaptiveTileEncoder()
+    held = None
+    for index, (left, right) in enumerate(counts):
+        rgb = np.zeros((64, 128, 3), dtype=np.uint8)
+        for x, count in ((0, left), (64, right)):
+            table = rng.integers(0, 256, (count, 3), dtype=np.uint8)
+            chosen = rng.integers(0, count, (64, 64))
+            chosen.flat[:count] = np.arange(count)  # every colour appears
+            rgb[:, x : x + 64] = table[chosen]
+        rects = [grid.rect(t) for t in grid.all()]
+        for tile in encoder.encode(frame_of(rgb), rects, keyframe=index == 0):
+            area = rgb[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
+            if tile.encoding is TileEncoding.PALETTE:
+                pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+                assert np.array_equal(pixels, area)
+            elif tile.encoding is TileEncoding.SOLID:  # (colours drawn alike, by chance)
+                assert (area == np.frombuffer(tile.data[:3], dtype=np.uint8)).all()
+            else:
+                assert tile.encoding is TileEncoding.PNG
+                assert np.array_equal(decode_png(tile.data), area)
