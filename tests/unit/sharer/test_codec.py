@@ -185,7 +185,9 @@ def test_a_whole_screen_of_text_reads_back_exactly_in_merged_palette_tiles() -> 
     rects = [grid.rect(t) for t in grid.all()]
     tiles = encoder.encode(frame_of(rgb), rects, keyframe=True)
     assert {t.encoding for t in tiles} == {TileEncoding.PALETTE}
-    assert max(t.width for t in tiles) == MAX_IMAGE_WIDTH
+    # Each row: the banded margin's run (deeper palette) to the image width, then the plain
+    # text in one run (one depth: palette runs are not held to the image width).
+    assert [(t.x, t.width) for t in tiles] == [(0, MAX_IMAGE_WIDTH), (512, 1408)] * 17
     rgb[:, 600:] = rgb[:, 600:][::-1]  # a second, different frame against the held palette
     tiles += encoder.encode(frame_of(rgb), rects)
     held = None
