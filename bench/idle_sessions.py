@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench.service_process import rss_mib, running_service
+from bench.service_process import cpu_seconds, rss_mib, running_service
 from tests.fixtures.session_clients import ScriptedHelper, ScriptedSharer, close_all_sides
+
+IDLE_SECONDS = 10.0
 
 
 async def run(sessions: int) -> None:
@@ -36,11 +38,16 @@ async def run(sessions: int) -> None:
             sides.append(await sharer.connect())
         await asyncio.gather(*(side.wait_type("state", phase="joined") for side in sides))
         after = rss_mib(pid)
+        # What idle sessions cost in CPU: deadline ticks, pings, nothing else.
+        cpu_before = cpu_seconds(pid)
+        await asyncio.sleep(IDLE_SECONDS)
+        idle_cpu = (cpu_seconds(pid) - cpu_before) / IDLE_SECONDS
         await close_all_sides()
         await helper.aclose()
     print(
         f"{sessions} idle sessions ({2 * sessions} WebSockets): service RSS {before:.1f} MiB "
-        f"before, {after:.1f} MiB after ({(after - before) * 1024 / sessions:.1f} KiB/session)"
+        f"before, {after:.1f} MiB after ({(after - before) * 1024 / sessions:.1f} KiB/session); "
+        f"idle CPU {idle_cpu:.3f} s/s"
     )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import ssl
 import statistics
 import subprocess
@@ -24,18 +23,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.service_process import running_service
+from bench.service_process import cpu_seconds, running_service
 from quickassist.protocol.frames import FrameKind
 from tests.fixtures.service import free_port
 from tests.fixtures.session_clients import ScriptedHelper, active_session, close_all_sides
 
 MESSAGE = 64 * 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

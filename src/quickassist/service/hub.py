@@ -280,19 +280,21 @@ class SessionHub:
 
     async def _apply(self, session: LiveSession, event: Event) -> None:
         """Run one transition (caller holds the lock) and deliver its messages."""
-        was_ended = session.state.ended
-        result = transition(session.state, event, self._clock(), self._policy)
-        session.state = result.state
-        await self._store.put_state(session.id, result.state)
-        for peer in session.peers.values():
-            peer.on_state(result.state)
+        before = session.state
+        result = transition(before, event, self._clock(), self._policy)
+        if result.state is not before:
+            # Most ticks change nothing: then there is nothing to store or purge from queues.
+            session.state = result.state
+            await self._store.put_state(session.id, result.state)
+            for peer in session.peers.values():
+                peer.on_state(result.state)
         for out in result.outgoing:
             targets = (Role.HELPER, Role.SHARER) if out.to is None else (out.to,)
             for role in targets:
                 target = session.peers.get(role)
                 if target is not None:
                     target.send_message(out.message)
-        if result.state.ended and not was_ended:
+        if result.state.ended and not before.ended:
             await self._finish(session)
 
     async def _finish(self, session: LiveSession) -> None:
@@ -323,7 +325,6 @@ class SessionHub:
             async with session.lock:
                 await self._apply(session, Tick())
         await self._store.sweep(now)
-        self._join_guard.sweep(now)
 
     async def start(self) -> None:
         self._ticker = asyncio.create_task(self._tick_forever(), name="session-hub-ticker")

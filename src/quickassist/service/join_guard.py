@@ -39,9 +39,6 @@ class JoinGuard:
         self._per_address.record(address, now)
         self._overall.record(_GLOBAL, now)
 
-    def sweep(self, now: float) -> None:
-        """Nothing to do: the limiters expire lazily and bound their own memory."""
-
 
 def _minutes(seconds: int) -> str:
     if seconds < 60:

@@ -97,6 +97,3 @@ class MemoryLiveStore:
         ]
         for code in stale:
             del self._codes[code]
-
-    def __len__(self) -> int:
-        return len(self._states)
