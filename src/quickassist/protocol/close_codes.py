@@ -53,6 +53,16 @@ class CloseCode(enum.IntEnum):
         """`final` for any received code; an unknown or missing code is worth a retry."""
         return code in FINAL
 
+    @classmethod
+    def sentence_for(cls, code: int | None) -> str | None:
+        """`sentence` for any received code; None for a code that is not ours (or none)."""
+        if code is None:
+            return None
+        try:
+            return cls(code).sentence
+        except ValueError:  # a code from a proxy or the WebSocket library, not the relay
+            return None
+
 
 #: Codes after which reconnecting cannot help. Every code is here whose cause a new connection
 #: would meet again: the session is over (1000, 4410) or gone (4404), the credentials or origin

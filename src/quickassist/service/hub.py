@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..protocol import codes
+from ..protocol.close_codes import CloseCode
 from ..protocol.errors import InvalidCode
 from ..protocol.frames import FrameKind
 from ..protocol.messages import ClientMessage, ServerMessage
@@ -64,7 +65,7 @@ class Peer(Protocol):
     async def drained(self) -> None:
         """Return once the never-dropped backlog is small enough to accept more."""
 
-    async def close(self, code: int, reason: str) -> None: ...
+    async def close(self, code: CloseCode, reason: str) -> None: ...
 
 
 class SessionLog(Protocol):
@@ -247,7 +248,7 @@ class SessionHub:
             old = session.peers.get(role)
             session.peers[role] = peer
             if old is not None:
-                await old.close(4409, "This session was opened again somewhere else.")
+                await old.close(CloseCode.REPLACED, CloseCode.REPLACED.sentence)
                 # To the other side a replaced connection is a drop and a return: it must
                 # learn that this side starts afresh (a new end-to-end handshake, a keyframe).
                 await self._apply(session, Disconnected(role))
@@ -307,7 +308,8 @@ class SessionHub:
         self._log.ended(session.id, state.end_reason, state.features | session.relay_features)
         peers = list(session.peers.values())
         session.peers.clear()
-        close_code = 1001 if state.end_reason is EndReason.SERVER_SHUTDOWN else 1000
+        shutdown = state.end_reason is EndReason.SERVER_SHUTDOWN
+        close_code = CloseCode.GOING_AWAY if shutdown else CloseCode.NORMAL
         for peer in peers:
             await peer.close(close_code, state.end_reason.sentence)
 

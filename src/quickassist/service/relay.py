@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from ..protocol.close_codes import CloseCode
 from ..protocol.errors import FrameError, IllegalEvent, MessageError, OversizedFrame
 from ..protocol.frames import FrameFlags, FrameKind, parse_header
 from ..protocol.messages import ErrorNotice, Resync, ServerMessage, encode, parse_client_message
@@ -64,7 +65,7 @@ class RelayPeer:
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._drained.set()
-        self._close: tuple[int, str] | None = None
+        self._close: tuple[CloseCode, str] | None = None
         self._writer: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
 
@@ -83,7 +84,7 @@ class RelayPeer:
             if self._reliable_bytes <= self._limits.reliable_backpressure_bytes // 2:
                 self._drained.set()
 
-    async def close(self, code: int, reason: str) -> None:
+    async def close(self, code: CloseCode, reason: str) -> None:
         if self._close is None:
             self._close = (code, reason)
             self._wake.set()
@@ -110,7 +111,7 @@ class RelayPeer:
         self._reliable_bytes += len(data)
         if self._reliable_bytes > self._limits.reliable_queue_bytes:
             self._reliable.clear()
-            self._close = (1008, "The connection is too slow to keep up. Reconnect to continue.")
+            self._close = (CloseCode.TOO_SLOW, CloseCode.TOO_SLOW.sentence)
         elif self._reliable_bytes > self._limits.reliable_backpressure_bytes:
             self._drained.clear()
         self._wake.set()
@@ -162,7 +163,7 @@ class RelayPeer:
             self.closed.set()
 
 
-async def close_before_session(websocket: WebSocket, code: int, reason: str) -> None:
+async def close_before_session(websocket: WebSocket, code: CloseCode, reason: str) -> None:
     """Accept only to say why not: a browser cannot read the reason of a refused handshake."""
     await websocket.accept()
     await websocket.close(code, reason)
@@ -178,7 +179,8 @@ async def run_side(
     """Serve one side's accepted WebSocket until it closes or the session ends."""
     if session.state.ended:
         reason = session.state.end_reason
-        await websocket.close(4410, reason.sentence if reason else "This session has ended.")
+        sentence = reason.sentence if reason else CloseCode.ALREADY_ENDED.sentence
+        await websocket.close(CloseCode.ALREADY_ENDED, sentence)
         return
     peer = RelayPeer(websocket, role, limits)
     peer.start()
@@ -213,7 +215,7 @@ async def _handle_control(
         action = parse_client_message(text)
     except MessageError as exc:
         hub.note_error(session)
-        await peer.close(4400, exc.message)
+        await peer.close(CloseCode.MALFORMED, exc.message)
         return False
     try:
         await hub.act(session, role, action)
@@ -234,11 +236,11 @@ async def _relay_frame(
         header = parse_header(data, max_payload=limits.max_frame_bytes)
     except OversizedFrame as exc:
         hub.note_error(session)
-        await peer.close(1009, exc.message)
+        await peer.close(CloseCode.MESSAGE_TOO_BIG, exc.message)
         return False
     except FrameError as exc:
         hub.note_error(session)
-        await peer.close(4400, exc.message)
+        await peer.close(CloseCode.MALFORMED, exc.message)
         return False
     verdict = judge(header.kind, role, session.state)
     metrics = hub.metrics

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, WebSocket
 
+from ..protocol.close_codes import CloseCode
 from ..protocol.roles import Role
 from .auth import helper_from_websocket
 from .errors import ServiceError
@@ -18,8 +19,6 @@ from .hub import SessionHub
 from .relay import RelayLimits, close_before_session, run_side
 from .rendezvous import bearer_token
 from .request_guard import origin_allowed
-
-_CROSS_ORIGIN = "Connections from other sites are refused."
 
 
 def _hub(websocket: WebSocket) -> SessionHub:
@@ -37,16 +36,18 @@ def _same_origin(websocket: WebSocket, *, required: bool) -> bool:
 async def helper_socket(websocket: WebSocket, session_id: str) -> None:
     if not _same_origin(websocket, required=True):
         # Refuse the handshake itself (HTTP 403): nothing of the session is exposed.
-        await websocket.close(4403, _CROSS_ORIGIN)
+        await websocket.close(CloseCode.CROSS_ORIGIN, CloseCode.CROSS_ORIGIN.sentence)
         return
     helper = await helper_from_websocket(websocket)
     if helper is None:
-        await close_before_session(websocket, 4401, "Sign in again, then reopen the session.")
+        await close_before_session(
+            websocket, CloseCode.NOT_AUTHENTICATED, "Sign in again, then reopen the session."
+        )
         return
     try:
         session = _hub(websocket).for_helper(session_id, helper.id)
     except ServiceError as exc:
-        await close_before_session(websocket, 4404, exc.message)
+        await close_before_session(websocket, CloseCode.UNKNOWN_SESSION, exc.message)
         return
     await websocket.accept()
     await run_side(_hub(websocket), session, Role.HELPER, websocket, _limits(websocket))
@@ -54,18 +55,22 @@ async def helper_socket(websocket: WebSocket, session_id: str) -> None:
 
 async def sharer_socket(websocket: WebSocket, session_id: str) -> None:
     if not _same_origin(websocket, required=False):
-        await websocket.close(4403, _CROSS_ORIGIN)
+        await websocket.close(CloseCode.CROSS_ORIGIN, CloseCode.CROSS_ORIGIN.sentence)
         return
     token = bearer_token(websocket.headers.get("authorization")) or websocket.query_params.get(
         "token"
     )
     if not token:
-        await close_before_session(websocket, 4401, "Enter the code from your helper first.")
+        await close_before_session(
+            websocket, CloseCode.NOT_AUTHENTICATED, "Enter the code from your helper first."
+        )
         return
     try:
         session = _hub(websocket).for_sharer(session_id, token)
     except ServiceError as exc:
-        close_code = 4401 if exc.status == 401 else 4404
+        refused = exc.status == 401
+        close_code = CloseCode.NOT_AUTHENTICATED if refused else CloseCode.UNKNOWN_SESSION
+
         await close_before_session(websocket, close_code, exc.message)
         return
     await websocket.accept()

@@ -18,6 +18,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from ..protocol.close_codes import CloseCode
 from ..protocol.codes import SessionCode
 from ..protocol.errors import InvalidCode, ProtocolError
 from ..protocol.frames import DEFAULT_MAX_PAYLOAD, HEADER_SIZE, Frame, decode_frame
@@ -112,7 +113,11 @@ class SessionClient:
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
-            final = 4404 if status == 404 else 4401 if status in (401, 403) else None
+            final: CloseCode | None = None
+            if status == 404:
+                final = CloseCode.UNKNOWN_SESSION
+            elif status in (401, 403):
+                final = CloseCode.NOT_AUTHENTICATED
             raise RelayClosed(
                 final, "The service refused the connection to this session."
             ) from None
@@ -194,8 +199,8 @@ class RelayConnection:
                 return parse_server_message(data)
             return decode_frame(data)
         except ProtocolError as exc:
-            await self._ws.close(4400, "The sharer could not read a message.")
-            raise RelayClosed(4400, exc.message) from None
+            await self._ws.close(CloseCode.MALFORMED, "The sharer could not read a message.")
+            raise RelayClosed(CloseCode.MALFORMED, exc.message) from None
 
     async def close(self) -> None:
         await self._ws.close()

@@ -16,6 +16,8 @@ One root, so the UIs catch one thing and show its sentence::
 
 from __future__ import annotations
 
+from ..protocol.close_codes import CloseCode
+
 
 class SharerError(Exception):
     """Root of every error the sharer app shows to people."""
@@ -83,13 +85,13 @@ class ConnectionLost(SharerError):
 class RelayClosed(SharerError):
     """The relay closed our WebSocket; `code` says whether coming back makes sense."""
 
-    #: Close codes after which reconnecting cannot help (docs/protocol.md, section 4).
-    FINAL_CODES = frozenset({1000, 4400, 4401, 4403, 4404, 4409, 4410})
-
     def __init__(self, code: int | None, reason: str) -> None:
         self.code = code
-        super().__init__(reason or "The connection to the service closed.")
+        super().__init__(
+            reason or CloseCode.sentence_for(code) or "The connection to the service closed."
+        )
 
     @property
     def final(self) -> bool:
-        return self.code in self.FINAL_CODES
+        """Whether reconnecting cannot help (`protocol.close_codes.FINAL`)."""
+        return CloseCode.is_final(self.code)
