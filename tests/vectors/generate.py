@@ -1,10 +1,10 @@
-"""Regenerate the shared protocol vectors (codes.json, frames.json, messages.json) from Python.
+"""Regenerate the shared protocol vectors (codes, frames, messages, close_codes) from Python.
 
 The vectors are committed: the console's JS is tested against them, and the Python tests assert
 that the committed files equal what this script produces now, so a change to the protocol core
 that alters the wire shows up as a failing test until the vectors (and the JS) are updated.
 
-    .venv/bin/python tests/vectors/generate.py          # rewrite the three files
+    .venv/bin/python tests/vectors/generate.py          # rewrite the four files
     .venv/bin/python tests/vectors/generate.py --check  # exit 1 if any file is out of date
 
 media.json and payloads.json are kept by the payload tests, not by this script.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from quickassist.protocol import messages as m
+from quickassist.protocol.close_codes import CloseCode
 from quickassist.protocol.codes import ALPHABET, CODE_LENGTH, SessionCode
 from quickassist.protocol.errors import FrameError, InvalidCode, MessageError
 from quickassist.protocol.frames import (
@@ -358,12 +359,30 @@ def messages_vectors() -> dict[str, Any]:
     }
 
 
+# Close codes -------------------------------------------------------------------------------
+
+
+def close_codes_vectors() -> dict[str, Any]:
+    """Every close code with its name, whether it is final, and its default sentence."""
+    return {
+        "about": (
+            "protocol/close_codes.py; the console's core/close-codes.js must hold the same "
+            "codes, final set and sentences"
+        ),
+        "codes": [
+            {"name": code.name, "code": int(code), "final": code.final, "sentence": code.sentence}
+            for code in CloseCode
+        ],
+    }
+
+
 # Files -------------------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "codes.json": codes_vectors,
     "frames.json": frames_vectors,
     "messages.json": messages_vectors,
+    "close_codes.json": close_codes_vectors,
 }
 
 

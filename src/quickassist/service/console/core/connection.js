@@ -14,12 +14,9 @@
  * grace period, after which the session is over anyway.
  */
 
+import { CloseCode, FINAL_CLOSE_CODES } from "./close-codes.js";
 import { decodeFrame, encodeFrame } from "./frames.js";
 import { encodeMessage, parseServerMessage } from "./messages.js";
-
-/** The session ended (1000), malformed (4400), not signed in (4401), cross-origin (4403),
- *  no such session (4404), replaced by another tab (4409), already ended (4410), too big (1009). */
-export const FINAL_CLOSE_CODES = new Set([1000, 1009, 4400, 4401, 4403, 4404, 4409, 4410]);
 
 // Timeouts
 export const DEFAULT_GRACE_MS = 30_000;
@@ -128,7 +125,7 @@ export class Connection extends EventTarget {
   }
 
   /** Close for good (the helper left the page or the session is over). */
-  close(code = 1000, reason = "") {
+  close(code = CloseCode.NORMAL, reason = "") {
     this.closed = true;
     this.clearTimer(this.retryTimer);
     const socket = this.socket;

@@ -8,20 +8,13 @@
  */
 
 import * as api from "../core/api.js";
+import { closeSentence } from "../core/close-codes.js";
 import { FrameKind } from "../core/frames.js";
 import * as messages from "../core/messages.js";
 import { encodePayload, parsePayload, refresh } from "../core/payloads.js";
 import { SecureConnection } from "../core/secure-connection.js";
 import { byId } from "./views.js";
 
-// Sentences for a connection that is gone for good without an `ended` message first.
-const CLOSE_SENTENCES = {
-  4401: "You are signed out. Sign in again and get a new code.",
-  4403: "The connection was refused. Open the console from the service's own address.",
-  4404: "That session no longer exists. Get a new code.",
-  4409: "This session was opened in another tab or window, so it was closed here.",
-  4410: "The session has already ended. Get a new code.",
-};
 const REFRESH_LIMIT_MS = 1000;
 const LOST_SENTENCE = "The connection to the service was lost and did not come back. Get a new code.";
 
@@ -247,9 +240,11 @@ export class Session {
     this.viewer.setBanner("Connection lost. Reconnecting...");
   }
 
+  /** Gone for good without an `ended` message first: the service's reason is a plain sentence
+   *  written for this case; without one, the code's default sentence (close-codes.js). */
   onClosed({ code, reason }) {
     if (this.finished) return;
-    this.finish(CLOSE_SENTENCES[code] ?? (reason || LOST_SENTENCE), `close_${code}`);
+    this.finish(reason || closeSentence(code) || LOST_SENTENCE, `close_${code}`);
   }
 
   finish(sentence, reason) {
