@@ -70,11 +70,11 @@ from ..protocol.payloads import (
     parse_input,
 )
 from ..protocol.roles import Mode, Phase, Role
+from ..protocol.secure_link import SecureLink
 from .client import JoinTicket, RelayConnection, SessionClient
 from .errors import ConnectionLost, RelayClosed, SharerError
 from .guard import SharerGuard
 from .media_ports import FrameSource, InputSink, MediaFactory, monitor_info
-from .secure_link import SecureLink
 from .session_events import (
     AnnotationReceived,
     ChatReceived,

@@ -1,6 +1,6 @@
 /**
  * The helper's end of the end-to-end encryption for one session (the console's twin of
- * sharer/secure_link.py): the handshake in progress, the channel (keys and counters), the resume
+ * protocol/secure_link.py): the handshake in progress, the channel (keys and counters), the resume
  * secret that binds every reconnect's handshake to the first, and the count of refused frames.
  * No I/O: the session feeds it payloads and sends what it returns.
  *

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 
-from ..protocol.e2e import (
+from .e2e import (
     Commit,
     KeyOffer,
     RandomSource,
@@ -25,8 +25,8 @@ from ..protocol.e2e import (
     encode_handshake,
     parse_handshake,
 )
-from ..protocol.errors import FrameRejected, HandshakeFailed
-from ..protocol.frames import Frame, FrameFlags, FrameKind, encode_frame
+from .errors import FrameRejected, HandshakeFailed
+from .frames import Frame, FrameFlags, FrameKind, encode_frame
 
 log = logging.getLogger(__name__)
 

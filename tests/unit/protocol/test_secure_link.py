@@ -1,4 +1,4 @@
-"""The sharer's end of the end-to-end encryption (sharer/secure_link.py), against a scripted
+"""The sharer's end of the end-to-end encryption (protocol/secure_link.py), against a scripted
 helper built on the same protocol core (tests/fixtures/e2e_peer.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from quickassist.protocol.errors import HandshakeFailed
 from quickassist.protocol.frames import Frame, FrameKind, decode_frame, encode_frame
-from quickassist.sharer.secure_link import MAX_REJECTIONS, SecureLink
+from quickassist.protocol.secure_link import MAX_REJECTIONS, SecureLink
 from tests.fixtures.e2e_peer import E2EPeer
 
 SESSION = "s-1"
