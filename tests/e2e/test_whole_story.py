@@ -304,7 +304,7 @@ async def test_the_whole_story(
     await story.canvas_shows(*centre(RED_BOX), YELLOW)
     before = len(app_window.events)
     await page.mouse.click(*await story.point(1000, 650))
-    await page.keyboard.type("2024")  # (letters would be the console's tool shortcuts)
+    await page.keyboard.type("2024 ok")
     # A picture change made after the input proves the session is live; give stray input the
     # same time again to arrive.
     painter.fill(*BLUE_BOX, RED)

@@ -201,6 +201,44 @@ async def test_full_control_sends_mapped_pointer_keys_and_combinations(
     assert_only_ciphertext(sent)
 
 
+@pytest.mark.parametrize("mode", ["control", "view"])
+async def test_text_typed_outside_the_viewer_is_never_a_shortcut(
+    console_page: Page, live_service: Any, mode: str
+) -> None:
+    # Found on a walk: "echo viewonly 123" typed with a toolbar button focused opened the chat
+    # on "c" and sent "ho viewonly 123" to the sharer as a chat message.
+    page = console_page
+    sent = SentFrames()
+    sent.attach(page)
+    _sharer, side = await start_session(page, live_service, mode)
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    # The keyboard on the page itself (a click beside the picture), not on the shared screen.
+    await page.evaluate("document.activeElement.blur()")
+    typed = "echo viewonly 123"
+    await page.keyboard.type(typed)
+    await page.keyboard.press("Enter")
+    if mode == "control":
+        # Meant for the shared screen: every key reached it, in order, and it has the keyboard.
+        events = await wait_input(side, 2 * len(typed) + 2)
+        downs = [e["key"] for e in events if e["t"] == "key" and e["down"]]
+        assert "".join(downs) == typed + "Enter"
+        await expect(page.locator("#viewer")).to_be_focused()
+    # No shortcut fired: the chat stayed shut, the pen and laser stayed away, nothing was chatted.
+    await expect(page.locator("#chat-panel")).to_be_hidden()
+    await expect(page.locator("#tool-pen")).to_have_attribute("aria-pressed", "false")
+    await expect(page.locator("#tool-laser")).to_have_attribute("aria-pressed", "false")
+    await expect(page.locator("#scale-toggle")).to_have_attribute("aria-pressed", "true")
+    # An ordered marker: a chat line sent from the field arrives after anything typed before.
+    await page.click("#chat-toggle")
+    await page.fill("#chat-input", "marker")
+    await page.press("#chat-input", "Enter")
+    await side.wait_frame(lambda f: f.kind == FrameKind.CHAT)
+    assert [c["text"] for c in frames_of(side, FrameKind.CHAT)] == ["marker"]
+    if mode == "view":
+        assert sent.of_kind(FrameKind.INPUT) == []
+
+
 async def test_pause_shows_the_overlay_and_stops_input(
     console_page: Page, live_service: Any, screenshot: Screenshot
 ) -> None:

@@ -258,23 +258,26 @@ function wireButtons() {
     byId("notice").textContent = "Asking the sharer for full control...";
   });
   byId("end-button").addEventListener("click", () => session?.end());
-  setupShortcuts({
-    v: () => byId("viewer").focus(),
-    f: () => viewer.toggleFit(),
-    F: () => viewer.toggleFullscreen(),
-    p: () => annotator.toggle("pen"),
-    l: () => annotator.toggle("laser"),
-    x: () => annotator.clear(),
-    Escape: () => {
-      annotator.setTool("none");
-      keysMenu.close(false);
+  setupShortcuts(
+    {
+      KeyV: () => byId("viewer").focus(),
+      KeyF: () => viewer.toggleFit(),
+      KeyM: () => viewer.toggleFullscreen(),
+      KeyP: () => annotator.toggle("pen"),
+      KeyL: () => annotator.toggle("laser"),
+      KeyX: () => annotator.clear(),
+      Escape: () => {
+        annotator.setTool("none");
+        keysMenu.close(false);
+      },
+      KeyK: () => keysMenu.openMenu(),
+      KeyC: () => chat.toggle(),
+      KeyR: () => {
+        if (!byId("request-control").hidden) byId("request-control").click();
+      },
     },
-    k: () => keysMenu.openMenu(),
-    c: () => chat.toggle(),
-    r: () => {
-      if (!byId("request-control").hidden) byId("request-control").click();
-    },
-  });
+    { onStrayKey: (e) => viewer.takeStrayKey(e) },
+  );
 }
 
 async function boot() {

@@ -115,6 +115,16 @@ export class Viewer extends EventTarget {
     this.stats.recordBytes(size, Date.now());
   }
 
+  /**
+   * A text key typed on the page outside the viewer and outside any field: in full control it
+   * was meant for the shared screen, so the viewer takes the keyboard and this key goes too.
+   */
+  takeStrayKey(e) {
+    if (!this.inputAllowed()) return;
+    this.viewer.focus({ preventScroll: true });
+    this.keyboard.onKey(e, true);
+  }
+
   /** Reflect the session state: control or view, paused or not. */
   setState({ control, paused }) {
     byId("paused-overlay").hidden = !paused;
