@@ -74,6 +74,8 @@ class HelperRow(Base):
     organisation: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A disabled helper cannot sign in, and their sign-ins end (migration 0003).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
 
     def identity(self) -> HelperIdentity:
@@ -169,15 +171,36 @@ class HelperAccounts:
             rows = await session.scalars(select(HelperRow).order_by(HelperRow.username))
             return [row.identity() for row in rows]
 
-    async def remove(self, username: str) -> None:
-        """Delete an account; raises UnknownHelper if there is none by that name."""
+    async def find(self, username: str) -> HelperIdentity:
+        """A helper by username; raises UnknownHelper."""
+        name = normalise_username(username)
+        async with self._sessions() as session:
+            row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+        if row is None:
+            raise UnknownHelper(f"There is no helper called {name}.")
+        return row.identity()
+
+    async def set_disabled(self, username: str, disabled: bool) -> HelperIdentity:
+        """Disable (or enable again) an account; a disabled helper's sign-ins stop working."""
         name = normalise_username(username)
         async with self._sessions() as session, session.begin():
-            result = await session.execute(delete(HelperRow).where(HelperRow.username == name))
-            if not getattr(result, "rowcount", 0):
+            row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+            if row is None:
                 raise UnknownHelper(f"There is no helper called {name}.")
+            row.disabled = disabled
+            return row.identity()
 
-    async def set_password(self, username: str, password: str) -> None:
+    async def remove(self, username: str) -> HelperIdentity:
+        """Delete an account (the one deleted); raises UnknownHelper if there is none."""
+        name = normalise_username(username)
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+            if row is None:
+                raise UnknownHelper(f"There is no helper called {name}.")
+            await session.execute(delete(HelperRow).where(HelperRow.id == row.id))
+            return row.identity()
+
+    async def set_password(self, username: str, password: str) -> HelperIdentity:
         """Replace a helper's password; their existing sign-ins stop working."""
         name = normalise_username(username)
         check_password_rules(password)
@@ -187,6 +210,7 @@ class HelperAccounts:
             if row is None:
                 raise UnknownHelper(f"There is no helper called {name}.")
             row.password_hash = password_hash
+            return row.identity()
 
     async def verify(self, username: str, password: str) -> HelperIdentity | None:
         """The helper if the password is theirs, else None (argon2 runs in a thread)."""
@@ -202,13 +226,14 @@ class HelperAccounts:
         candidate = password[:MAX_PASSWORD_LENGTH]
         if not await asyncio.to_thread(_verify, stored, candidate) or row is None:
             return None
-        return row.identity()
+        # Checked after argon2, so a disabled account answers as slowly as any other.
+        return None if row.disabled else row.identity()
 
     async def get(self, helper_id: int) -> tuple[HelperIdentity, str] | None:
-        """A helper by id with their password fingerprint, or None if the account is gone."""
+        """A helper by id with their password fingerprint; None if gone or disabled."""
         async with self._sessions() as session:
             row = await session.get(HelperRow, helper_id)
-            if row is None:
+            if row is None or row.disabled:
                 return None
             return row.identity(), password_fingerprint(row.password_hash)
 

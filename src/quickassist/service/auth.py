@@ -1,9 +1,13 @@
-"""Helper sign-in: the `Authenticator` seam, signed session cookies, and the /api/auth routes.
+"""Helper sign-in: the `Authenticator` seam, server-side sign-ins, and the /api/auth routes.
 
 `Authenticator` is what a sign-in method implements (local argon2 accounts now; an OIDC one can
-plug in later). A signed-in helper carries the ``qa_session`` cookie: a payload signed with
-itsdangerous holding the helper's id, when it was issued, and a fingerprint of the password hash
-(so changing a password or removing the account ends every sign-in made before).
+plug in later). A signed-in helper carries the ``qa_session`` cookie: a random session id
+(256 bits, signed with itsdangerous so garbage is refused before the store is asked). Every
+request looks it up in the `HelperSessionStore`, so a sign-in ends the moment its row goes:
+logout, "sign out everywhere" (``quickassist user signout``, POST /api/auth/logout-everywhere),
+and account removal or disabling delete or outdate it. The row also holds the password's
+fingerprint at sign-in, so a changed password ends every older sign-in even where the command
+that changed it could not reach the store. Sign-in attempts pass a `SignInGuard` first.
 
 For other routes:
 
@@ -14,7 +18,8 @@ For other routes:
 
 from __future__ import annotations
 
-import math
+import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
@@ -24,10 +29,12 @@ from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
 from .accounts import HelperAccounts
+from .client_address import client_limiter_key
 from .config import ServiceConfig
 from .errors import ServiceError
+from .helper_session_store import HelperSessionStore, SqlHelperSessionStore, StoredSignIn
 from .identity import HelperIdentity
-from .rate_limit import SlidingWindowLimiter
+from .sign_in_guard import SignInGuard
 
 COOKIE_NAME = "qa_session"
 COOKIE_SALT = "quickassist.helper-session"
@@ -52,47 +59,64 @@ class LocalAuthenticator:
 
 
 class HelperSessions:
-    """Issues and reads ``qa_session`` cookie values."""
+    """Issues, reads and revokes ``qa_session`` cookie values (sign-ins kept in ``store``)."""
 
     def __init__(
         self,
         accounts: HelperAccounts,
+        store: HelperSessionStore,
         *,
         secret_key: str,
         max_age_seconds: int,
         clock: Callable[[], float],
     ) -> None:
         self._accounts = accounts
+        self.store = store
         self._serializer = URLSafeSerializer(secret_key, salt=COOKIE_SALT)
         self.max_age_seconds = max_age_seconds
         self._clock = clock
 
     async def issue(self, identity: HelperIdentity) -> str:
+        """A new sign-in for ``identity``: stored, and its cookie value returned."""
         found = await self._accounts.get(identity.id)
         fingerprint = found[1] if found is not None else ""
-        payload = {"h": identity.id, "p": fingerprint, "t": int(self._clock())}
-        return self._serializer.dumps(payload)
+        session_id = secrets.token_urlsafe(32)
+        now = self._clock()
+        sign_in = StoredSignIn(identity.id, fingerprint, now + self.max_age_seconds)
+        await self.store.add(_digest(session_id), sign_in, now)
+        return self._serializer.dumps(session_id)
 
     async def resolve(self, value: str | None) -> HelperIdentity | None:
-        """The helper a cookie value names, if it is genuine, fresh and still matches them."""
+        """The helper a cookie value names, if its sign-in is stored, fresh and still theirs."""
+        digest = self._digest_of(value)
+        if digest is None:
+            return None
+        sign_in = await self.store.get(digest, self._clock())
+        if sign_in is None:
+            return None
+        found = await self._accounts.get(sign_in.helper_id)
+        if found is None or found[1] != sign_in.password_fingerprint:
+            return None
+        return found[0]
+
+    async def revoke(self, value: str | None) -> None:
+        """End the sign-in a cookie value names (logout); nothing if it names none."""
+        digest = self._digest_of(value)
+        if digest is not None:
+            await self.store.revoke(digest)
+
+    def _digest_of(self, value: str | None) -> str | None:
         if not value:
             return None
         try:
-            payload: Any = self._serializer.loads(value)
+            session_id: Any = self._serializer.loads(value)
         except BadSignature:
             return None
-        if not isinstance(payload, dict):
-            return None
-        helper_id, fingerprint, issued = payload.get("h"), payload.get("p"), payload.get("t")
-        if not isinstance(helper_id, int) or not isinstance(issued, int):
-            return None
-        age = self._clock() - issued
-        if age < -60 or age > self.max_age_seconds:  # a minute of clock skew between nodes
-            return None
-        found = await self._accounts.get(helper_id)
-        if found is None or found[1] != fingerprint:
-            return None
-        return found[0]
+        return _digest(session_id) if isinstance(session_id, str) else None
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 class LoginRequest(BaseModel):
@@ -132,11 +156,6 @@ async def helper_from_websocket(websocket: WebSocket) -> HelperIdentity | None:
     return await _sessions(websocket).resolve(websocket.cookies.get(COOKIE_NAME))
 
 
-def client_address(connection: HTTPConnection) -> str:
-    """The peer's address (after uvicorn's trusted-proxy handling); used as a limiter key only."""
-    return connection.client.host if connection.client else "unknown"
-
-
 def _set_cookie(response: Response, value: str, max_age: int) -> None:
     response.set_cookie(
         COOKIE_NAME,
@@ -149,11 +168,17 @@ def _set_cookie(response: Response, value: str, max_age: int) -> None:
     )
 
 
+def _signed_out() -> Response:
+    response = Response(status_code=204)
+    _set_cookie(response, "", 0)
+    return response
+
+
 def build_auth_router(
     *,
     authenticator: Authenticator,
     sessions: HelperSessions,
-    limiter: SlidingWindowLimiter,
+    guard: SignInGuard,
     clock: Callable[[], float],
 ) -> APIRouter:
     router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -166,31 +191,40 @@ def build_auth_router(
     async def login(
         request: Request, response: Response, credentials: Annotated[LoginRequest, Body()]
     ) -> dict[str, str]:
-        """Sign in with a username and password; sets the ``qa_session`` cookie."""
-        wait = limiter.hit(client_address(request), clock())
-        if wait is not None:
-            raise ServiceError(
-                "Too many sign-in attempts. Wait a minute and try again.",
-                code="too_many_attempts",
-                status=429,
-                retry_after=max(1, math.ceil(wait)),
-            )
+        """Sign in with a username and password; sets the ``qa_session`` cookie.
+
+        Limited per address, per account (a doubling delay) and overall: 429 with Retry-After.
+        """
+        guard.admit(client_limiter_key(request), credentials.username, clock())
         identity = await authenticator.authenticate(credentials.username, credentials.password)
         if identity is None:
+            guard.failed(credentials.username, clock())
             raise ServiceError(
                 "That username and password do not match. Check them and try again.",
                 code="invalid_credentials",
                 status=401,
             )
+        guard.succeeded(credentials.username)
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
         return identity.public_dict()
 
     @router.post("/logout", status_code=204, response_class=Response)
-    async def logout() -> Response:
-        """Sign out: the cookie is cleared."""
-        response = Response(status_code=204)
-        _set_cookie(response, "", 0)
-        return response
+    async def logout(request: Request) -> Response:
+        """Sign out: this sign-in ends on the server (a copy of the cookie stops working too)."""
+        await sessions.revoke(request.cookies.get(COOKIE_NAME))
+        return _signed_out()
+
+    @router.post(
+        "/logout-everywhere",
+        status_code=204,
+        response_class=Response,
+        responses={401: {"model": ErrorOut}},
+    )
+    async def logout_everywhere(request: Request) -> Response:
+        """Sign out every sign-in of the signed-in helper, on every browser."""
+        identity = await require_helper(request)
+        await sessions.store.revoke_helper(identity.id)
+        return _signed_out()
 
     @router.get("/me", response_model=HelperOut, responses={401: {"model": ErrorOut}})
     async def me(request: Request) -> dict[str, str]:
@@ -213,18 +247,17 @@ def install_auth(
     """Add the /api/auth routes and the state `require_helper` reads."""
     sessions = HelperSessions(
         accounts,
+        SqlHelperSessionStore(app.state.db_sessions),
         secret_key=secret_key,
         max_age_seconds=config.session_max_age_seconds,
         clock=clock,
     )
     app.state.helper_sessions = sessions
-    limit = config.login_attempts_per_address
-    limiter = SlidingWindowLimiter(limit.count, limit.per_seconds)
     app.include_router(
         build_auth_router(
             authenticator=authenticator or LocalAuthenticator(accounts),
             sessions=sessions,
-            limiter=limiter,
+            guard=SignInGuard(config),
             clock=clock,
         )
     )

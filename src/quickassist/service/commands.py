@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from .accounts import HelperAccounts
     from .config import ServiceConfig
+    from .helper_session_store import HelperSessionStore
 
 
 EXIT_OK = 0
@@ -107,6 +108,14 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the origin browsers use when a reverse proxy is in front, "
         "e.g. https://help.example.org (env QUICKASSIST_PUBLIC_ORIGIN)",
     )
+    net.add_argument(
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        action="append",
+        help="a reverse proxy (address or network, e.g. 127.0.0.1 or 10.0.0.0/8) whose "
+        "X-Forwarded-For is believed; repeat for several. Default: none, the address a client "
+        "connects from counts (env QUICKASSIST_TRUSTED_PROXIES, comma-separated)",
+    )
     tls = parser.add_argument_group("TLS")
     tls.add_argument(
         "--cert",
@@ -143,6 +152,7 @@ def run_serve(args: argparse.Namespace) -> int:
         "host": args.host,
         "port": args.port,
         "public_origin": args.public_origin,
+        "trusted_proxies": tuple(args.trusted_proxy) if args.trusted_proxy else None,
         "cert_file": Path(args.cert) if args.cert else None,
         "key_file": Path(args.key) if args.key else None,
         "organisation": args.organisation,
@@ -186,7 +196,7 @@ def _print_banner(
 def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "user",
-        help="manage helper accounts (add, list, remove, passwd)",
+        help="manage helper accounts (add, list, remove, passwd, signout, disable, enable)",
         description="Manage the helper accounts stored by the service.",
     )
     users = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -235,20 +245,53 @@ def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _add_store_options(passwd)
     passwd.set_defaults(run=_guarded(run_user_passwd))
 
+    signout = users.add_parser(
+        "signout",
+        help="sign a helper out everywhere",
+        description="End every sign-in of a helper, on every browser, at once.",
+    )
+    signout.add_argument("username")
+    _add_store_options(signout)
+    signout.set_defaults(run=_guarded(run_user_signout))
+
+    disable = users.add_parser(
+        "disable",
+        help="disable a helper account",
+        description="Disable a helper account: they cannot sign in, and are signed out "
+        "everywhere at once.",
+    )
+    enable = users.add_parser(
+        "enable", help="enable a disabled account", description="Let a disabled helper sign in."
+    )
+    for toggle, run in ((disable, run_user_disable), (enable, run_user_enable)):
+        toggle.add_argument("username")
+        _add_store_options(toggle)
+        toggle.set_defaults(run=_guarded(run))
+
 
 def _with_accounts(
     args: argparse.Namespace, action: Callable[[HelperAccounts], Coroutine[Any, Any, int]]
 ) -> int:
+    return _with_store(args, lambda accounts, _sign_ins: action(accounts))
+
+
+def _with_store(
+    args: argparse.Namespace,
+    action: Callable[[HelperAccounts, HelperSessionStore], Coroutine[Any, Any, int]],
+) -> int:
+    """Run ``action`` on the accounts and the helpers' sign-ins of the configured store."""
     config = _load_config(_store_flags(args))
 
     from .accounts import HelperAccounts
     from .database import create_engine, migrate, session_factory
+    from .helper_session_store import SqlHelperSessionStore
 
     async def run() -> int:
         engine = create_engine(config.database_url)
         try:
             await migrate(engine)
-            return await action(HelperAccounts(session_factory(engine)))
+            sessions = session_factory(engine)
+            return await action(HelperAccounts(sessions), SqlHelperSessionStore(sessions))
         finally:
             await engine.dispose()
 
@@ -320,22 +363,59 @@ def run_user_list(args: argparse.Namespace) -> int:
 
 
 def run_user_remove(args: argparse.Namespace) -> int:
-    async def remove(accounts: HelperAccounts) -> int:
-        await accounts.remove(args.username)
-        print(f"Removed {args.username.strip().casefold()}.")
+    async def remove(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        helper = await accounts.remove(args.username)
+        await sign_ins.revoke_helper(helper.id)
+        print(f"Removed {helper.username}.")
         return EXIT_OK
 
-    return _with_accounts(args, remove)
+    return _with_store(args, remove)
 
 
 def run_user_passwd(args: argparse.Namespace) -> int:
     password, generated = _read_password(args)
 
-    async def passwd(accounts: HelperAccounts) -> int:
-        await accounts.set_password(args.username, password)
-        print(f"Password changed for {args.username.strip().casefold()}.")
+    async def passwd(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        helper = await accounts.set_password(args.username, password)
+        await sign_ins.revoke_helper(helper.id)
+        print(f"Password changed for {helper.username}; their sign-ins have ended.")
         if generated:
             print(f"Password: {password}")
         return EXIT_OK
 
-    return _with_accounts(args, passwd)
+    return _with_store(args, passwd)
+
+
+def run_user_signout(args: argparse.Namespace) -> int:
+    async def signout(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        helper = await accounts.find(args.username)
+        ended = await sign_ins.revoke_helper(helper.id)
+        print(f"Signed {helper.username} out everywhere ({_sign_ins(ended)} ended).")
+        return EXIT_OK
+
+    return _with_store(args, signout)
+
+
+def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
+    async def toggle(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        helper = await accounts.set_disabled(args.username, disabled)
+        if disabled:
+            ended = await sign_ins.revoke_helper(helper.id)
+            print(f"Disabled {helper.username} ({_sign_ins(ended)} ended).")
+        else:
+            print(f"Enabled {helper.username}.")
+        return EXIT_OK
+
+    return _with_store(args, toggle)
+
+
+def run_user_disable(args: argparse.Namespace) -> int:
+    return _set_disabled(args, True)
+
+
+def run_user_enable(args: argparse.Namespace) -> int:
+    return _set_disabled(args, False)
+
+
+def _sign_ins(count: int) -> str:
+    return "1 sign-in" if count == 1 else f"{count} sign-ins"

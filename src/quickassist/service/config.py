@@ -13,13 +13,19 @@ Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``
     QUICKASSIST_RECONNECT_GRACE_SECONDS, QUICKASSIST_CODE_LIFETIME_SECONDS,
     QUICKASSIST_CONSENT_TIMEOUT_SECONDS, QUICKASSIST_MAX_FRAME_BYTES,
     QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS, QUICKASSIST_JOIN_FAILURES_PER_ADDRESS,
-    QUICKASSIST_JOIN_FAILURES_GLOBAL, QUICKASSIST_FORWARDED_ALLOW_IPS,
-    QUICKASSIST_SESSION_MAX_AGE_SECONDS
+    QUICKASSIST_JOIN_FAILURES_GLOBAL, QUICKASSIST_TRUSTED_PROXIES,
+    QUICKASSIST_SESSION_MAX_AGE_SECONDS, QUICKASSIST_LOGIN_FAILURES_BEFORE_DELAY,
+    QUICKASSIST_LOGIN_DELAY_MAX_SECONDS, QUICKASSIST_LOGIN_FAILURES_GLOBAL,
+    QUICKASSIST_LIVE_SESSIONS_PER_HELPER, QUICKASSIST_CODE_REQUESTS_PER_HELPER,
+    QUICKASSIST_METRICS_TOKEN
+
+Lists (``QUICKASSIST_TRUSTED_PROXIES``) are comma-separated.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -72,8 +78,10 @@ class ServiceConfig:
     #: Origin the browser sees when a reverse proxy sits in front (``https://help.example.org``);
     #: unset means "the Host header of the request", right when clients reach us directly.
     public_origin: str | None = None
-    #: Proxies whose X-Forwarded-For is believed (uvicorn's format: comma-separated addresses).
-    forwarded_allow_ips: str = "127.0.0.1"
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed: addresses or networks
+    #: (``127.0.0.1``, ``10.1.0.0/16``). None by default: every client is the address it
+    #: connects from, so nobody can pick their own address for the per-address limits.
+    trusted_proxies: tuple[str, ...] = ()
 
     # Storage
     data_dir: Path = field(default_factory=default_data_dir)
@@ -94,6 +102,15 @@ class ServiceConfig:
     # Limits
     max_frame_bytes: int = 4 * 1024 * 1024
     login_attempts_per_address: RateLimit = RateLimit(5, 60)
+    #: Failed sign-ins to one account before each further attempt must wait, 1 s doubling with
+    #: every failure up to ``login_delay_max_seconds`` (a delay, never a lock-out).
+    login_failures_before_delay: int = 5
+    login_delay_max_seconds: float = 900.0
+    login_failures_global: RateLimit = RateLimit(300, 60)
+    #: Sessions one helper may have not yet ended (codes waiting included), and codes they may
+    #: ask for: far above one person's work, far below what would fill the service's memory.
+    live_sessions_per_helper: int = 10
+    code_requests_per_helper: RateLimit = RateLimit(30, 600)
     join_failures_per_address: RateLimit = RateLimit(10, 600)
     # docs/security.md derives the odds of guessing a code from these two budgets.
     join_failures_global: RateLimit = RateLimit(120, 60)
@@ -103,6 +120,8 @@ class ServiceConfig:
     retention_interval_seconds: float = 3600.0
 
     log_level: str = "info"
+    #: Bearer token GET /metrics requires. Unset: /metrics answers only clients on loopback.
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
@@ -118,6 +137,9 @@ class ServiceConfig:
             object.__setattr__(self, "public_origin", self.public_origin.rstrip("/"))
         if not 0 < self.port < 65536:
             raise ConfigError(f"The port must be between 1 and 65535, not {self.port}.")
+        object.__setattr__(self, "trusted_proxies", _networks(self.trusted_proxies))
+        if self.login_failures_before_delay < 1 or self.live_sessions_per_helper < 1:
+            raise ConfigError("Sign-in failures and live sessions per helper must be at least 1.")
 
     @property
     def certificate_path(self) -> Path:
@@ -178,12 +200,31 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _networks(values: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """Addresses or networks, checked and written the way uvicorn's proxy handling reads them."""
+    items = _comma_list(values) if isinstance(values, str) else tuple(values)
+    checked = []
+    for item in items:
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"A trusted proxy is an address or a network such as 10.0.0.0/8, not {item!r}."
+            ) from exc
+        checked.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+    return tuple(checked)
+
+
 # field name -> (environment variable without prefix, converter)
 _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "host": ("HOST", str),
     "port": ("PORT", int),
     "public_origin": ("PUBLIC_ORIGIN", str),
-    "forwarded_allow_ips": ("FORWARDED_ALLOW_IPS", str),
+    "trusted_proxies": ("TRUSTED_PROXIES", _comma_list),
     "data_dir": ("DATA_DIR", _path),
     "cert_file": ("CERT", _path),
     "key_file": ("KEY", _path),
@@ -196,6 +237,12 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "reconnect_grace_seconds": ("RECONNECT_GRACE_SECONDS", int),
     "max_frame_bytes": ("MAX_FRAME_BYTES", int),
     "login_attempts_per_address": ("LOGIN_ATTEMPTS_PER_ADDRESS", RateLimit.parse),
+    "login_failures_before_delay": ("LOGIN_FAILURES_BEFORE_DELAY", int),
+    "login_delay_max_seconds": ("LOGIN_DELAY_MAX_SECONDS", float),
+    "login_failures_global": ("LOGIN_FAILURES_GLOBAL", RateLimit.parse),
+    "live_sessions_per_helper": ("LIVE_SESSIONS_PER_HELPER", int),
+    "code_requests_per_helper": ("CODE_REQUESTS_PER_HELPER", RateLimit.parse),
+    "metrics_token": ("METRICS_TOKEN", str),
     "join_failures_per_address": ("JOIN_FAILURES_PER_ADDRESS", RateLimit.parse),
     "join_failures_global": ("JOIN_FAILURES_GLOBAL", RateLimit.parse),
     "retention_days": ("RETENTION_DAYS", float),

@@ -1,4 +1,5 @@
-"""A sliding-window rate limiter kept in memory, keyed by anything hashable (an address, "all").
+"""Rate limits kept in memory: a sliding window (`SlidingWindowLimiter`) and a doubling delay
+after repeated failures (`FailureDelay`), keyed by anything hashable (an address, an account).
 
 Pure: time is passed in (``now``, seconds on any monotonic-enough clock), so it is tested
 without sleeping. Memory is bounded: at most ``max_keys`` keys are tracked, the least recently
@@ -19,8 +20,10 @@ or (joins: only failures count)::
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict, deque
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 
 class SlidingWindowLimiter:
@@ -83,3 +86,82 @@ class SlidingWindowLimiter:
         horizon = now - self.window_seconds
         while events and events[0] <= horizon:
             events.popleft()
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
+
+
+class FailureDelay:
+    """After ``free_failures`` failures in a row for a key, each further attempt waits.
+
+    The wait doubles with every further failure: ``base_seconds`` after the first one past the
+    free ones, then twice that, up to ``max_delay_seconds``. It is counted from the last
+    failure, and a success forgets the key. Unlike a lock-out, whoever waits the delay out gets
+    one attempt, so an attacker can slow an account's sign-in down but never shut its owner out
+    for longer than ``max_delay_seconds``. A key quiet for ``forget_after_seconds`` starts
+    afresh. Pure (time is passed in) and bounded (``max_keys``, least recently failed dropped).
+    """
+
+    def __init__(
+        self,
+        *,
+        free_failures: int,
+        max_delay_seconds: float,
+        base_seconds: float = 1.0,
+        forget_after_seconds: float = 24 * 3600.0,
+        max_keys: int = 100_000,
+    ) -> None:
+        if free_failures < 1 or base_seconds <= 0 or max_delay_seconds < base_seconds:
+            raise ValueError("free_failures, base_seconds and max_delay_seconds must be positive")
+        self.free_failures = free_failures
+        self.base_seconds = base_seconds
+        self.max_delay_seconds = max_delay_seconds
+        self.forget_after_seconds = max(forget_after_seconds, max_delay_seconds)
+        self.max_keys = max_keys
+        self._failures: OrderedDict[Hashable, _Failures] = OrderedDict()
+
+    def delay(self, failures: int) -> float:
+        """The wait after ``failures`` failures in a row (0 while they are free)."""
+        past = failures - self.free_failures
+        if past < 0:
+            return 0.0
+        # 2**past overflows a float long after it passed the cap: stop doubling at the cap.
+        doublings = min(past, math.ceil(math.log2(self.max_delay_seconds / self.base_seconds)))
+        return min(self.base_seconds * 2.0**doublings, self.max_delay_seconds)
+
+    def retry_after(self, key: Hashable, now: float) -> float | None:
+        """Seconds until ``key`` may try again, or None if it may try now."""
+        failures = self._failures.get(key)
+        if failures is None:
+            return None
+        if now - failures.last >= self.forget_after_seconds:
+            del self._failures[key]
+            return None
+        wait = failures.last + self.delay(failures.count) - now
+        return wait if wait > 0 else None
+
+    def failed(self, key: Hashable, now: float) -> None:
+        """Count one failure for ``key`` at ``now``."""
+        failures = self._failures.pop(key, None)
+        if failures is None or now - failures.last >= self.forget_after_seconds:
+            failures = _Failures(0, now)
+        failures.count += 1
+        failures.last = now
+        self._failures[key] = failures
+        while len(self._failures) > self.max_keys:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, key: Hashable) -> None:
+        """Forget ``key``'s failures."""
+        self._failures.pop(key, None)
+
+
+def describe_wait(seconds: int) -> str:
+    """A wait as people say it: "5 seconds", "1 minute", "15 minutes"."""
+    if seconds < 60:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"

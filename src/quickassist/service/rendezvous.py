@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field
 from ..protocol.errors import IllegalEvent, MessageError
 from ..protocol.messages import parse_client_message, to_dict
 from ..protocol.roles import Role
-from .auth import client_address, require_helper
+from .auth import require_helper
+from .client_address import peer_address
 from .error_responses import error_response
 from .hub import LiveSession, SessionHub
 from .identity import HelperIdentity
@@ -99,7 +100,7 @@ async def create_session(
     created = await hub_of(request).create(
         helper_id=helper.id,
         helper=helper.card,
-        helper_address=client_address(request),
+        helper_address=peer_address(request),
     )
     return CreatedOut(
         session_id=created.session_id,
@@ -119,7 +120,7 @@ async def get_session(request: Request, session_id: str) -> StateOut:
 @router.post("/join", response_model=JoinedOut)
 async def join(request: Request, body: JoinIn) -> JoinedOut:
     """Join with a code. Failed attempts are limited per address and overall (429)."""
-    joined = await hub_of(request).join(body.code, client_address(request))
+    joined = await hub_of(request).join(body.code, peer_address(request))
     return JoinedOut(
         session_id=joined.session_id,
         sharer_token=joined.sharer_token,

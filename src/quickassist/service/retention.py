@@ -1,7 +1,9 @@
 """Privacy by design: personal data in session records is cleared after the retention period.
 
 The service does this itself, periodically (`RetentionTask`), so no operator has to remember.
-What stays is anonymous: times, end reason, features, errors, bytes.
+What stays is anonymous: times, end reason, features, errors, bytes. Each round also runs the
+``sweeps`` it was given (expired helper sign-ins: `HelperSessionStore.sweep`), so nothing
+personal outlives its use by more than one interval.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -28,8 +30,10 @@ class RetentionTask:
         retention_days: float,
         interval_seconds: float,
         clock: Callable[[], float],
+        sweeps: Sequence[Callable[[float], Awaitable[int]]] = (),
     ) -> None:
         self._sessions = sessions
+        self._sweeps = tuple(sweeps)
         self._retention = timedelta(days=retention_days)
         self._interval = interval_seconds
         self._clock = clock
@@ -54,6 +58,8 @@ class RetentionTask:
         cleared = int(getattr(result, "rowcount", 0) or 0)
         if cleared:
             log.info("retention cleared personal data from %d session records", cleared)
+        for sweep in self._sweeps:
+            await sweep(self._clock())
         return cleared
 
     async def start(self) -> None:

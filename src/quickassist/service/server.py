@@ -157,8 +157,11 @@ def uvicorn_config(app: FastAPI, config: ServiceConfig, context: ssl.SSLContext)
         # The access log writes every client's address: personal data the service promises not
         # to keep (DESIGN.md, Privacy). Errors are still logged, without addresses.
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=config.forwarded_allow_ips,
+        # X-Forwarded-For only from the proxies the operator named: believed from anyone else
+        # (even loopback: a local user, a TCP forwarder, an SSRF), it would let every request
+        # pick its own address and walk past the per-address limits.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=",".join(config.trusted_proxies),
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level=config.log_level,

@@ -32,6 +32,7 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
         retention_days=config.retention_days,
         interval_seconds=config.retention_interval_seconds,
         clock=clock,
+        sweeps=[app.state.helper_sessions.store.sweep],
     )
     hub = SessionHub(
         store=MemoryLiveStore(),

@@ -1,0 +1,75 @@
+"""Password guessing held back three ways: per address, per account, and for the whole service.
+
+- **Per address** (`client_address.limiter_key`: IPv6 by /64): every attempt counts, a
+  sliding window (``login_attempts_per_address``, 5 a minute by default).
+- **Per account**: after ``login_failures_before_delay`` wrong passwords in a row, each further
+  attempt on that username waits 1 s, 2 s, 4 s ... up to ``login_delay_max_seconds``
+  (`rate_limit.FailureDelay`). A delay, not a lock-out: the owner, after waiting it out, signs
+  in with the right password, so an attacker cannot shut a helper out. Unknown usernames are
+  counted the same way, so the answers do not tell which accounts exist.
+- **Globally**: failed sign-ins over ``login_failures_global`` refuse every sign-in for the
+  rest of the window: the bound on guesses spread over many accounts and addresses.
+
+A refusal is a 429 with Retry-After and a sentence, decided before the password is hashed, so
+a refused attempt costs no argon2 time either. The figures are in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .config import ServiceConfig
+from .errors import ServiceError
+from .rate_limit import FailureDelay, SlidingWindowLimiter, describe_wait
+
+_GLOBAL = "all"
+
+
+class SignInRefused(ServiceError):
+    """Too many sign-in attempts: wait ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
+class SignInGuard:
+    def __init__(self, config: ServiceConfig) -> None:
+        per_address = config.login_attempts_per_address
+        overall = config.login_failures_global
+        self._per_address = SlidingWindowLimiter(per_address.count, per_address.per_seconds)
+        self._per_account = FailureDelay(
+            free_failures=config.login_failures_before_delay,
+            max_delay_seconds=config.login_delay_max_seconds,
+        )
+        self._overall = SlidingWindowLimiter(overall.count, overall.per_seconds, max_keys=1)
+
+    def admit(self, address_key: str, username: str, now: float) -> None:
+        """Count an attempt, or raise SignInRefused if it must wait."""
+        wait = self._per_address.hit(address_key, now)
+        if wait is not None:
+            raise _refused("Too many sign-in attempts from your network.", wait)
+        wait = self._overall.retry_after(_GLOBAL, now)
+        if wait is not None:
+            raise _refused("The service is refusing sign-ins after many wrong passwords.", wait)
+        wait = self._per_account.retry_after(account_key(username), now)
+        if wait is not None:
+            raise _refused("Too many wrong passwords for this account.", wait)
+
+    def failed(self, username: str, now: float) -> None:
+        self._per_account.failed(account_key(username), now)
+        self._overall.record(_GLOBAL, now)
+
+    def succeeded(self, username: str) -> None:
+        self._per_account.succeeded(account_key(username))
+
+
+def account_key(username: str) -> str:
+    """The per-account key: the username as sign-in compares it (case-folded, trimmed)."""
+    return username.strip().casefold()
+
+
+def _refused(reason: str, wait: float) -> SignInRefused:
+    seconds = max(1, math.ceil(wait))
+    return SignInRefused(
+        f"{reason} Wait {describe_wait(seconds)} and try again.", retry_after=seconds
+    )
