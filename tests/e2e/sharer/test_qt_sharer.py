@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from quickassist.protocol.frames import FrameKind
 from quickassist.sharer.client import SessionClient
@@ -66,7 +66,10 @@ def click(widget: Any) -> None:
 async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHelper) -> None:
     created = await scripted_helper.create_session()
     window = app.code_window
-    assert window.code_label.text() == "Code from assistant"
+    assert window.code_label.text() == "Code from your helper"
+    # One word for the person who helps, as everywhere else: never "assistant".
+    texts = [w.text() for w in window.findChildren(QLabel)] + [window.code_edit.placeholderText()]
+    assert not [t for t in texts if "assistant" in t.lower()], texts
     QTest.keyClicks(window.code_edit, "zzz-zzy" if created["code"] != "ZZZZZY" else "zzz-zzx")
     click(window.share_button)
     await until(lambda: "not valid" in window.message_label.text())

@@ -1,4 +1,4 @@
-"""The first window: a box for the code from the assistant and a Share screen button."""
+"""The first window: a box for the code from the helper and a Share screen button."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ class CodeWindow(QWidget):
         super().__init__()
         self.setWindowTitle("quickassist: share your screen")
         intro = QLabel(
-            "Type the code your assistant gave you, then click Share screen. You will see who "
+            "Type the code your helper gave you, then click Share screen. You will see who "
             "is asking before anything is shared."
         )
         intro.setWordWrap(True)
-        self.code_label = QLabel("Code from assistant")
+        self.code_label = QLabel("Code from your helper")
         self.code_edit = QLineEdit(code or "")
         self.code_edit.setPlaceholderText("ABC-234")
         self.code_edit.setMaxLength(32)
@@ -45,7 +45,7 @@ class CodeWindow(QWidget):
     def _share(self) -> None:
         code = self.code_edit.text().strip()
         if not code:
-            self.show_message("Type the code from your assistant first.")
+            self.show_message("Type the code from your helper first.")
             return
         self.set_busy(True)
         self.show_message("Connecting...")
