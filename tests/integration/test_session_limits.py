@@ -49,11 +49,38 @@ async def test_an_expired_code_is_refused_and_the_helper_told(service_factory, m
     assert "new code" in ended["message"]
     sharer = ScriptedSharer(service.base_url, service.ssl_context)
     late = await sharer.join(created["code"])
-    assert late.status_code == 410
+    never_issued = await sharer.join(_unused_code(created["code"]))
+    # The same answer as a code never issued: a guesser learns nothing from a dead code.
+    assert (late.status_code, late.json()) == (never_issued.status_code, never_issued.json())
+    assert late.status_code == 404
     assert late.json() == {
-        "error": "code_expired",
-        "message": "That code has expired. Ask your helper for a new code.",
+        "error": "unknown_code",
+        "message": "That code is not valid or has expired. "
+        "Check it, or ask your helper for a new one.",
     }
+
+
+async def test_an_ended_sessions_code_answers_like_an_unknown_one(
+    service_factory, make_helper
+) -> None:
+    service = service_factory()
+    helper = await make_helper(service)
+    created = await helper.create_session()
+    ending = await helper.http.post(
+        f"/api/sessions/{created['session_id']}/actions", json={"type": "end"}
+    )
+    assert ending.status_code == 200, ending.text
+    sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    ended = await sharer.join(created["code"])
+    never_issued = await sharer.join(_unused_code(created["code"]))
+    assert ended.status_code == never_issued.status_code == 404
+    assert ended.json() == never_issued.json()
+    assert ended.headers.keys() == never_issued.headers.keys()
+
+
+def _unused_code(code: str) -> str:
+    """A valid-looking code other than ``code`` (one symbol changed)."""
+    return ("2" if code[0] != "2" else "3") + code[1:]
 
 
 async def test_failed_joins_lock_out_an_address_with_retry_after(
@@ -77,16 +104,22 @@ async def test_failed_joins_lock_out_an_address_with_retry_after(
 
 
 async def test_failed_joins_are_limited_globally(service_factory, make_helper) -> None:
+    """Past the global budget an address that was guessing is refused (test_join_flood.py: a
+    fresh address is still answered, within a second budget)."""
     service = service_factory(
         env={
             "QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "100/600",
             "QUICKASSIST_JOIN_FAILURES_GLOBAL": "2/600",
+            "QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_PER_NETWORK": "2/86400",
         }
     )
     sharer = ScriptedSharer(service.base_url, service.ssl_context)
     for _ in range(2):
         assert (await sharer.join("ZZZZZZ")).status_code == 404
-    assert (await sharer.join("YYYYYY")).status_code == 429
+    limited = await sharer.join("YYYYYY")
+    assert limited.status_code == 429
+    assert "being tried on this service" in limited.json()["message"]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 600
 
 
 async def test_reconnect_within_grace_resumes_without_new_consent(

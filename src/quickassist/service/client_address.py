@@ -24,8 +24,10 @@ def peer_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else UNKNOWN_ADDRESS
 
 
-def limiter_key(address: str) -> str:
+def limiter_key(address: str, *, ipv6_prefix: int = IPV6_SUBSCRIBER_PREFIX) -> str:
     """The key per-address limits count ``address`` under (IPv6 by /64, IPv4 as is).
+
+    ``ipv6_prefix`` counts IPv6 by a wider network where a limit needs it (join_guard: /48).
 
     An IPv4-mapped IPv6 address (``::ffff:192.0.2.1``) counts as its IPv4 address; text that is
     not an address at all (a Unix socket's peer, ``"unknown"``) is its own key.
@@ -37,7 +39,7 @@ def limiter_key(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)
-        network = ipaddress.IPv6Network((parsed, IPV6_SUBSCRIBER_PREFIX), strict=False)
+        network = ipaddress.IPv6Network((parsed, ipv6_prefix), strict=False)
         return str(network)
     return str(parsed)
 

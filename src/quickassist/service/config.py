@@ -17,7 +17,8 @@ Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``
     QUICKASSIST_SESSION_MAX_AGE_SECONDS, QUICKASSIST_LOGIN_FAILURES_BEFORE_DELAY,
     QUICKASSIST_LOGIN_DELAY_MAX_SECONDS, QUICKASSIST_LOGIN_FAILURES_GLOBAL,
     QUICKASSIST_LIVE_SESSIONS_PER_HELPER, QUICKASSIST_CODE_REQUESTS_PER_HELPER,
-    QUICKASSIST_METRICS_TOKEN
+    QUICKASSIST_METRICS_TOKEN, QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_PER_NETWORK,
+    QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_GLOBAL
 
 Lists (``QUICKASSIST_TRUSTED_PROXIES``) are comma-separated.
 """
@@ -112,8 +113,13 @@ class ServiceConfig:
     live_sessions_per_helper: int = 10
     code_requests_per_helper: RateLimit = RateLimit(30, 600)
     join_failures_per_address: RateLimit = RateLimit(10, 600)
-    # docs/security.md derives the odds of guessing a code from these two budgets.
-    join_failures_global: RateLimit = RateLimit(120, 60)
+    # docs/security.md derives the odds of guessing a code from the two global budgets (their
+    # sum is the old single budget of 120/60) and an attacker's cost from the other two.
+    join_failures_global: RateLimit = RateLimit(90, 60)
+    #: Once the global budget is spent, networks (IPv6 /48) with fewer failures than this in
+    #: its window may still try, within `join_failures_under_attack_global`: no kill switch.
+    join_failures_under_attack_per_network: RateLimit = RateLimit(3, 86400)
+    join_failures_under_attack_global: RateLimit = RateLimit(30, 60)
 
     # Privacy: personal data (helper identity, client addresses) is deleted after this long.
     retention_days: float = 3.0
@@ -245,6 +251,11 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "metrics_token": ("METRICS_TOKEN", str),
     "join_failures_per_address": ("JOIN_FAILURES_PER_ADDRESS", RateLimit.parse),
     "join_failures_global": ("JOIN_FAILURES_GLOBAL", RateLimit.parse),
+    "join_failures_under_attack_per_network": (
+        "JOIN_FAILURES_UNDER_ATTACK_PER_NETWORK",
+        RateLimit.parse,
+    ),
+    "join_failures_under_attack_global": ("JOIN_FAILURES_UNDER_ATTACK_GLOBAL", RateLimit.parse),
     "retention_days": ("RETENTION_DAYS", float),
     "retention_interval_seconds": ("RETENTION_INTERVAL_SECONDS", float),
     "log_level": ("LOG_LEVEL", str),

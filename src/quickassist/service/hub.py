@@ -39,7 +39,7 @@ from ..protocol.session import (
 )
 from .errors import JoinRefused, NotAllowed, SessionNotFound
 from .join_guard import JoinGuard
-from .live_store import ClaimOutcome, LiveStore
+from .live_store import LiveStore
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -170,19 +170,15 @@ class SessionHub:
         except InvalidCode as exc:
             self._join_failed(address, now)
             raise JoinRefused(exc.message, code="invalid_code", status=400) from None
-        claim = await self._store.claim_code(code.value, now)
-        session = self._sessions.get(claim.session_id or "")
-        if claim.outcome is ClaimOutcome.EXPIRED:
+        session_id = await self._store.claim_code(code.value, now)
+        session = self._sessions.get(session_id or "")
+        if session is None:
+            # Unknown, used, expired and ended codes get one answer: none tells a guesser
+            # that a code existed.
             self._join_failed(address, now)
             raise JoinRefused(
-                "That code has expired. Ask your helper for a new code.",
-                code="code_expired",
-                status=410,
-            )
-        if claim.outcome is ClaimOutcome.UNKNOWN or session is None:
-            self._join_failed(address, now)
-            raise JoinRefused(
-                "That code is not valid. Check it, or ask your helper for a new one.",
+                "That code is not valid or has expired. "
+                "Check it, or ask your helper for a new one.",
                 code="unknown_code",
                 status=404,
             )
@@ -302,7 +298,7 @@ class SessionHub:
         state = session.state
         assert state.end_reason is not None
         session.ended_at = self._clock()
-        await self._store.expire_code(session.code, session.ended_at)
+        await self._store.forget_code(session.code)
         self._metrics.sessions_ended[state.end_reason.value] += 1
         self._log.usage(session.id, session.bytes_relayed, session.errors)
         self._log.ended(session.id, state.end_reason, state.features | session.relay_features)

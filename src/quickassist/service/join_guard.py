@@ -1,43 +1,102 @@
-"""Brute-force protection for security codes: failed joins are limited per address and globally.
+"""Brute-force protection for security codes that an attacker cannot turn into a kill switch.
 
-Only failures count (a wrong, expired or malformed code). A client over its own budget, or any
-client while the whole service is over the global budget, is refused with 429 and Retry-After
-before its code is even looked at. The odds this leaves an attacker are in docs/security.md.
+Only failures count (a wrong, expired or malformed code). Four sliding windows::
+
+    per address        always: an address (IPv6: its /64) over it is refused
+    overall            while it has room, every address within its own budget is answered
+    per network        a long memory of failures by network (IPv4 address, IPv6 /48)
+    under attack       a second, smaller overall budget, used only once `overall` is spent
+
+Once the overall budget is spent (a guessing attack), joins are not refused wholesale: an
+address whose network has few failures in the long memory may still try, and its failures are
+counted against the under-attack budget. The attacker's addresses have spent their networks'
+allowance flooding; a sharer whose network has not been guessing still gets in.
+
+Every attempt the guard lets through gets a truthful answer (a right code joins, a wrong one is
+404), and at most ``overall + under_attack`` failures are let through per window: that sum bounds
+an attacker's odds (docs/security.md, "Guessing a security code"). A refused attempt is refused
+before its code is looked at, so a 429 tells nothing about the code.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NoReturn
 
+from .client_address import limiter_key
 from .config import RateLimit
 from .errors import JoinRefused
 from .rate_limit import SlidingWindowLimiter
 
-_GLOBAL = "all"
+_ALL = "all"
+#: The under-attack tier counts IPv6 by /48, the smallest network a site is normally given
+#: (RFC 6177): one /48 holds 65,536 /64s, which would otherwise be as many fresh allowances.
+UNDER_ATTACK_IPV6_PREFIX = 48
 
 
 class JoinGuard:
-    def __init__(self, *, per_address: RateLimit, overall: RateLimit) -> None:
+    def __init__(
+        self,
+        *,
+        per_address: RateLimit,
+        overall: RateLimit,
+        under_attack_per_network: RateLimit,
+        under_attack_overall: RateLimit,
+    ) -> None:
         self._per_address = SlidingWindowLimiter(per_address.count, per_address.per_seconds)
         self._overall = SlidingWindowLimiter(overall.count, overall.per_seconds, max_keys=1)
+        self._per_network = SlidingWindowLimiter(
+            under_attack_per_network.count, under_attack_per_network.per_seconds
+        )
+        self._under_attack = SlidingWindowLimiter(
+            under_attack_overall.count, under_attack_overall.per_seconds, max_keys=1
+        )
+
+    def under_attack(self, now: float) -> bool:
+        """True while the overall budget is spent (only the under-attack tier answers)."""
+        return self._overall.retry_after(_ALL, now) is not None
 
     def check(self, address: str, now: float) -> None:
-        """Raise JoinRefused (429) if joins from `address` are locked out now."""
-        wait = self._per_address.retry_after(address, now)
-        if wait is None:
-            wait = self._overall.retry_after(_GLOBAL, now)
+        """Raise JoinRefused (429) if a join from `address` may not be answered now."""
+        wait = self._per_address.retry_after(limiter_key(address), now)
         if wait is not None:
-            seconds = max(1, math.ceil(wait))
-            raise JoinRefused(
-                f"Too many wrong codes were tried. Wait {_minutes(seconds)} and try again.",
-                code="too_many_attempts",
-                status=429,
-                retry_after=seconds,
-            )
+            _refuse("Too many wrong codes were tried.", wait)
+        overall_wait = self._overall.retry_after(_ALL, now)
+        if overall_wait is None:
+            return
+        network_wait = self._per_network.retry_after(_network(address), now)
+        attack_wait = self._under_attack.retry_after(_ALL, now)
+        if network_wait is None and attack_wait is None:
+            return
+        # Either the overall budget frees up, or (later) this network's and the tier's do.
+        tier_wait = max(network_wait or 0.0, attack_wait or 0.0)
+        _refuse(
+            "Too many wrong codes are being tried on this service right now.",
+            min(overall_wait, tier_wait),
+        )
 
     def failed(self, address: str, now: float) -> None:
-        self._per_address.record(address, now)
-        self._overall.record(_GLOBAL, now)
+        """Count a failed join from `address` (after `check` let it through)."""
+        self._per_address.record(limiter_key(address), now)
+        self._per_network.record(_network(address), now)
+        # The same `now` as the check: with no await between them (the memory store), the
+        # failure lands in the tier that let it through.
+        tier = self._under_attack if self.under_attack(now) else self._overall
+        tier.record(_ALL, now)
+
+
+def _network(address: str) -> str:
+    return limiter_key(address, ipv6_prefix=UNDER_ATTACK_IPV6_PREFIX)
+
+
+def _refuse(sentence: str, wait: float) -> NoReturn:
+    seconds = max(1, math.ceil(wait))
+    raise JoinRefused(
+        f"{sentence} Wait {_minutes(seconds)} and try again.",
+        code="too_many_attempts",
+        status=429,
+        retry_after=seconds,
+    )
 
 
 def _minutes(seconds: int) -> str:

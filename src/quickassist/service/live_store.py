@@ -7,26 +7,9 @@ relay. Connections themselves never go into a store: each session is pinned to o
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from typing import Protocol
 
 from ..protocol.session import SessionState
-
-#: An expired code is remembered this long, so a late sharer hears "expired", not "wrong".
-EXPIRED_CODE_MEMORY_SECONDS = 3600.0
-
-
-class ClaimOutcome(enum.Enum):
-    CLAIMED = "claimed"
-    UNKNOWN = "unknown"
-    EXPIRED = "expired"
-
-
-@dataclass(frozen=True, slots=True)
-class CodeClaim:
-    outcome: ClaimOutcome
-    session_id: str | None = None
 
 
 class LiveStore(Protocol):
@@ -35,10 +18,12 @@ class LiveStore(Protocol):
     async def add_code(self, code: str, session_id: str, expires_at: float) -> bool:
         """Reserve `code` for `session_id`; False if that code is already in use."""
 
-    async def claim_code(self, code: str, now: float) -> CodeClaim:
-        """Use a code: the first successful claim removes it (codes are single use)."""
+    async def claim_code(self, code: str, now: float) -> str | None:
+        """Use a code: its session's id, or None if no live code matches (unknown, used,
+        expired and ended codes alike, so an answer never tells that a code existed). The first
+        successful claim removes the code (codes are single use)."""
 
-    async def expire_code(self, code: str, now: float) -> None:
+    async def forget_code(self, code: str) -> None:
         """End a code early (its session ended before anyone joined)."""
 
     async def put_state(self, session_id: str, state: SessionState) -> None: ...
@@ -48,7 +33,7 @@ class LiveStore(Protocol):
     async def drop_state(self, session_id: str) -> None: ...
 
     async def sweep(self, now: float) -> None:
-        """Forget codes long expired."""
+        """Forget expired codes."""
 
 
 class MemoryLiveStore:
@@ -64,21 +49,14 @@ class MemoryLiveStore:
         self._codes[code] = (session_id, expires_at)
         return True
 
-    async def claim_code(self, code: str, now: float) -> CodeClaim:
-        entry = self._codes.get(code)
-        if entry is None:
-            return CodeClaim(ClaimOutcome.UNKNOWN)
-        session_id, expires_at = entry
-        if now >= expires_at:
-            return CodeClaim(ClaimOutcome.EXPIRED)
-        del self._codes[code]
-        return CodeClaim(ClaimOutcome.CLAIMED, session_id)
+    async def claim_code(self, code: str, now: float) -> str | None:
+        entry = self._codes.pop(code, None)
+        if entry is None or now >= entry[1]:
+            return None
+        return entry[0]
 
-    async def expire_code(self, code: str, now: float) -> None:
-        entry = self._codes.get(code)
-        if entry is not None and entry[1] > now:
-            # Kept as expired, so a late sharer is told the truth rather than "wrong code".
-            self._codes[code] = (entry[0], now)
+    async def forget_code(self, code: str) -> None:
+        self._codes.pop(code, None)
 
     async def put_state(self, session_id: str, state: SessionState) -> None:
         self._states[session_id] = state
@@ -90,10 +68,6 @@ class MemoryLiveStore:
         self._states.pop(session_id, None)
 
     async def sweep(self, now: float) -> None:
-        stale = [
-            code
-            for code, (_sid, expires_at) in self._codes.items()
-            if now >= expires_at + EXPIRED_CODE_MEMORY_SECONDS
-        ]
+        stale = [code for code, (_sid, expires_at) in self._codes.items() if now >= expires_at]
         for code in stale:
             del self._codes[code]

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 
 from ..protocol.session import SessionPolicy
 from .config import ServiceConfig
 from .hub import SessionHub
 from .join_guard import JoinGuard
 from .live_store import MemoryLiveStore
-from .metrics import Metrics
+from .metrics import Metrics, install_metrics
 from .relay import RelayLimits
 from .relay_endpoints import install_relay
 from .rendezvous import install_rendezvous
@@ -44,6 +43,8 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
         join_guard=JoinGuard(
             per_address=config.join_failures_per_address,
             overall=config.join_failures_global,
+            under_attack_per_network=config.join_failures_under_attack_per_network,
+            under_attack_overall=config.join_failures_under_attack_global,
         ),
         metrics=metrics,
         session_log=telemetry,
@@ -62,8 +63,4 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
 
     install_rendezvous(app)
     install_relay(app)
-
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
-    async def prometheus_metrics() -> str:
-        """Anonymous counters in the Prometheus text format."""
-        return metrics.render()
+    install_metrics(app, metrics, token=config.metrics_token)
