@@ -22,7 +22,8 @@ def test_defaults_derive_paths_from_the_data_dir(tmp_path: Path) -> None:
     assert config.max_frame_bytes == 4 * 1024 * 1024
     assert config.login_attempts_per_address == RateLimit(5, 60)
     assert config.join_failures_per_address == RateLimit(10, 600)
-    assert config.join_failures_global == RateLimit(120, 60)
+    assert config.join_failures_global == RateLimit(90, 60)
+    assert config.join_failures_under_attack_global == RateLimit(30, 60)
     assert config.url == "https://localhost:8443"
 
 
