@@ -28,6 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The part (pip extra) each command needs; every command not named here is the service's.
+PART_OF_COMMAND = {"share": "sharer"}
+
+
+def missing_part_sentence(command: str, module: str) -> str:
+    """What to tell a person who ran a part of quickassist whose extra is not installed."""
+    part = PART_OF_COMMAND.get(command, "service")
+    return (
+        f"quickassist {command} needs the {part} part, which is not installed here (the Python "
+        f"module {module!r} is missing). Install it with: pipx install 'quickassist[{part}]' "
+        f"(or, inside a virtual environment: pip install 'quickassist[{part}]')."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -35,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.run(args)
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if not missing or missing == "quickassist":
+            raise  # our own module missing is a broken install, not a missing extra
+        print(missing_part_sentence(args.command, missing), file=sys.stderr)
+        return 2
     return result
 
 
