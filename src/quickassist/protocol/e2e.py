@@ -52,8 +52,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import FrameRejected, HandshakeFailed
+from .errors import FrameRejected, HandshakeFailed, MessageError
 from .frames import Frame, FrameFlags, FrameHeader, FrameKind
+from .json_reader import read_json_object
 
 #: The handshake and frame format version (the "v" field and the transcript's label).
 E2E_VERSION = 1
@@ -212,6 +213,8 @@ class Reveal:
 
 HandshakeMessage = Commit | KeyOffer | Reveal
 HANDSHAKE_TAGS = frozenset({Commit.tag, KeyOffer.tag, Reveal.tag})
+#: Largest handshake message read: the largest real one (a P-256 key offer) is about 150 bytes.
+MAX_HANDSHAKE_BYTES = 1024
 
 
 def encode_handshake(message: HandshakeMessage) -> bytes:
@@ -228,24 +231,31 @@ def encode_handshake(message: HandshakeMessage) -> bytes:
 
 
 def is_handshake(payload: bytes) -> bool:
-    """Whether a clear control-e2e payload is a handshake message (it may still be malformed)."""
+    """Whether a clear control-e2e payload is a handshake message (it may still be malformed).
+
+    Never raises: whatever the payload (not JSON, not an object, a tag that is a list), a
+    payload that is not a handshake is simply not one, and the caller refuses it as a clear frame.
+    """
     try:
-        data = json.loads(payload)
-    except ValueError:
+        data = _read_handshake(payload)
+    except MessageError:
         return False
-    return isinstance(data, dict) and data.get("t") in HANDSHAKE_TAGS
+    tag = data.get("t")
+    return isinstance(tag, str) and tag in HANDSHAKE_TAGS
+
+
+def _read_handshake(payload: bytes) -> dict[str, Any]:
+    return read_json_object(payload, limit=MAX_HANDSHAKE_BYTES, what="An encryption handshake")
 
 
 def parse_handshake(payload: bytes) -> HandshakeMessage:
     """A typed handshake message; anything else is `HandshakeFailed`."""
     bad = HandshakeFailed("The other side sent a malformed encryption handshake.")
-    if len(payload) > 1024:
-        raise bad
     try:
-        data = json.loads(payload)
-    except ValueError:
+        data = _read_handshake(payload)
+    except MessageError:
         raise bad from None
-    if not isinstance(data, dict) or data.get("v") != E2E_VERSION:
+    if data.get("v") != E2E_VERSION:
         raise bad
     tag = data.get("t")
     if tag == Commit.tag:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from .errors import MessageError
+from .json_reader import read_json_object
 from .roles import EndReason, HelperCard, Mode, Phase, Role
 
 #: Control messages are small; anything larger is a mistake or an attack.
@@ -251,19 +252,9 @@ def parse_server_message(text: str | bytes) -> ServerMessage:
 
 
 def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
-    # A str is measured in UTF-8 bytes, as it travels; the cheap length test goes first.
-    if len(text) > MAX_CONTROL_MESSAGE or (
-        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_CONTROL_MESSAGE
-    ):
-        raise MessageError(f"A control message may be at most {MAX_CONTROL_MESSAGE} bytes.")
-    try:
-        # NaN and Infinity are not JSON (the browser's JSON.parse rejects them), so neither do we.
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        # ValueError covers bad JSON, bad UTF-8 and the constants above; RecursionError is what
-        # deeply nested arrays (``[[[[...``) raise inside the decoder.
-        raise MessageError("A control message must be JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+    # A str is measured in UTF-8 bytes, as it travels (json_reader).
+    data = read_json_object(text, limit=MAX_CONTROL_MESSAGE, what="A control message")
+    if not isinstance(data.get("type"), str):
         raise MessageError('A control message must be a JSON object with a "type".')
     cls = registry.get(data["type"])
     if cls is None:
@@ -274,10 +265,6 @@ def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
             raise MessageError(f'The "{data["type"]}" message needs a "{f.name}" field.')
         kwargs[f.name] = _decode_field(f.name, data[f.name], f.name in _NULLABLE.get(cls, ()))
     return cls(**kwargs)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 def _text(value: Any) -> str:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 from .errors import MessageError
 from .frames import FrameKind
+from .json_reader import read_json_object
 
 # Limits ---------------------------------------------------------------------------------------
 #: Largest JSON payload per kind. Cursor images and strokes can be big-ish; input is tiny.
@@ -351,15 +352,7 @@ def parse_e2e_control(data: bytes | bytearray | memoryview) -> E2EControl:
 
 def _load(kind: FrameKind, data: bytes | bytearray | memoryview) -> _Fields:
     what = _KIND_NAMES[kind]
-    limit = MAX_PAYLOAD_BYTES[kind]
-    if len(data) > limit:
-        raise MessageError(f"A {what} payload may be at most {limit} bytes.")
-    try:
-        obj = json.loads(bytes(data).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise MessageError(f"A {what} payload must be UTF-8 JSON.") from None
-    if not isinstance(obj, dict):
-        raise MessageError(f"A {what} payload must be a JSON object.")
+    obj = read_json_object(data, limit=MAX_PAYLOAD_BYTES[kind], what=f"A {what} payload")
     return _Fields(obj, what)
 
 
