@@ -4,6 +4,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.xvfb",
     "tests.fixtures.service",
     "tests.fixtures.session_clients",
+    "tests.fixtures.inprocess_service",
     "tests.fixtures.qt",
     "tests.fixtures.rogue_relay",
     "tests.fixtures.browser",

@@ -1,22 +1,27 @@
-"""Helper sign-in over real TLS: login, cookie, /me, logout, limits, CSRF and error shapes."""
+"""Helper sign-in over real TLS (the service in process): login, cookie, /me, logout, limits,
+CSRF and error shapes."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from tests.fixtures.service import LiveService, ServiceFactory, signed_in_client
+from tests.fixtures.inprocess_service import InProcessFactory, InProcessService
+from tests.fixtures.service import signed_in_client
 from tests.timeouts import WAIT
 
 
-def client(service: LiveService) -> httpx.AsyncClient:
+def client(service: InProcessService) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context, timeout=WAIT)
 
 
-async def test_login_answers_the_helper_and_sets_a_strict_cookie(live_service: LiveService) -> None:
-    async with client(live_service) as http:
+async def test_login_answers_the_helper_and_sets_a_strict_cookie(
+    inprocess_service: InProcessService,
+) -> None:
+    async with client(inprocess_service) as http:
         answer = await http.post(
-            "/api/auth/login", json={"username": "ADA", "password": live_service.helper_password}
+            "/api/auth/login",
+            json={"username": "ADA", "password": inprocess_service.helper_password},
         )
         assert answer.status_code == 200
         assert answer.json() == {
@@ -39,8 +44,10 @@ async def test_login_answers_the_helper_and_sets_a_strict_cookie(live_service: L
         assert me.json()["display_name"] == "Ada Lovelace"
 
 
-async def test_wrong_password_and_unknown_user_get_the_same_401(live_service: LiveService) -> None:
-    async with client(live_service) as http:
+async def test_wrong_password_and_unknown_user_get_the_same_401(
+    inprocess_service: InProcessService,
+) -> None:
+    async with client(inprocess_service) as http:
         for username in ("ada", "nobody"):
             answer = await http.post(
                 "/api/auth/login", json={"username": username, "password": "wrong password"}
@@ -54,9 +61,9 @@ async def test_wrong_password_and_unknown_user_get_the_same_401(live_service: Li
 
 
 async def test_me_without_or_with_a_forged_cookie_is_not_signed_in(
-    live_service: LiveService,
+    inprocess_service: InProcessService,
 ) -> None:
-    async with client(live_service) as http:
+    async with client(inprocess_service) as http:
         answer = await http.get("/api/auth/me")
         assert answer.status_code == 401
         assert answer.json()["error"] == "not_signed_in"
@@ -64,8 +71,8 @@ async def test_me_without_or_with_a_forged_cookie_is_not_signed_in(
         assert (await http.get("/api/auth/me")).status_code == 401
 
 
-async def test_logout_clears_the_cookie(live_service: LiveService) -> None:
-    http = await signed_in_client(live_service)
+async def test_logout_clears_the_cookie(inprocess_service: InProcessService) -> None:
+    http = await signed_in_client(inprocess_service)
     try:
         answer = await http.post("/api/auth/logout")
         assert answer.status_code == 204
@@ -76,10 +83,10 @@ async def test_logout_clears_the_cookie(live_service: LiveService) -> None:
 
 
 async def test_cross_origin_post_is_refused_and_same_origin_allowed(
-    live_service: LiveService,
+    inprocess_service: InProcessService,
 ) -> None:
-    credentials = {"username": "ada", "password": live_service.helper_password}
-    async with client(live_service) as http:
+    credentials = {"username": "ada", "password": inprocess_service.helper_password}
+    async with client(inprocess_service) as http:
         refused = await http.post(
             "/api/auth/login", json=credentials, headers={"Origin": "https://evil.example"}
         )
@@ -87,22 +94,23 @@ async def test_cross_origin_post_is_refused_and_same_origin_allowed(
         assert refused.json()["error"] == "cross_origin"
         assert "set-cookie" not in refused.headers
         allowed = await http.post(
-            "/api/auth/login", json=credentials, headers={"Origin": live_service.base_url}
+            "/api/auth/login", json=credentials, headers={"Origin": inprocess_service.base_url}
         )
         assert allowed.status_code == 200
 
 
-async def test_bodies_must_be_json(live_service: LiveService) -> None:
-    async with client(live_service) as http:
+async def test_bodies_must_be_json(inprocess_service: InProcessService) -> None:
+    async with client(inprocess_service) as http:
         form = await http.post(
-            "/api/auth/login", data={"username": "ada", "password": live_service.helper_password}
+            "/api/auth/login",
+            data={"username": "ada", "password": inprocess_service.helper_password},
         )
         assert form.status_code == 415
         assert form.json()["error"] == "unsupported_media_type"
 
 
-async def test_errors_are_json_sentences(live_service: LiveService) -> None:
-    async with client(live_service) as http:
+async def test_errors_are_json_sentences(inprocess_service: InProcessService) -> None:
+    async with client(inprocess_service) as http:
         missing = await http.post("/api/auth/login", json={"username": "ada"})
         assert missing.status_code == 422
         body = missing.json()
@@ -123,8 +131,8 @@ async def test_errors_are_json_sentences(live_service: LiveService) -> None:
         assert wrong_method.json()["error"] == "method_not_allowed"
 
 
-async def test_openapi_is_published_under_api(live_service: LiveService) -> None:
-    async with client(live_service) as http:
+async def test_openapi_is_published_under_api(inprocess_service: InProcessService) -> None:
+    async with client(inprocess_service) as http:
         spec = (await http.get("/api/openapi.json")).json()
         assert "/api/auth/login" in spec["paths"]
         assert (await http.get("/api/docs")).status_code == 200
@@ -132,9 +140,11 @@ async def test_openapi_is_published_under_api(live_service: LiveService) -> None
 
 @pytest.mark.parametrize("limit", [3])
 async def test_sign_in_attempts_are_limited_per_address(
-    service_factory: ServiceFactory, limit: int
+    inprocess_service_factory: InProcessFactory, limit: int
 ) -> None:
-    service = service_factory(env={"QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS": f"{limit}/60"})
+    service = inprocess_service_factory(
+        env={"QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS": f"{limit}/60"}
+    )
     async with client(service) as http:
         for _ in range(limit):
             answer = await http.post(
@@ -149,7 +159,9 @@ async def test_sign_in_attempts_are_limited_per_address(
         assert 1 <= int(locked.headers["retry-after"]) <= 60
 
 
-async def test_helper_client_fixture_is_signed_in(helper_client: httpx.AsyncClient) -> None:
-    me = await helper_client.get("/api/auth/me")
+async def test_helper_client_fixture_is_signed_in(
+    inprocess_helper_client: httpx.AsyncClient,
+) -> None:
+    me = await inprocess_helper_client.get("/api/auth/me")
     assert me.status_code == 200
     assert me.json()["username"] == "ada"

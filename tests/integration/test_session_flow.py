@@ -1,4 +1,5 @@
-"""Whole sessions through the real service over TLS: rendezvous, consent, relay policy, ending."""
+"""Whole sessions through the real service (in process) over TLS: rendezvous, consent, relay
+policy, ending."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from tests.timeouts import WAIT
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
 
-async def test_allow_flow_carries_video_and_input(live_service, scripted_helper) -> None:
-    created = await scripted_helper.create_session()
+async def test_allow_flow_carries_video_and_input(inprocess_service, inprocess_helper) -> None:
+    created = await inprocess_helper.create_session()
     assert len(created["code"]) == 6
     assert created["code_display"] == f"{created['code'][:3]}-{created['code'][3:]}"
     assert 590 <= created["expires_in"] <= 600
 
-    sharer = ScriptedSharer(live_service.base_url, live_service.ssl_context)
+    sharer = ScriptedSharer(inprocess_service.base_url, inprocess_service.ssl_context)
     typed = f" {created['code'][:3].lower()} - {created['code'][3:]} "  # as a person types it
     joined = await sharer.join(typed)
     assert joined.status_code == 200, joined.text
@@ -28,7 +29,7 @@ async def test_allow_flow_carries_video_and_input(live_service, scripted_helper)
     assert sharer.helper == {"name": "Ada L.", "organisation": "Contoso"}
     assert "Lovelace" not in joined.text and "ada" not in joined.text.replace("Ada", "")
 
-    helper_side = await scripted_helper.connect(created["session_id"])
+    helper_side = await inprocess_helper.connect(created["session_id"])
     sharer_side = await sharer.connect()
     await helper_side.wait_type("state", phase="joined")
     await helper_side.send_json({"type": "choose_mode", "mode": "control"})
@@ -56,11 +57,11 @@ async def test_allow_flow_carries_video_and_input(live_service, scripted_helper)
     await sharer_side.close()
 
 
-async def test_decline_ends_the_session_for_both(live_service, scripted_helper) -> None:
-    created = await scripted_helper.create_session()
-    sharer = ScriptedSharer(live_service.base_url, live_service.ssl_context)
+async def test_decline_ends_the_session_for_both(inprocess_service, inprocess_helper) -> None:
+    created = await inprocess_helper.create_session()
+    sharer = ScriptedSharer(inprocess_service.base_url, inprocess_service.ssl_context)
     await sharer.join(created["code"])
-    helper_side = await scripted_helper.connect(created["session_id"])
+    helper_side = await inprocess_helper.connect(created["session_id"])
     sharer_side = await sharer.connect()
     await helper_side.send_json({"type": "choose_mode", "mode": "view"})
     await sharer_side.wait_type("consent_request", mode="view")
@@ -73,8 +74,8 @@ async def test_decline_ends_the_session_for_both(live_service, scripted_helper) 
         assert code == 1000 and "declined" in reason
 
 
-async def test_wrong_and_malformed_codes_get_plain_sentences(live_service) -> None:
-    sharer = ScriptedSharer(live_service.base_url, live_service.ssl_context)
+async def test_wrong_and_malformed_codes_get_plain_sentences(inprocess_service) -> None:
+    sharer = ScriptedSharer(inprocess_service.base_url, inprocess_service.ssl_context)
     wrong = await sharer.join("ZZZ-ZZZ")
     assert wrong.status_code == 404
     assert wrong.json()["error"] == "unknown_code"
@@ -84,18 +85,18 @@ async def test_wrong_and_malformed_codes_get_plain_sentences(live_service) -> No
     assert malformed.json()["error"] == "invalid_code"
 
 
-async def test_a_code_is_single_use(live_service, scripted_helper) -> None:
-    created = await scripted_helper.create_session()
-    first = ScriptedSharer(live_service.base_url, live_service.ssl_context)
+async def test_a_code_is_single_use(inprocess_service, inprocess_helper) -> None:
+    created = await inprocess_helper.create_session()
+    first = ScriptedSharer(inprocess_service.base_url, inprocess_service.ssl_context)
     assert (await first.join(created["code"])).status_code == 200
-    second = ScriptedSharer(live_service.base_url, live_service.ssl_context)
+    second = ScriptedSharer(inprocess_service.base_url, inprocess_service.ssl_context)
     again = await second.join(created["code"])
     assert again.status_code == 404
 
 
-async def test_view_only_input_is_dropped_by_the_relay(live_service, scripted_helper) -> None:
+async def test_view_only_input_is_dropped_by_the_relay(inprocess_service, inprocess_helper) -> None:
     helper_side, sharer_side, _ = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context, mode="view"
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context, mode="view"
     )
     await helper_side.send_frame(
         FrameKind.INPUT, b'{"t":"key","code":"KeyA","key":"a","down":true}'
@@ -107,9 +108,11 @@ async def test_view_only_input_is_dropped_by_the_relay(live_service, scripted_he
     assert [f.kind for f in sharer_side.frames] == [FrameKind.CHAT]
 
 
-async def test_pause_stops_video_and_input_resume_restarts(live_service, scripted_helper) -> None:
+async def test_pause_stops_video_and_input_resume_restarts(
+    inprocess_service, inprocess_helper
+) -> None:
     helper_side, sharer_side, _ = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context
     )
     await sharer_side.send_json({"type": "pause"})
     await helper_side.wait_type("state", paused=True)
@@ -129,9 +132,9 @@ async def test_pause_stops_video_and_input_resume_restarts(live_service, scripte
     assert frame.payload == b"after-resume"
 
 
-async def test_revoke_control_drops_to_view_only(live_service, scripted_helper) -> None:
+async def test_revoke_control_drops_to_view_only(inprocess_service, inprocess_helper) -> None:
     helper_side, sharer_side, _ = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context
     )
     await sharer_side.send_json({"type": "revoke_control"})
     await helper_side.wait_type("state", mode="view")
@@ -158,9 +161,9 @@ async def test_revoke_control_drops_to_view_only(live_service, scripted_helper) 
 
 
 @pytest.mark.parametrize("ender", ["helper", "sharer"])
-async def test_either_side_ends(live_service, scripted_helper, ender: str) -> None:
+async def test_either_side_ends(inprocess_service, inprocess_helper, ender: str) -> None:
     helper_side, sharer_side, _ = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context
     )
     side = helper_side if ender == "helper" else sharer_side
     await side.send_json({"type": "end"})
@@ -171,10 +174,10 @@ async def test_either_side_ends(live_service, scripted_helper, ender: str) -> No
 
 
 async def test_illegal_actions_are_refused_and_the_session_goes_on(
-    live_service, scripted_helper
+    inprocess_service, inprocess_helper
 ) -> None:
     helper_side, sharer_side, sharer = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context, mode="view"
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context, mode="view"
     )
     # A sharer cannot choose the mode; a helper cannot pause or allow.
     await sharer_side.send_json({"type": "choose_mode", "mode": "control"})
@@ -184,7 +187,7 @@ async def test_illegal_actions_are_refused_and_the_session_goes_on(
     assert (await helper_side.wait_type("error"))["message"]
     # Over HTTP the same rules answer 409 with a sentence.
     async with httpx.AsyncClient(
-        base_url=live_service.base_url, verify=live_service.ssl_context
+        base_url=inprocess_service.base_url, verify=inprocess_service.ssl_context
     ) as http:
         refused = await http.post(
             f"/api/sessions/{sharer.session_id}/actions",
@@ -206,9 +209,9 @@ async def test_illegal_actions_are_refused_and_the_session_goes_on(
     await helper_side.wait_type("state", paused=True)
 
 
-async def test_a_second_connection_replaces_the_first(live_service, scripted_helper) -> None:
+async def test_a_second_connection_replaces_the_first(inprocess_service, inprocess_helper) -> None:
     helper_side, sharer_side, sharer = await active_session(
-        scripted_helper, live_service.base_url, live_service.ssl_context
+        inprocess_helper, inprocess_service.base_url, inprocess_service.ssl_context
     )
     replacement = await sharer.connect()
     code, reason = await sharer_side.wait_closed()
@@ -222,19 +225,19 @@ async def test_a_second_connection_replaces_the_first(live_service, scripted_hel
     assert frame.payload == b"from-the-new-one"
 
 
-async def test_cross_origin_websocket_is_refused(live_service, scripted_helper) -> None:
+async def test_cross_origin_websocket_is_refused(inprocess_service, inprocess_helper) -> None:
     import websockets
 
-    created = await scripted_helper.create_session()
+    created = await inprocess_helper.create_session()
     with pytest.raises(websockets.InvalidStatus) as refused:
-        await scripted_helper.connect(created["session_id"], origin="https://evil.example")
+        await inprocess_helper.connect(created["session_id"], origin="https://evil.example")
     assert refused.value.response.status_code == 403
 
 
-async def test_metrics_and_health(live_service, scripted_helper) -> None:
-    await scripted_helper.create_session()
+async def test_metrics_and_health(inprocess_service, inprocess_helper) -> None:
+    await inprocess_helper.create_session()
     async with httpx.AsyncClient(
-        base_url=live_service.base_url, verify=live_service.ssl_context, timeout=WAIT
+        base_url=inprocess_service.base_url, verify=inprocess_service.ssl_context, timeout=WAIT
     ) as http:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         text = (await http.get("/metrics")).text
@@ -248,10 +251,12 @@ async def test_metrics_and_health(live_service, scripted_helper) -> None:
     assert "Ada" not in text and "127.0.0.1" not in text
 
 
-async def test_helper_cannot_open_another_helpers_session(live_service, scripted_helper) -> None:
-    created = await scripted_helper.create_session()
+async def test_helper_cannot_open_another_helpers_session(
+    inprocess_service, inprocess_helper
+) -> None:
+    created = await inprocess_helper.create_session()
     async with httpx.AsyncClient(
-        base_url=live_service.base_url, verify=live_service.ssl_context
+        base_url=inprocess_service.base_url, verify=inprocess_service.ssl_context
     ) as anonymous:
         response = await anonymous.post("/api/sessions")
         assert response.status_code == 401
@@ -259,17 +264,17 @@ async def test_helper_cannot_open_another_helpers_session(live_service, scripted
         assert response.status_code == 401
 
 
-async def test_permessage_deflate_is_never_negotiated(live_service, scripted_helper) -> None:
+async def test_permessage_deflate_is_never_negotiated(inprocess_service, inprocess_helper) -> None:
     import websockets
 
-    created = await scripted_helper.create_session()
-    cookie = "; ".join(f"{k}={v}" for k, v in scripted_helper.http.cookies.items())
-    url = live_service.base_url.replace("https://", "wss://")
+    created = await inprocess_helper.create_session()
+    cookie = "; ".join(f"{k}={v}" for k, v in inprocess_helper.http.cookies.items())
+    url = inprocess_service.base_url.replace("https://", "wss://")
     async with websockets.connect(
         f"{url}/ws/helper/{created['session_id']}",
-        ssl=live_service.ssl_context,
+        ssl=inprocess_service.ssl_context,
         additional_headers={"Cookie": cookie},
-        origin=live_service.base_url,
+        origin=inprocess_service.base_url,
         compression="deflate",  # the client offers it
     ) as ws:
         assert "Sec-WebSocket-Extensions" not in ws.response.headers

@@ -1,4 +1,4 @@
-"""The sharer's session client against the real service over TLS."""
+"""The sharer's session client against the real service (in process) over TLS."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from quickassist.sharer.errors import (
     WrongCode,
 )
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
-from tests.fixtures.service import LiveService
+from tests.fixtures.inprocess_service import InProcessFactory, InProcessService
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.timeouts import WAIT
 
 
-def pinned_client(service: LiveService) -> SessionClient:
+def pinned_client(service: InProcessService) -> SessionClient:
     return SessionClient(
         service.base_url, trust=TrustSettings(fingerprint=parse_fingerprint(service.fingerprint))
     )
@@ -40,10 +40,10 @@ async def next_message(connection: RelayConnection) -> Any:
 
 
 async def test_join_with_a_pin_and_connect(
-    live_service: LiveService, scripted_helper: ScriptedHelper
+    inprocess_service: InProcessService, inprocess_helper: ScriptedHelper
 ) -> None:
-    created = await scripted_helper.create_session()
-    client = pinned_client(live_service)
+    created = await inprocess_helper.create_session()
+    client = pinned_client(inprocess_service)
     ticket = await client.join(created["code_display"].lower())
     assert ticket.session_id == created["session_id"]
     assert ticket.helper.name == "Ada L."
@@ -53,7 +53,7 @@ async def test_join_with_a_pin_and_connect(
         state = await next_message(connection)
         assert isinstance(state, StateUpdate)
         assert state.phase is Phase.JOINED
-        helper_side = await scripted_helper.connect(created["session_id"])
+        helper_side = await inprocess_helper.connect(created["session_id"])
         await helper_side.send_json({"type": "choose_mode", "mode": "view"})
         while not isinstance(message := await next_message(connection), ConsentRequest):
             pass
@@ -71,11 +71,11 @@ async def test_join_with_a_pin_and_connect(
 
 
 async def test_a_code_works_once(
-    live_service: LiveService, scripted_helper: ScriptedHelper
+    inprocess_service: InProcessService, inprocess_helper: ScriptedHelper
 ) -> None:
-    created = await scripted_helper.create_session()
+    created = await inprocess_helper.create_session()
     client = SessionClient(
-        live_service.base_url, trust=TrustSettings(ca_file=live_service.cert_path)
+        inprocess_service.base_url, trust=TrustSettings(ca_file=inprocess_service.cert_path)
     )
     await client.join(created["code"])
     with pytest.raises(WrongCode) as caught:
@@ -85,31 +85,33 @@ async def test_a_code_works_once(
     )
 
 
-async def test_a_malformed_code_is_refused_without_asking(live_service: LiveService) -> None:
-    client = pinned_client(live_service)
+async def test_a_malformed_code_is_refused_without_asking(
+    inprocess_service: InProcessService,
+) -> None:
+    client = pinned_client(inprocess_service)
     with pytest.raises(CodeRefused) as caught:
         await client.join("12")
     assert "6 letters and digits" in caught.value.message
 
 
 async def test_the_system_store_does_not_trust_the_self_signed_service(
-    live_service: LiveService,
+    inprocess_service: InProcessService,
 ) -> None:
     with pytest.raises(UntrustedCertificate) as caught:
-        await SessionClient(live_service.base_url).join("ABC-234")
+        await SessionClient(inprocess_service.base_url).join("ABC-234")
     assert "Ask your helper for the fingerprint" in caught.value.message
 
 
-async def test_a_wrong_pin_is_refused(live_service: LiveService) -> None:
-    client = SessionClient(live_service.base_url, trust=TrustSettings(fingerprint=bytes(32)))
+async def test_a_wrong_pin_is_refused(inprocess_service: InProcessService) -> None:
+    client = SessionClient(inprocess_service.base_url, trust=TrustSettings(fingerprint=bytes(32)))
     with pytest.raises(UntrustedCertificate):
         await client.join("ABC-234")
 
 
-async def test_too_many_wrong_codes_says_when_to_retry(service_factory: Any) -> None:
-    service = service_factory(
-        env={"QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "2/60"}, add_helper=False
-    )
+async def test_too_many_wrong_codes_says_when_to_retry(
+    inprocess_service_factory: InProcessFactory,
+) -> None:
+    service = inprocess_service_factory(env={"QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "2/60"})
     client = pinned_client(service)
     refusals: list[Exception] = []
     for _ in range(4):
