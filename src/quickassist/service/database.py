@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from .data_dir import create_private_file
 from .errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -45,7 +46,11 @@ def create_engine(database_url: str) -> AsyncEngine:
         raise ConfigError("The database URL cannot be read; see --database-url --help.") from exc
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         # Private: the database holds password hashes (the default data dir is made 0700).
-        Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created 0600 before SQLite opens it: SQLite would use the umask (often 0644), and
+        # its -wal and -shm files take the database file's mode.
+        database_file = Path(url.database)
+        database_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_private_file(database_file)
     try:
         engine = create_async_engine(url)
     except ModuleNotFoundError as exc:

@@ -15,6 +15,7 @@ import socket
 import ssl
 from pathlib import Path
 
+from .data_dir import create_private_file
 from .errors import ConfigError
 
 #: A self-signed certificate is replaced by nobody but the operator; ten years avoids a surprise
@@ -57,7 +58,7 @@ def subject_alternative_names() -> list[str]:
 
 
 def generate_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> None:
-    """Write a new ECDSA P-256 key (mode 0600) and a self-signed certificate for ``names``."""
+    """Write a new ECDSA P-256 key and a self-signed certificate for ``names`` (both 0600)."""
     # Imported here: only a first run needs them, and `cryptography` would add ~16 MB to the
     # resident memory of every running service (bench/idle_sessions.py).
     from cryptography import x509
@@ -101,11 +102,18 @@ def generate_self_signed(cert_path: Path, key_path: Path, names: list[str]) -> N
     )
     key_path.parent.mkdir(parents=True, exist_ok=True)
     cert_path.parent.mkdir(parents=True, exist_ok=True)
-    # Create the key file private from the start rather than chmod-ing after the bytes land.
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as key_file:
-        key_file.write(key_pem)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write_private(key_path, key_pem)
+    # The certificate is public, but it lives in the private data directory, where every file
+    # is 0600 (service.data_dir): a 0644 one would only be fixed, with a warning, next start.
+    _write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` 0600 from the start, rather than chmod-ing after the bytes land."""
+    create_private_file(path)
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
 
 
 def ensure_certificate(cert_path: Path, key_path: Path) -> bool:
