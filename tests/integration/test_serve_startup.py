@@ -20,7 +20,7 @@ from quickassist.service.tls import certificate_fingerprint, der_fingerprint, ge
 from tests.fixtures.service import LiveService, ServiceFactory, run_cli
 from tests.timeouts import WAIT
 
-PASSWORD_LINE = re.compile(r"^\s*password: (\S+)$", re.MULTILINE)
+PASSWORD_LINE = re.compile(r"^\s*password: in (\S+) \(readable only by this user\)$", re.MULTILINE)
 
 
 def served_certificate(service: LiveService) -> bytes:
@@ -36,7 +36,7 @@ def served_certificate(service: LiveService) -> bytes:
     return der
 
 
-def test_first_run_prints_url_fingerprint_and_admin_password_once(
+def test_first_run_prints_url_fingerprint_and_where_the_admin_password_is(
     service_factory: ServiceFactory,
 ) -> None:
     service = service_factory(add_helper=False)
@@ -46,15 +46,20 @@ def test_first_run_prints_url_fingerprint_and_admin_password_once(
     assert fingerprint is not None
     assert fingerprint.group(0) == der_fingerprint(served_certificate(service))
     assert fingerprint.group(0) == service.fingerprint
-    passwords = PASSWORD_LINE.findall(out)
-    assert len(passwords) == 1
+    password_files = PASSWORD_LINE.findall(out)
+    assert len(password_files) == 1
+    password_file = Path(password_files[0])
+    assert password_file == service.data_dir / "admin-password.txt"
     # The data directory holds keys and password hashes: nobody else may read it.
     assert service.data_dir.stat().st_mode & 0o777 == 0o700
+    # Written once, for this user only; never to stdout (a journal others may read).
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    password = password_file.read_text(encoding="utf-8").strip()
+    assert len(password) >= 20
+    assert password not in out
 
     with httpx.Client(base_url=service.base_url, verify=service.ssl_context) as client:
-        answer = client.post(
-            "/api/auth/login", json={"username": "admin", "password": passwords[0]}
-        )
+        answer = client.post("/api/auth/login", json={"username": "admin", "password": password})
         assert answer.status_code == 200
         assert answer.json() == {
             "username": "admin",
@@ -144,7 +149,7 @@ from quickassist.service.server import prepare
 config = ServiceConfig(data_dir=Path(sys.argv[1]))
 first, again = prepare(config), prepare(config)
 create_app(config, migrate_on_start=False)
-print(first.admin_password is not None, again.admin_password is None)
+print(first.admin_password_file is not None, again.admin_password_file is None)
 print("alembic" in sys.modules, "cryptography" in sys.modules)
 """
 

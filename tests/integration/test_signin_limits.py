@@ -57,7 +57,8 @@ async def test_rotated_forwarded_for_from_loopback_is_still_limited_on_join(
 
 async def test_a_named_proxy_is_believed(service_factory: ServiceFactory) -> None:
     service = service_factory(
-        env={"QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS": "3/60"}, args=["--trusted-proxy", "127.0.0.1"]
+        env={"QUICKASSIST_LOGIN_ATTEMPTS_PER_ADDRESS": "3/60"},
+        args=["--trusted-proxy", "127.0.0.1"],
     )
     async with client(service) as http:
         answers = [(await sign_in(http, f"user{n}", WRONG, n)).status_code for n in range(6)]

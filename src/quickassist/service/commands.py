@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .accounts import HelperAccounts
     from .config import ServiceConfig
     from .helper_session_store import HelperSessionStore
@@ -89,9 +91,10 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="run the remote assistance service (HTTPS and WSS on one port)",
         description="Run the remote assistance service: the helper console, the rendezvous API "
         "and the relay, over HTTPS and WSS on one port. On first run it makes a self-signed "
-        "certificate and an 'admin' account, and prints the certificate's fingerprint and the "
-        "admin's one-time password. Every option can also be set with a QUICKASSIST_* "
-        "environment variable; flags win.",
+        "certificate and an 'admin' account, prints the certificate's fingerprint, and writes "
+        "the admin's first password to admin-password.txt in the data directory (0600). Every "
+        "option can also be set with a QUICKASSIST_* environment variable; flags win (the "
+        "metrics token only by QUICKASSIST_METRICS_TOKEN: a flag would show in `ps`).",
     )
     net = parser.add_argument_group("network")
     net.add_argument(
@@ -164,7 +167,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from .server import prepare, serve
 
     preparation = prepare(config)
-    _print_banner(config, preparation.fingerprint, preparation.admin_password, sys.stdout)
+    _print_banner(config, preparation.fingerprint, preparation.admin_password_file, sys.stdout)
     # prepare() brought the schema up to date (in a child process): no migration on start.
     serve(create_app(config, migrate_on_start=False), config)
     print("quickassist stopped.", flush=True)
@@ -172,20 +175,21 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _print_banner(
-    config: ServiceConfig, fingerprint: str, admin_password: str | None, out: TextIO
+    config: ServiceConfig, fingerprint: str, admin_password_file: Path | None, out: TextIO
 ) -> None:
     lines = [
         f"quickassist is serving at {config.url}",
         f"Certificate: {config.certificate_path}",
         f"Certificate fingerprint: {fingerprint}",
     ]
-    if admin_password is not None:
+    if admin_password_file is not None:
+        # Not the password itself: stdout goes to logs and journals that others can read.
         lines += [
             "",
             "First run: an administrator account was created.",
             "  username: admin",
-            f"  password: {admin_password}",
-            "This password is shown only once. Change it with: quickassist user passwd admin",
+            f"  password: in {admin_password_file} (readable only by this user)",
+            "Sign in, then change it with `quickassist user passwd admin` and delete the file.",
         ]
     print("\n".join(lines), file=out, flush=True)
 

@@ -226,6 +226,12 @@ class SessionHub:
     def active_count(self) -> int:
         return sum(1 for s in self._sessions.values() if not s.state.ended)
 
+    def active_count_of(self, helper_id: int) -> int:
+        """Sessions of one helper not yet ended (codes waiting included): for `HelperQuota`."""
+        return sum(
+            1 for s in self._sessions.values() if s.helper_id == helper_id and not s.state.ended
+        )
+
     # Actions and connections -----------------------------------------------------------------
 
     async def act(self, session: LiveSession, role: Role, message: ClientMessage) -> SessionState:

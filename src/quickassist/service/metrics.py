@@ -1,12 +1,23 @@
 """Service counters, exposed at GET /metrics in the Prometheus text format.
 
-Only anonymous numbers: no session ids, no accounts, no addresses.
+Only anonymous numbers: no session ids, no accounts, no addresses. Still not for everyone (they
+tell an outsider how busy the service is and whether an attack works): with a metrics token
+configured (``QUICKASSIST_METRICS_TOKEN``) a scraper sends ``Authorization: Bearer TOKEN``;
+without one, only a client on this machine (a loopback address) is answered.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections import Counter
 from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
+
+from .client_address import peer_address
+from .errors import ServiceError
 
 
 class Metrics:
@@ -55,3 +66,41 @@ class Metrics:
             ),
         ]
         return "\n".join(lines) + "\n"
+
+
+class MetricsRefused(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+def metrics_allowed(request: Request, token: str | None) -> bool:
+    """Whether ``request`` may read /metrics: the right bearer token, or loopback if none is set."""
+    if token:
+        offered = request.headers.get("authorization", "")
+        scheme, _, value = offered.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), token.encode()
+        )
+    try:
+        return ipaddress.ip_address(peer_address(request)).is_loopback
+    except ValueError:
+        return False
+
+
+def install_metrics(app: FastAPI, metrics: Metrics, *, token: str | None) -> None:
+    """GET /metrics for ``metrics``, answered as `metrics_allowed` says."""
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["service"])
+    async def prometheus_metrics(request: Request) -> str:
+        """Anonymous counters in the Prometheus text format (token or loopback only)."""
+        if not metrics_allowed(request, token):
+            if token:
+                raise ServiceError(
+                    "Metrics need the metrics token (Authorization: Bearer ...).",
+                    code="metrics_token",
+                    status=401,
+                )
+            raise MetricsRefused(
+                "Metrics are served only to this machine unless a metrics token is set."
+            )
+        return metrics.render()

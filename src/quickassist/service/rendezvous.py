@@ -21,6 +21,7 @@ from ..protocol.roles import Role
 from .auth import require_helper
 from .client_address import peer_address
 from .error_responses import error_response
+from .helper_quota import HelperQuota
 from .hub import LiveSession, SessionHub
 from .identity import HelperIdentity
 
@@ -96,8 +97,14 @@ async def session_party(request: Request, session_id: str) -> tuple[LiveSession,
 async def create_session(
     request: Request, helper: Annotated[HelperIdentity, Depends(require_helper)]
 ) -> CreatedOut:
-    """Start a session: returns a fresh security code for the helper to read out."""
-    created = await hub_of(request).create(
+    """Start a session: returns a fresh security code for the helper to read out.
+
+    Limited per helper (sessions open at once, codes asked for): 429 with a sentence.
+    """
+    hub = hub_of(request)
+    quota: HelperQuota = request.app.state.helper_quota
+    quota.admit(helper.id, hub.active_count_of(helper.id), request.app.state.clock())
+    created = await hub.create(
         helper_id=helper.id,
         helper=helper.card,
         helper_address=peer_address(request),

@@ -26,7 +26,18 @@ def load_or_create_secret_key(data_dir: Path, configured: str | None = None) -> 
         return existing
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(key + "\n")
+    write_private_file(path, key + "\n")
     return key
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable and writable by this user only (0600).
+
+    The mode is set on the open descriptor too: ``os.open``'s mode applies only when the file
+    is created, and is narrowed further by the umask, never widened.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            os.fchmod(file.fileno(), 0o600)
+        file.write(text)

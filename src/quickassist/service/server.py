@@ -18,6 +18,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -29,10 +30,12 @@ from .config import ServiceConfig
 from .database import create_engine, migrate, session_factory
 from .errors import ServiceError
 from .lifecycle import Lifecycle
+from .secret_key import write_private_file
 from .tls import certificate_fingerprint, ensure_certificate, server_ssl_context
 
 ADMIN_USERNAME = "admin"
 ADMIN_DISPLAY_NAME = "Administrator"
+ADMIN_PASSWORD_FILE = "admin-password.txt"  # noqa: S105 - a file name, not a password
 #: Frames are bounded by max_frame_bytes; the WebSocket message may add a small envelope.
 WS_ENVELOPE_BYTES = 64
 #: After SIGTERM, connections get this long to finish before their tasks are cancelled.
@@ -41,11 +44,15 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 @dataclass(frozen=True)
 class Preparation:
-    """What `prepare` did: the certificate's fingerprint and the first admin's password."""
+    """What `prepare` did: the certificate's fingerprint and where the first admin's password is.
+
+    The password itself never leaves the preparing process: it goes to a 0600 file in the data
+    directory (`ADMIN_PASSWORD_FILE`), not to stdout, which under systemd lands in the journal.
+    """
 
     fingerprint: str
     certificate_created: bool
-    admin_password: str | None
+    admin_password_file: Path | None
 
 
 async def create_first_admin(accounts: HelperAccounts, organisation: str) -> str | None:
@@ -82,7 +89,11 @@ def prepare_here(config: ServiceConfig) -> Preparation:
     created = ensure_certificate(config.certificate_path, config.private_key_path)
     fingerprint = certificate_fingerprint(config.certificate_path)
     admin_password = asyncio.run(prepare_store(config))
-    return Preparation(fingerprint, created, admin_password)
+    password_file = None
+    if admin_password is not None:
+        password_file = config.data_dir / ADMIN_PASSWORD_FILE
+        write_private_file(password_file, admin_password + "\n")
+    return Preparation(fingerprint, created, password_file)
 
 
 def prepare(config: ServiceConfig) -> Preparation:

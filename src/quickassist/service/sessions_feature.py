@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from ..protocol.session import SessionPolicy
 from .config import ServiceConfig
+from .helper_quota import HelperQuota
 from .hub import SessionHub
 from .join_guard import JoinGuard
 from .live_store import MemoryLiveStore
@@ -51,6 +52,10 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
         clock=clock,
     )
     app.state.hub = hub
+    app.state.helper_quota = HelperQuota(
+        live_sessions=config.live_sessions_per_helper,
+        code_requests=config.code_requests_per_helper,
+    )
     app.state.metrics = metrics
     app.state.telemetry = telemetry
     app.state.retention = retention
