@@ -58,7 +58,7 @@ def create_app(
         version=__version__,
         summary="Remote support: rendezvous, relay and helper accounts.",
         openapi_url="/api/openapi.json",
-        docs_url=None,  # install_api_docs: Swagger UI under its own, narrow CSP
+        docs_url=None,  # install_api_docs: Swagger UI from the package, under the strict CSP
         redoc_url=None,
         lifespan=lifecycle.lifespan,
     )

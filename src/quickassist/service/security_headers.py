@@ -23,14 +23,13 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
 )
 
-_CSP = b"content-security-policy"
+_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
 
 class SecurityHeadersMiddleware:
-    """Adds `SECURITY_HEADERS` to every HTTP response.
+    """Adds `SECURITY_HEADERS` to every HTTP response, replacing whatever the app set.
 
-    A Content-Security-Policy a route set itself is kept (only /api/docs does, to allow Swagger
-    UI's CDN); every other header replaces whatever the app set.
+    No route has a policy of its own: the API docs run under the console's (service.api_docs).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -43,12 +42,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                own_policy = any(k.lower() == _CSP for k, _ in headers)
-                added = [(k, v) for k, v in SECURITY_HEADERS if not (own_policy and k == _CSP)]
-                names = {name for name, _ in added}
-                kept = [(k, v) for k, v in headers if k.lower() not in names]
-                message = {**message, "headers": [*kept, *added]}
+                headers = message.get("headers", [])
+                kept = [(k, v) for k, v in headers if k.lower() not in _NAMES]
+                message = {**message, "headers": [*kept, *SECURITY_HEADERS]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
