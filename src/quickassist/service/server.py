@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -27,6 +28,7 @@ from fastapi import FastAPI
 
 from .accounts import HelperAccounts, generate_password
 from .config import ServiceConfig
+from .data_dir import make_private
 from .database import create_engine, migrate, session_factory
 from .errors import ServiceError
 from .lifecycle import Lifecycle
@@ -85,7 +87,9 @@ async def prepare_store(config: ServiceConfig) -> str | None:
 def prepare_here(config: ServiceConfig) -> Preparation:
     """Everything a first run needs before the server starts, in this process."""
     # Private: it holds the TLS key, the cookie-signing key and the password hashes.
-    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    warning = make_private(config.data_dir).sentence()
+    if warning is not None:
+        print(f"quickassist: {warning}", file=sys.stderr, flush=True)
     created = ensure_certificate(config.certificate_path, config.private_key_path)
     fingerprint = certificate_fingerprint(config.certificate_path)
     admin_password = asyncio.run(prepare_store(config))
