@@ -140,7 +140,9 @@ class FailureDelay:
         if now - failures.last >= self.forget_after_seconds:
             del self._failures[key]
             return None
-        wait = failures.last + self.delay(failures.count) - now
+        delay = self.delay(failures.count)
+        # Clamped: float rounding must never make the wait look longer than the delay.
+        wait = min(delay - (now - failures.last), delay)
         return wait if wait > 0 else None
 
     def failed(self, key: Hashable, now: float) -> None:

@@ -6,9 +6,10 @@ when several service nodes must accept each other's cookies.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from .data_dir import create_private_file
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -31,13 +32,6 @@ def load_or_create_secret_key(data_dir: Path, configured: str | None = None) -> 
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``, readable and writable by this user only (0600).
-
-    The mode is set on the open descriptor too: ``os.open``'s mode applies only when the file
-    is created, and is narrowed further by the umask, never widened.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
-            os.fchmod(file.fileno(), 0o600)
-        file.write(text)
+    """Write ``text`` to ``path``, readable and writable by this user only (0600)."""
+    create_private_file(path)  # 0600 before a byte is written, whatever the umask
+    path.write_text(text, encoding="utf-8")
