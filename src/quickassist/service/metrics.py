@@ -31,6 +31,12 @@ class Metrics:
         self.frames_dropped: Counter[str] = Counter()
         #: Read when rendering, so the gauge is never stale.
         self.sessions_active: Callable[[], int] = lambda: 0
+        #: Frames refused before the relay could read them, by reason (invalid_utf8).
+        self.frames_refused: Counter[str] = Counter()
+        #: Telemetry writes the database refused (each retried), records lost, records waiting.
+        self.telemetry_write_failures = 0
+        self.telemetry_records_dropped = 0
+        self.telemetry_records_pending: Callable[[], int] = lambda: 0
 
     def render(self) -> str:
         lines = [
@@ -64,6 +70,21 @@ class Metrics:
                 f'quickassist_frames_dropped_total{{reason="{reason}"}} {count}'
                 for reason, count in sorted(self.frames_dropped.items())
             ),
+            "# HELP quickassist_frames_refused_total Frames refused before relaying, by reason.",
+            "# TYPE quickassist_frames_refused_total counter",
+            *(
+                f'quickassist_frames_refused_total{{reason="{reason}"}} {count}'
+                for reason, count in sorted(self.frames_refused.items())
+            ),
+            "# HELP quickassist_telemetry_write_failures_total Telemetry writes that failed.",
+            "# TYPE quickassist_telemetry_write_failures_total counter",
+            f"quickassist_telemetry_write_failures_total {self.telemetry_write_failures}",
+            "# HELP quickassist_telemetry_records_dropped_total Telemetry records never written.",
+            "# TYPE quickassist_telemetry_records_dropped_total counter",
+            f"quickassist_telemetry_records_dropped_total {self.telemetry_records_dropped}",
+            "# HELP quickassist_telemetry_records_pending Telemetry records waiting to be written.",
+            "# TYPE quickassist_telemetry_records_pending gauge",
+            f"quickassist_telemetry_records_pending {self.telemetry_records_pending()}",
         ]
         return "\n".join(lines) + "\n"
 

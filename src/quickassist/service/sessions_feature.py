@@ -26,7 +26,7 @@ from .telemetry import SessionTelemetry
 
 def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], float]) -> None:
     metrics = Metrics()
-    telemetry = SessionTelemetry(app.state.db_sessions, clock=clock)
+    telemetry = SessionTelemetry(app.state.db_sessions, clock=clock, metrics=metrics)
     retention = RetentionTask(
         app.state.db_sessions,
         retention_days=config.retention_days,
