@@ -25,6 +25,7 @@ from quickassist.protocol import payloads as p
 from quickassist.protocol.errors import MessageError
 from quickassist.protocol.frames import FrameKind
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
+from quickassist.sharer.codecs.palette import encode_indices
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,12 +94,12 @@ def palette_sequence() -> list[tuple[int, int, bytes]]:
     sixteen = tuple((i * 16, 255 - i * 16, i) for i in range(16))
     many = tuple((i, i, 255 - i) for i in range(40))
     return [
-        (12, 13, palette.encode(glyph, two)),
-        (12, 13, palette.encode(glyph[::-1].copy(), None, count=2)),
-        (5, 3, palette.encode(rng.integers(0, 3, (3, 5)).astype(np.uint8), three)),
-        (7, 2, palette.encode(rng.integers(0, 16, (2, 7)).astype(np.uint8), sixteen)),
-        (9, 4, palette.encode(rng.integers(0, 40, (4, 9)).astype(np.uint8), many)),
-        (3, 1, palette.encode(np.zeros((1, 3), dtype=np.uint8), ((7, 8, 9),))),
+        (12, 13, encode_indices(glyph, two)),
+        (12, 13, encode_indices(glyph[::-1].copy(), None, count=2)),
+        (5, 3, encode_indices(rng.integers(0, 3, (3, 5)).astype(np.uint8), three)),
+        (7, 2, encode_indices(rng.integers(0, 16, (2, 7)).astype(np.uint8), sixteen)),
+        (9, 4, encode_indices(rng.integers(0, 40, (4, 9)).astype(np.uint8), many)),
+        (3, 1, encode_indices(np.zeros((1, 3), dtype=np.uint8), ((7, 8, 9),))),
     ]
 
 
@@ -106,16 +107,17 @@ def palette_vectors() -> dict[str, Any]:
     """Palette tiles with their pixels, decoded in order, and tiles a decoder must refuse."""
     sequence, held = [], None
     for width, height, data in palette_sequence():
-        pixels, held = palette.decode(data, width, height, held)
+        tile = palette.decode(data, width, height, held)
+        held = tile.palette
         sequence.append(
             {
                 "w": width,
                 "h": height,
                 "data_base64": base64.b64encode(data).decode(),
-                "rgb_hex": pixels.tobytes().hex(),
+                "rgb_hex": tile.rgb().hex(),
             }
         )
-    good = palette.encode(np.array([[0, 1], [1, 0]], dtype=np.uint8), ((0, 0, 0), (9, 9, 9)))
+    good = encode_indices(np.array([[0, 1], [1, 0]], dtype=np.uint8), ((0, 0, 0), (9, 9, 9)))
     head = bytes((2, 0, 0, 0, 9, 9, 9))
     invalid = [
         ("reuse with no palette held", bytes((0,)) + good[7:]),

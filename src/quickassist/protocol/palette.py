@@ -15,17 +15,20 @@ padded to a whole byte. Every index is below the palette size.
 
 Why: a keystroke in a terminal changes two character cells (about 12 x 13 pixels, 2 colours).
 As a PNG that is ~180 bytes, mostly container; as a palette tile it is ~15-22 bytes, which
-matters at ten keystrokes a second (docs/benchmarks.md). Pure: no I/O; `decode` bounds its
-output, so a hostile tile cannot inflate past its rectangle.
+matters at ten keystrokes a second (docs/benchmarks.md).
+
+This module is the format, pure and standard library only (the service installs no numpy):
+`encode_packed` frames packed indices, `decode` reads and checks a tile and bounds its output,
+so a hostile tile cannot inflate past its rectangle. The sharer's numpy encoder that finds and
+packs the indices is `sharer/codecs/palette.py`; the console's decoder is `core/palette.js`.
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
-
-import numpy as np
-import numpy.typing as npt
+from dataclasses import dataclass
 
 from .errors import FrameError
 
@@ -62,40 +65,16 @@ def row_bytes(width: int, bits: int) -> int:
     return -(-width * bits // 8)
 
 
-def pack_indices(indices: npt.NDArray[np.uint8], bits: int) -> bytes:
-    """Rows of (h, w) indices packed MSB first at `bits` per pixel, each row padded to a byte."""
-    height, width = indices.shape
-    per_byte = 8 // bits
-    if per_byte == 1:
-        return np.ascontiguousarray(indices).tobytes()
-    if bits == 1:  # two colours (most text): numpy packs bits MSB first, rows padded
-        return np.packbits(indices, axis=1).tobytes()
-    padded_width = -(-width // per_byte) * per_byte
-    padded = np.zeros((height, padded_width), dtype=np.uint8)
-    padded[:, :width] = indices
-    # One shift-and-or pass per pixel of a byte (first pixel in the high bits): a reduce over
-    # the short last axis measured 6x slower on 512 x 64 tiles.
-    packed = padded[:, ::per_byte] << np.uint8(8 - bits)
-    for i in range(1, per_byte):
-        packed |= padded[:, i::per_byte] << np.uint8(8 - bits - i * bits)
-    return packed.tobytes()
-
-
-def encode(
-    indices: npt.NDArray[np.uint8],
-    palette: Palette | None,
-    *,
-    count: int | None = None,
-    fast: bool = False,
+def encode_packed(
+    packed: bytes, palette: Palette | None, *, count: int | None = None, fast: bool = False
 ) -> bytes:
-    """A palette tile's bytes: `palette` in full, or None to reuse the last (of `count` colours).
+    """A palette tile's bytes from its packed index rows (`row_bytes` each, MSB first).
 
+    `palette` in full, or None to reuse the last one (then `count` is its number of colours).
     `fast` deflates large index runs at DEFLATE_LEVEL_FAST (quicker, a few percent bigger).
     """
-    size = len(palette) if palette is not None else count
-    if size is None:
+    if palette is None and count is None:
         raise ValueError("a reused palette needs its colour count")
-    packed = pack_indices(indices, bits_per_index(size))
     if len(packed) <= SMALL_INDICES:
         level = DEFLATE_LEVEL_SMALL
     else:
@@ -108,13 +87,39 @@ def encode(
     return head + body
 
 
-def decode(
-    data: bytes, width: int, height: int, previous: Palette | None
-) -> tuple[npt.NDArray[np.uint8], Palette]:
-    """The (h, w, 3) RGB pixels of a palette tile and the palette it used.
+@dataclass(frozen=True, slots=True)
+class PaletteTile:
+    """A palette tile as read: its palette and its packed index rows (checked: every index
+    names a colour of the palette)."""
 
-    `previous` is the palette of the previous palette tile (None if there was none). Raises
-    `FrameError` for anything malformed.
+    palette: Palette
+    bits: int
+    width: int
+    height: int
+    packed: bytes
+
+    def indices(self) -> bytes:
+        """One byte a pixel, rows top to bottom (pure Python: for tests and tools)."""
+        if self.bits == 8:
+            return self.packed
+        spread = _spread(self.bits)
+        stride = row_bytes(self.width, self.bits)
+        rows = (
+            b"".join(map(spread.__getitem__, self.packed[at : at + stride]))[: self.width]
+            for at in range(0, len(self.packed), stride)
+        )
+        return b"".join(rows)
+
+    def rgb(self) -> bytes:
+        """RGB bytes of the pixels, rows top to bottom (pure Python: for tests and tools)."""
+        colors = [bytes(color) for color in self.palette]
+        return b"".join(map(colors.__getitem__, self.indices()))
+
+
+def decode(data: bytes, width: int, height: int, previous: Palette | None) -> PaletteTile:
+    """Read a palette tile of `width` x `height`; raises `FrameError` for anything malformed.
+
+    `previous` is the palette of the previous palette tile (None if there was none).
     """
     if not data:
         raise FrameError("A palette tile cannot be empty.")
@@ -139,23 +144,46 @@ def decode(
         raise FrameError("A palette tile's indices are not valid DEFLATE data.") from None
     if len(packed) != expected or not inflater.eof or inflater.unused_data:
         raise FrameError(f"A palette tile must hold exactly {expected} bytes of indices.")
-    indices = unpack_indices(packed, width, height, bits)
-    if int(indices.max(initial=0)) >= len(palette):
+    if not _indices_in_palette(packed, width, stride, bits, len(palette)):
         raise FrameError("A palette tile uses a colour its palette does not have.")
-    table = np.array(palette, dtype=np.uint8)
-    return table[indices], palette
-
-
-def unpack_indices(packed: bytes, width: int, height: int, bits: int) -> npt.NDArray[np.uint8]:
-    """The (h, w) indices of `pack_indices` output."""
-    per_byte = 8 // bits
-    rows = np.frombuffer(packed, dtype=np.uint8).reshape(height, -1)
-    shifts = np.arange(8 - bits, -1, -bits, dtype=np.uint8)
-    mask = np.uint8((1 << bits) - 1)
-    spread = (rows[:, :, None] >> shifts) & mask
-    return spread.reshape(height, rows.shape[1] * per_byte)[:, :width]
+    return PaletteTile(palette, bits, width, height, packed)
 
 
 def palette_of(colors: Sequence[tuple[int, int, int]]) -> Palette:
     """A palette from a sequence of RGB triples."""
     return tuple((int(r), int(g), int(b)) for r, g, b in colors)
+
+
+def _indices_in_palette(packed: bytes, width: int, stride: int, bits: int, count: int) -> bool:
+    """Whether every index (padding bits aside) is below `count`, by byte tables (C loops)."""
+    if count >= 1 << bits:
+        return True  # every value of `bits` bits names a colour
+    per_byte = 8 // bits
+    tail = width % per_byte
+    if tail == 0:
+        return not packed.translate(None, _valid_bytes(bits, count, per_byte))
+    # The last byte of a row holds `tail` pixels and then padding, which is not checked.
+    whole = b"".join(packed[at : at + stride - 1] for at in range(0, len(packed), stride))
+    last = packed[stride - 1 :: stride]
+    return not whole.translate(None, _valid_bytes(bits, count, per_byte)) and not last.translate(
+        None, _valid_bytes(bits, count, tail)
+    )
+
+
+@functools.cache
+def _valid_bytes(bits: int, count: int, groups: int) -> bytes:
+    """The byte values whose first `groups` indices (from the high bits) are all below `count`."""
+    mask = (1 << bits) - 1
+    return bytes(
+        value
+        for value in range(256)
+        if all((value >> (8 - bits * (i + 1))) & mask < count for i in range(groups))
+    )
+
+
+@functools.cache
+def _spread(bits: int) -> tuple[bytes, ...]:
+    """For each byte value, the indices it packs, one byte each."""
+    mask = (1 << bits) - 1
+    shifts = range(8 - bits, -1, -bits)
+    return tuple(bytes((value >> shift) & mask for shift in shifts) for value in range(256))

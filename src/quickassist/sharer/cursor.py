@@ -19,7 +19,7 @@ from Xlib.ext import ge, xfixes, xinput
 
 from quickassist.protocol.payloads import MAX_CURSOR_SIZE, CursorShape, CursorUpdate, MonitorInfo
 
-from .codec import encode_png
+from .codecs.png import encode_png
 from .x11_display import has_extension
 
 

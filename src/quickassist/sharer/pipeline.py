@@ -43,7 +43,8 @@ from quickassist.protocol.media import MAX_TILES, SCREEN_HEADER_SIZE, Tile, Vide
 from quickassist.protocol.payloads import MonitorInfo
 
 from .capture import ScreenGrabber
-from .codec import AdaptiveTileEncoder, TileEncoder
+from .codecs.adaptive import AdaptiveTileEncoder
+from .codecs.base import TileEncoder
 from .cursor import CursorWatch
 from .damage import DamageWatch
 from .errors import SharerError

@@ -19,7 +19,7 @@ from playwright.async_api import Page, WebSocket, expect
 from quickassist.protocol.e2e import is_handshake
 from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
-from quickassist.sharer.codec import encode_png
+from quickassist.sharer.codecs.png import encode_png
 from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import quickassist_env
 from tests.fixtures.session_clients import ScriptedSharer, Side

@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Page
 
 from quickassist.protocol.media import TileEncoding
-from quickassist.sharer.codec import AdaptiveTileEncoder
+from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.pipeline import split_tiles
 from quickassist.sharer.tiles import Rect, TileGrid
 from tests.fixtures.video_canvas import text_like

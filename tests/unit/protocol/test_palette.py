@@ -1,4 +1,6 @@
-"""Palette tiles: packing at every bit depth, exact round trips, and refusal of bad tiles."""
+"""The palette tile format (pure: no numpy): the vectors, bit depths, refusal of bad tiles.
+
+The numpy encoder and its round trips are tested with the sharer (tests/unit/sharer/codecs/)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from quickassist.protocol import palette
 from quickassist.protocol.errors import FrameError
@@ -25,8 +24,9 @@ def test_the_vector_sequence_decodes_in_order_to_its_pixels() -> None:
     held = None
     for tile in VECTORS["sequence"]:
         data = base64.b64decode(tile["data_base64"])
-        pixels, held = palette.decode(data, tile["w"], tile["h"], held)
-        assert pixels.tobytes().hex() == tile["rgb_hex"]
+        decoded = palette.decode(data, tile["w"], tile["h"], held)
+        held = decoded.palette
+        assert decoded.rgb().hex() == tile["rgb_hex"]
 
 
 @pytest.mark.parametrize("vector", VECTORS["invalid"], ids=lambda v: v["name"])
@@ -47,42 +47,9 @@ def test_bits_per_index_is_the_fewest_that_hold_the_palette(count: int, bits: in
     assert palette.bits_per_index(count) == bits
 
 
-def test_rows_are_packed_high_bits_first_and_padded_to_a_byte() -> None:
-    indices = np.array([[1, 0, 1], [0, 1, 1]], dtype=np.uint8)
-    assert palette.pack_indices(indices, 1) == bytes((0b1010_0000, 0b0110_0000))
-    indices = np.array([[3, 2, 1]], dtype=np.uint8)
-    assert palette.pack_indices(indices, 2) == bytes((0b1110_0100,))
-    assert palette.pack_indices(np.array([[15, 1, 7]], dtype=np.uint8), 4) == bytes((0xF1, 0x70))
-    assert palette.pack_indices(np.array([[200, 3], [0, 9]], dtype=np.uint8), 8) == bytes(
-        (200, 3, 0, 9)
-    )
-
-
-@settings(deadline=None)  # numpy and zlib warm-up can exceed 200 ms on a loaded machine
-@given(
-    count=st.integers(1, 255),
-    width=st.integers(1, 40),
-    height=st.integers(1, 20),
-    seed=st.integers(0, 2**32 - 1),
-    fast=st.booleans(),
-)
-def test_any_pixels_of_few_colours_round_trip_exactly(
-    count: int, width: int, height: int, seed: int, fast: bool
-) -> None:
-    rng = np.random.default_rng(seed)
-    table = palette.palette_of(rng.integers(0, 256, (count, 3)).tolist())
-    indices = rng.integers(0, count, (height, width), dtype=np.uint8)
-    pixels, used = palette.decode(palette.encode(indices, table, fast=fast), width, height, None)
-    assert used == table
-    assert np.array_equal(pixels, np.array(table, dtype=np.uint8)[indices])
-    # The same indices with the palette left out decode against the one held.
-    reused = palette.encode(indices, None, count=count)
-    assert reused[0] == palette.REUSE
-    assert np.array_equal(palette.decode(reused, width, height, table)[0], pixels)
-
-
 def good_tile() -> bytes:
-    return palette.encode(np.array([[0, 1], [1, 0]], dtype=np.uint8), ((0, 0, 0), (9, 9, 9)))
+    # Two rows of two 1-bit indices, [0, 1] and [1, 0], packed high bits first.
+    return palette.encode_packed(bytes((0b0100_0000, 0b1000_0000)), ((0, 0, 0), (9, 9, 9)))
 
 
 @pytest.mark.parametrize(
@@ -113,6 +80,30 @@ def test_a_huge_inflation_stops_at_the_rectangle() -> None:
 
 
 def test_the_good_tile_decodes() -> None:
-    pixels, used = palette.decode(good_tile(), 2, 2, None)
-    assert used == ((0, 0, 0), (9, 9, 9))
-    assert pixels[0, 1].tolist() == [9, 9, 9] and pixels[1, 1].tolist() == [0, 0, 0]
+    tile = palette.decode(good_tile(), 2, 2, None)
+    assert tile.palette == ((0, 0, 0), (9, 9, 9))
+    assert tile.indices() == bytes((0, 1, 1, 0))
+    assert tile.rgb() == bytes((0, 0, 0, 9, 9, 9, 9, 9, 9, 0, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("width", "packed", "valid"),
+    [
+        # 3 colours at 2 bits: index 3 is not a colour, in a whole byte or before the padding.
+        (4, bytes((0b0001_1000,)), True),
+        (4, bytes((0b0001_1011,)), False),
+        (3, bytes((0b0001_1000,)), True),
+        (3, bytes((0b1100_0000,)), False),
+        # Padding bits are not pixels: what they hold is not judged (as the console does).
+        (3, bytes((0b0001_1011,)), True),
+        (5, bytes((0b0001_1000, 0b1000_0011)), True),
+        (5, bytes((0b1101_1000, 0b1000_0000)), False),
+    ],
+)
+def test_every_index_names_a_colour_of_the_palette(width: int, packed: bytes, valid: bool) -> None:
+    data = palette.encode_packed(packed, ((1, 1, 1), (2, 2, 2), (3, 3, 3)))
+    if valid:
+        assert len(palette.decode(data, width, 1, None).indices()) == width
+    else:
+        with pytest.raises(FrameError, match="does not have"):
+            palette.decode(data, width, 1, None)

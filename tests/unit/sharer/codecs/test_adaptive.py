@@ -10,7 +10,9 @@ from hypothesis.extra.numpy import arrays
 
 from quickassist.protocol import palette
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
-from quickassist.sharer.codec import MAX_IMAGE_WIDTH, AdaptiveTileEncoder, encode_png
+from quickassist.sharer.codecs.adaptive import MAX_IMAGE_WIDTH, AdaptiveTileEncoder
+from quickassist.sharer.codecs.palette import decode_rgb
+from quickassist.sharer.codecs.png import encode_png
 from quickassist.sharer.pipeline import split_tiles
 from quickassist.sharer.tiles import Rect, TileGrid
 from tests.fixtures.video_canvas import decode_png, photo, psnr, text_like
@@ -37,7 +39,7 @@ def test_a_text_like_tile_is_a_lossless_palette_tile_smaller_than_png() -> None:
     tile = AdaptiveTileEncoder().encode_tile(bgra(rgb), 0, 0)
     assert tile.encoding is TileEncoding.PALETTE
     assert tile.data[:7] == bytes((2, 20, 20, 60, 250, 250, 250))  # two colours, ascending
-    pixels, _ = palette.decode(tile.data, 64, 48, None)
+    pixels, _ = decode_rgb(tile.data, 64, 48, None)
     assert np.array_equal(pixels, rgb)
     assert len(tile.data) < 0.6 * len(encode_png(rgb))
 
@@ -54,7 +56,7 @@ def test_a_keystroke_sized_change_reuses_the_palette_until_a_keyframe() -> None:
     assert len(second.data) <= len(first.data) - 6
     held = None
     for tile in (first, second):
-        pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+        pixels, held = decode_rgb(tile.data, tile.width, tile.height, held)
         area = frame[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width, 2::-1]
         assert np.array_equal(pixels, area)
 
@@ -66,7 +68,7 @@ def test_a_new_colour_sends_a_new_palette() -> None:
     rgb[10:20, 10:20] = (255, 0, 0)
     (tile,) = encoder.encode(bgra(rgb), [Rect(0, 0, 64, 64)])
     assert tile.encoding is TileEncoding.PALETTE and tile.data[0] == 3
-    assert np.array_equal(palette.decode(tile.data, 64, 64, None)[0], rgb)
+    assert np.array_equal(decode_rgb(tile.data, 64, 64, None)[0], rgb)
 
 
 def test_a_photo_like_tile_is_jpeg_of_good_quality() -> None:
@@ -166,7 +168,7 @@ def test_merged_tiles_cover_exactly_the_changed_tiles(data: st.DataObject) -> No
         elif tile.encoding is TileEncoding.PNG:
             assert np.array_equal(decode_png(tile.data), rgb[area])
         elif tile.encoding is TileEncoding.PALETTE:
-            pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+            pixels, held = decode_rgb(tile.data, tile.width, tile.height, held)
             assert np.array_equal(pixels, rgb[area])
     expected = np.zeros((256, 384), dtype=np.int32)
     for column, row in changed:
@@ -192,7 +194,7 @@ def test_a_whole_screen_of_text_reads_back_exactly_in_merged_palette_tiles() -> 
     tiles += encoder.encode(frame_of(rgb), rects)
     held = None
     for index, tile in enumerate(tiles):
-        pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+        pixels, held = decode_rgb(tile.data, tile.width, tile.height, held)
         if index >= len(tiles) // 2:
             area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
             assert np.array_equal(pixels, rgb[area])
@@ -223,7 +225,7 @@ def test_tiles_of_one_row_are_judged_by_their_colour_count() -> None:
     for tile in tiles:
         area = rgb[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
         if tile.encoding is TileEncoding.PALETTE:
-            pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+            pixels, held = decode_rgb(tile.data, tile.width, tile.height, held)
             assert np.array_equal(pixels, area)
         elif tile.encoding is TileEncoding.PNG:
             assert np.array_equal(decode_png(tile.data), area)
@@ -253,7 +255,7 @@ def test_frames_of_few_colours_read_back_exactly_in_order(
         for tile in encoder.encode(frame_of(rgb), rects, keyframe=index == 0):
             area = rgb[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
             if tile.encoding is TileEncoding.PALETTE:
-                pixels, held = palette.decode(tile.data, tile.width, tile.height, held)
+                pixels, held = decode_rgb(tile.data, tile.width, tile.height, held)
                 assert np.array_equal(pixels, area)
             elif tile.encoding is TileEncoding.SOLID:  # (colours drawn alike, by chance)
                 assert (area == np.frombuffer(tile.data[:3], dtype=np.uint8)).all()

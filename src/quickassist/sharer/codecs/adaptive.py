@@ -1,51 +1,32 @@
-"""Tile codecs: turn the BGRA pixels of one tile into a `Tile` of the video payload.
+"""`AdaptiveTileEncoder`: each tile judged by its colours, neighbours merged, runs encoded.
 
-`TileEncoder` is the seam; `AdaptiveTileEncoder` is the first codec. It looks at each tile,
-picks what suits it, and merges neighbours of the same kind:
-
-- one colour -> SOLID (4 bytes, whatever the tile size);
-- a handful of colours (terminal text, flat UI) -> PALETTE: a colour table and DEFLATE-packed
-  indices (protocol/palette.py), lossless and far smaller than a PNG for a few character cells;
-- more colours (anti-aliased text, UI, diagrams) -> PNG, lossless, so text stays crisp;
-- many colours (photos, video, gradients) -> JPEG through libjpeg-turbo (simplejpeg).
-
-PNG files are assembled here with zlib (IHDR, IDAT, IEND, CRC-32; filter 0; RGB) because the
-browser decodes PNG with createImageBitmap off its main thread, and no imaging library is needed.
+- one colour -> SOLID (4 bytes, whatever the tile size; not an image, so no codec);
+- a handful of colours (terminal text, flat UI) -> PALETTE (`palette.py`): lossless and far
+  smaller than a PNG for a few character cells;
+- more colours (anti-aliased text, UI, diagrams) -> PNG (`png.py`), lossless;
+- many colours (photos, video, gradients) -> JPEG (`jpeg.py`).
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-import simplejpeg
 
-from quickassist.protocol import palette
-from quickassist.protocol.media import Tile, TileEncoding
-
-from .tiles import Frame, Rect
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_COLOR_TYPE_RGB = 2
-_COLOR_TYPE_RGBA = 6
+from ...protocol import palette as palette_format
+from ...protocol.media import Tile, TileEncoding
+from ..tiles import Frame, Rect
+from .base import TileCodec, TileJob
+from .jpeg import JPEG_QUALITY, JpegCodec
+from .palette import PaletteCodec
+from .png import PNG_ZLIB_LEVEL, PngCodec
 
 # Defaults, measured on 64x64 tiles of a 1080p Xvfb desktop (an xterm of coloured `ls` output in
 # DejaVu Sans Mono 10 beside a photo-like region; 2 shared cores):
-#: zlib level for PNG. Text tiles averaged 887 B at level 1 (0.06 ms), 844 B at 3, 748 B at 6
-#: (0.10 ms) and 712 B at 9 (0.9 ms): 6 saves 16% of the bytes for 0.04 ms a tile.
-PNG_ZLIB_LEVEL = 6
-#: JPEG quality: 75 averaged 1.1 KB a photo tile (60: 1.0 KB, 90: 1.5 KB) in 0.03 ms.
-JPEG_QUALITY = 75
 #: Up to this many distinct colours a tile goes as a palette tile (4 bits a pixel at most).
 MAX_PALETTE_COLORS = 16
-#: Up to this many pixels a palette tile is encoded both with a deeper held palette and with
-#: its own, and the smaller kept (a few character cells; beyond, its own palette is kept).
-SMALL_TILE_PIXELS = 1024
 #: Up to this many distinct colours a tile is text-like and goes lossless. Grey anti-aliased
 #: text stays under 256; coloured anti-aliased text reached 330.
 MAX_PNG_COLORS = 256
@@ -59,35 +40,10 @@ PNG_BUDGET = 0.25
 #: what caps their frame rate. Measured on a scrolled 1080p page of text (68 palette tiles):
 #: 4.5 ms of DEFLATE instead of 16 ms, for 7% more bytes.
 BIG_CHANGE_PIXELS = 518_400
-#: PNG zlib level for big changes. A 1080p screen of anti-aliased xterm text (mostly PNG tiles)
-#: encoded in 38.8 ms at 6 (131 KiB), 31.6 ms at 3 (155 KiB), 29.8 ms at 1 (167 KiB).
-PNG_ZLIB_LEVEL_FAST = 3
-
-
 #: Merged PNG and JPEG images are at most this wide: big enough to cut per-image overhead, small
 #: enough that the browser decodes several in parallel. Solid runs have no limit; palette runs
 #: go on past it while their bits a pixel hold (see _joins_row).
 MAX_IMAGE_WIDTH = 512
-
-
-class TileEncoder(Protocol):
-    """Encodes the changed tiles of a frame.
-
-    `frame` is the whole (h, w, 4) BGRA monitor; `rects` are the changed grid tiles in
-    row-major order. The result covers exactly those pixels, possibly in fewer, larger tiles.
-    `quality` (1-100, JPEG-like) is what the link affords now; None is the encoder's default.
-    `keyframe` says the tiles start a keyframe: the encoder forgets what earlier frames told the
-    receiver (a reused palette), since a receiver that lost frames starts over from here.
-    """
-
-    def encode(
-        self,
-        frame: Frame,
-        rects: Sequence[Rect],
-        *,
-        quality: int | None = None,
-        keyframe: bool = False,
-    ) -> list[Tile]: ...
 
 
 @dataclass(frozen=True)
@@ -99,10 +55,6 @@ class _Kind:
 
 
 _PALETTE = _Kind(TileEncoding.PALETTE)
-#: Up to this many colours a tile's indices are found by compares (one pass a colour) rather
-#: than a binary search a pixel: on 512 x 64 pixels 5 colours took 21 us against 246 us, 8
-#: took 37 us against 354 us.
-SMALL_PALETTE = 16
 
 
 @dataclass
@@ -124,9 +76,6 @@ class AdaptiveTileEncoder:
     Neighbouring tiles of the same kind are merged: runs along a row (up to MAX_IMAGE_WIDTH for
     images), and solid runs of one colour down the rows, so a plain desktop background is one
     rectangle rather than hundreds.
-
-    It remembers the last palette it wrote (until the next keyframe): a palette tile whose
-    colours all appear in it reuses it instead of repeating it (6 of ~22 bytes a keystroke).
     """
 
     def __init__(
@@ -137,11 +86,11 @@ class AdaptiveTileEncoder:
         max_png_colors: int = MAX_PNG_COLORS,
     ) -> None:
         self.jpeg_quality = jpeg_quality
-        self.png_level = png_level
         self.max_png_colors = max_png_colors
-        # The palette the receiver holds: the colours (0xRRGGBB words, ascending) of the last
-        # palette written since the last keyframe, or None.
-        self._palette: npt.NDArray[np.uint32] | None = None
+        self._palette = PaletteCodec()
+        self._png = PngCodec(level=png_level)
+        self._jpeg = JpegCodec()
+        self._codecs: tuple[TileCodec, ...] = (self._palette, self._png, self._jpeg)
 
     def encode(
         self,
@@ -153,7 +102,8 @@ class AdaptiveTileEncoder:
     ) -> list[Tile]:
         jpeg_quality = self.jpeg_quality if quality is None else quality
         if keyframe:
-            self._palette = None
+            for codec in self._codecs:
+                codec.forget()
         fast = sum(r.width * r.height for r in rects) >= BIG_CHANGE_PIXELS
         runs: list[_Run] = []
         for rect, (kind, colors) in zip(rects, self._kinds(frame, rects), strict=True):
@@ -265,91 +215,22 @@ class AdaptiveTileEncoder:
     ) -> Tile:
         r = run.rect
         x, y = r.x + dx, r.y + dy
-        if run.kind.encoding is TileEncoding.SOLID:
+        encoding = run.kind.encoding
+        if encoding is TileEncoding.SOLID:
             return Tile(x, y, r.width, r.height, TileEncoding.SOLID, run.kind.rgba)
-        pixels = _view(frame, r)
-        png_level = PNG_ZLIB_LEVEL_FAST if fast else self.png_level
-        if run.kind.encoding is TileEncoding.PALETTE:
-            data = self._encode_palette(pixels, _union(run.colors), fast=fast)
+        colors = _union(run.colors) if encoding is TileEncoding.PALETTE else run.colors[0][:0]
+        job = TileJob(_view(frame, r), colors, jpeg_quality, fast)
+        if encoding is TileEncoding.PALETTE:
+            data = self._palette.encode(job)
             if data is not None:
                 return Tile(x, y, r.width, r.height, TileEncoding.PALETTE, data)
-            png = encode_png(bgra_to_rgb(pixels), level=png_level)
-            return Tile(x, y, r.width, r.height, TileEncoding.PNG, png)
-        if run.kind.encoding is not TileEncoding.JPEG:
-            png = encode_png(bgra_to_rgb(pixels), level=png_level)
-            if (
-                run.kind.encoding is TileEncoding.PNG
-                or len(png) <= PNG_BUDGET * r.width * r.height * 3
-            ):
+            # Too many colours for one palette (a merged run): lossless still.
+            return Tile(x, y, r.width, r.height, TileEncoding.PNG, self._png.encode(job))
+        if encoding is not TileEncoding.JPEG:
+            png = self._png.encode(job)
+            if encoding is TileEncoding.PNG or len(png) <= PNG_BUDGET * r.width * r.height * 3:
                 return Tile(x, y, r.width, r.height, TileEncoding.PNG, png)
-        jpeg = simplejpeg.encode_jpeg(
-            np.ascontiguousarray(pixels),
-            quality=jpeg_quality,
-            colorspace="BGRA",
-            colorsubsampling="420",
-            fastdct=True,
-        )
-        return Tile(x, y, r.width, r.height, TileEncoding.JPEG, jpeg)
-
-    def _encode_palette(
-        self, pixels: Frame, colors: npt.NDArray[np.uint32], *, fast: bool = False
-    ) -> bytes | None:
-        """A palette tile of `pixels` (whose distinct colours are `colors`), reusing the last
-        palette if that is smaller; None if the pixels hold too many colours for a palette (a
-        merged run)."""
-        words = _rgb_words(pixels)
-        if len(colors) > palette.MAX_COLORS:
-            return None
-        held = self._palette
-        if held is not None and _holds(held, colors):
-            # Held colours are a superset: the same depth or deeper. At the same depth leaving
-            # the palette out can only help; deeper may still win on a small tile (3 bytes a
-            # colour saved), so there both are tried.
-            deeper = palette.bits_per_index(len(held)) > palette.bits_per_index(len(colors))
-            if not deeper or words.size <= SMALL_TILE_PIXELS:
-                indices = _indices(held, words)
-                reused = palette.encode(indices, None, count=len(held), fast=fast)
-                if not deeper:
-                    return reused
-                own = _own_palette(words, colors, fast=fast)
-                if len(reused) <= len(own):
-                    return reused
-                self._palette = colors
-                return own
-        self._palette = colors
-        return _own_palette(words, colors, fast=fast)
-
-
-def _holds(held: npt.NDArray[np.uint32], colors: npt.NDArray[np.uint32]) -> bool:
-    """True if every colour of `colors` is in `held` (both ascending)."""
-    where = np.minimum(np.searchsorted(held, colors), len(held) - 1)
-    return bool(np.all(held[where] == colors))
-
-
-def _own_palette(
-    words: npt.NDArray[np.uint32], colors: npt.NDArray[np.uint32], *, fast: bool = False
-) -> bytes:
-    """A palette tile of `words` with its own (ascending) palette `colors`."""
-    table = tuple(((int(c) >> 16) & 0xFF, (int(c) >> 8) & 0xFF, int(c) & 0xFF) for c in colors)
-    return palette.encode(_indices(colors, words), table, fast=fast)
-
-
-def _indices(colors: npt.NDArray[np.uint32], words: npt.NDArray[np.uint32]) -> Frame:
-    """The index in `colors` (ascending, holding every word) of each word."""
-    if len(colors) == 1:
-        return np.zeros(words.shape, dtype=np.uint8)
-    if len(colors) == 2:
-        # Two colours (plain text) are most palette tiles: one compare, no copy.
-        same: npt.NDArray[np.bool_] = words == colors[1]
-        return same.view(np.uint8)
-    if len(colors) <= SMALL_PALETTE:
-        # A few colours: counting the colours each word is at or above beats the binary search.
-        indices: Frame = (words >= colors[1]).view(np.uint8).copy()
-        for color in colors[2:]:
-            indices += words >= color
-        return indices
-    indices = np.searchsorted(colors, words).astype(np.uint8)
-    return indices
+        return Tile(x, y, r.width, r.height, TileEncoding.JPEG, self._jpeg.encode(job))
 
 
 def _union(colors: list[npt.NDArray[np.uint32]]) -> npt.NDArray[np.uint32]:
@@ -357,13 +238,6 @@ def _union(colors: list[npt.NDArray[np.uint32]]) -> npt.NDArray[np.uint32]:
     if len(colors) == 1:
         return colors[0]
     return _distinct(np.concatenate(colors))
-
-
-def _rgb_words(pixels: Frame) -> npt.NDArray[np.uint32]:
-    """(h, w) 0x00RRGGBB words of BGRA pixels (the unused 4th byte masked off)."""
-    height, width, _ = pixels.shape
-    words = np.ascontiguousarray(pixels).view(np.uint32).reshape(height, width)
-    return words & np.uint32(0x00FFFFFF)
 
 
 def _view(frame: Frame, rect: Rect) -> Frame:
@@ -394,10 +268,12 @@ def _joins_row(run: _Run, rect: Rect, kind: _Kind, colors: npt.NDArray[np.uint32
         return False
     held = _union(run.colors)
     joined = len(_union([held, colors]))
-    if len(held) > palette.MAX_COLORS or joined > palette.MAX_COLORS:
+    if len(held) > palette_format.MAX_COLORS or joined > palette_format.MAX_COLORS:
         return False
-    depth = palette.bits_per_index(len(held))
-    return palette.bits_per_index(len(colors)) == depth == palette.bits_per_index(joined)
+    depth = palette_format.bits_per_index(len(held))
+    return (
+        palette_format.bits_per_index(len(colors)) == depth == palette_format.bits_per_index(joined)
+    )
 
 
 def _merge_solid_columns(runs: list[_Run]) -> list[_Run]:
@@ -428,35 +304,3 @@ def _distinct(words: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
-
-
-def bgra_to_rgb(pixels: Frame) -> Frame:
-    """RGB bytes (h, w, 3) of BGRA pixels."""
-    return np.ascontiguousarray(pixels[:, :, 2::-1])
-
-
-def encode_png(pixels: npt.NDArray[np.uint8], *, level: int = PNG_ZLIB_LEVEL) -> bytes:
-    """A PNG of (h, w, 3) RGB or (h, w, 4) RGBA 8-bit pixels; filter 0 on every row."""
-    height, width, channels = pixels.shape
-    if channels == 3:
-        color_type = _COLOR_TYPE_RGB
-    elif channels == 4:
-        color_type = _COLOR_TYPE_RGBA
-    else:
-        raise ValueError("PNG pixels must have 3 (RGB) or 4 (RGBA) channels")
-    # Each scanline starts with its filter type byte (0 = None).
-    rows = np.zeros((height, 1 + width * channels), dtype=np.uint8)
-    rows[:, 1:] = pixels.reshape(height, width * channels)
-    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return b"".join(
-        (
-            PNG_SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
-            _chunk(b"IEND", b""),
-        )
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
