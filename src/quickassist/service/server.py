@@ -32,6 +32,7 @@ from .data_dir import make_private
 from .database import create_engine, migrate, session_factory
 from .errors import ServiceError
 from .lifecycle import Lifecycle
+from .metrics import Metrics
 from .secret_key import write_private_file
 from .tls import certificate_fingerprint, ensure_certificate, server_ssl_context
 
@@ -192,6 +193,26 @@ class _NoClientAddresses(logging.Filter):
         return not (isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket'))
 
 
+class _OneLineRefusedFrames(logging.Filter):
+    """uvicorn logs each text frame that is not UTF-8 with a full traceback; a peer can send
+    thousands. One line instead, with no traceback, and a count in /metrics."""
+
+    #: uvicorn's message (protocols/websockets/websockets_sansio_impl.py); it closes with 1007.
+    INVALID_UTF8 = "Invalid UTF-8 sequence received from client."
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
+        self._metrics = metrics
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == self.INVALID_UTF8:
+            self._metrics.frames_refused["invalid_utf8"] += 1
+            record.msg = "refused a text frame that is not UTF-8 (connection closed, 1007)"
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def _ignore_signal(signum: int, frame: FrameType | None) -> None:
     """Handler in place after uvicorn returns: it re-raises the stop signal, already handled."""
 
@@ -222,6 +243,7 @@ def serve(app: FastAPI, config: ServiceConfig) -> None:
     server = _Server(uvicorn_config(app, config, context), app.state.lifecycle)
     # After the uvicorn.Config above: creating it (re)configures uvicorn's loggers.
     logging.getLogger("uvicorn.error").addFilter(_NoClientAddresses())
+    logging.getLogger("uvicorn.error").addFilter(_OneLineRefusedFrames(app.state.metrics))
     # uvicorn re-raises the signal that stopped it, to the handler that was in place before;
     # with the defaults that would kill the process (SIGTERM) or raise KeyboardInterrupt after a
     # clean shutdown. Installing a no-op first makes a signalled stop an ordinary return (exit 0).
