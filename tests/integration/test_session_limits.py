@@ -1,9 +1,14 @@
 """Time, limits and failures: code expiry, brute-force lockout, reconnect grace, bad frames,
-slow helpers and shutdown, each against its own real service with the setting under test."""
+slow helpers and shutdown, each against a real service with the setting under test.
+
+The service runs in process (its clock moved by the test instead of waited for), except for
+shutdown and restart, which need a real process to stop. Tests of default settings share the
+module's service: one that the test's connections were closed on takes a second to stop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 import httpx
@@ -15,36 +20,32 @@ from tests.fixtures.session_clients import (
     ScriptedSharer,
     active_session,
     close_all_sides,
+    signed_in_helper,
 )
-from tests.timeouts import WAIT
+from tests.timeouts import QUIET, WAIT
 
 
 @pytest.fixture
 async def make_helper():
-    helpers: list[ScriptedHelper] = []
+    """``await make_helper(service)``: its helper signed in, signed out after the test."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    async def make(service) -> ScriptedHelper:
-        helper = await ScriptedHelper.sign_in(
-            service.base_url,
-            service.ssl_context,
-            service.helper_username,
-            service.helper_password,
-        )
-        helpers.append(helper)
-        return helper
+        async def make(service) -> ScriptedHelper:
+            return await stack.enter_async_context(signed_in_helper(service))
 
-    yield make
-    await close_all_sides()
-    for helper in helpers:
-        await helper.aclose()
+        yield make
 
 
-async def test_an_expired_code_is_refused_and_the_helper_told(service_factory, make_helper) -> None:
-    service = service_factory(env={"QUICKASSIST_CODE_LIFETIME_SECONDS": "1"})
+async def test_an_expired_code_is_refused_and_the_helper_told(
+    inprocess_service_factory, make_helper
+) -> None:
+    service = inprocess_service_factory()
     helper = await make_helper(service)
     created = await helper.create_session()
     helper_side = await helper.connect(created["session_id"])
-    ended = await helper_side.wait_type("ended", timeout=WAIT)
+    await helper_side.wait_type("state", phase="waiting")
+    service.clock.advance(created["expires_in"])
+    ended = await helper_side.wait_type("ended")
     assert ended["reason"] == "code_expired"
     assert "new code" in ended["message"]
     sharer = ScriptedSharer(service.base_url, service.ssl_context)
@@ -61,9 +62,9 @@ async def test_an_expired_code_is_refused_and_the_helper_told(service_factory, m
 
 
 async def test_an_ended_sessions_code_answers_like_an_unknown_one(
-    service_factory, make_helper
+    inprocess_service, make_helper
 ) -> None:
-    service = service_factory()
+    service = inprocess_service
     helper = await make_helper(service)
     created = await helper.create_session()
     ending = await helper.http.post(
@@ -84,9 +85,9 @@ def _unused_code(code: str) -> str:
 
 
 async def test_failed_joins_lock_out_an_address_with_retry_after(
-    service_factory, make_helper
+    inprocess_service_factory, make_helper
 ) -> None:
-    service = service_factory(env={"QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "3/600"})
+    service = inprocess_service_factory(env={"QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "3/600"})
     helper = await make_helper(service)
     created = await helper.create_session()
     sharer = ScriptedSharer(service.base_url, service.ssl_context)
@@ -103,10 +104,10 @@ async def test_failed_joins_lock_out_an_address_with_retry_after(
     assert "quickassist_joins_failed_total 4" in metrics
 
 
-async def test_failed_joins_are_limited_globally(service_factory, make_helper) -> None:
+async def test_failed_joins_are_limited_globally(inprocess_service_factory) -> None:
     """Past the global budget an address that was guessing is refused (test_join_flood.py: a
     fresh address is still answered, within a second budget)."""
-    service = service_factory(
+    service = inprocess_service_factory(
         env={
             "QUICKASSIST_JOIN_FAILURES_PER_ADDRESS": "100/600",
             "QUICKASSIST_JOIN_FAILURES_GLOBAL": "2/600",
@@ -123,9 +124,9 @@ async def test_failed_joins_are_limited_globally(service_factory, make_helper) -
 
 
 async def test_reconnect_within_grace_resumes_without_new_consent(
-    service_factory, make_helper
+    inprocess_service_factory, make_helper
 ) -> None:
-    service = service_factory(env={"QUICKASSIST_RECONNECT_GRACE_SECONDS": "20"})
+    service = inprocess_service_factory(env={"QUICKASSIST_RECONNECT_GRACE_SECONDS": "20"})
     helper = await make_helper(service)
     helper_side, sharer_side, sharer = await active_session(
         helper, service.base_url, service.ssl_context
@@ -144,13 +145,17 @@ async def test_reconnect_within_grace_resumes_without_new_consent(
     assert (await helper_side.wait_frame()).payload == b"again"
 
 
-async def test_a_side_gone_past_grace_ends_the_session(service_factory, make_helper) -> None:
-    service = service_factory(env={"QUICKASSIST_RECONNECT_GRACE_SECONDS": "1"})
+async def test_a_side_gone_past_grace_ends_the_session(
+    inprocess_service_factory, make_helper
+) -> None:
+    service = inprocess_service_factory()
     helper = await make_helper(service)
     helper_side, sharer_side, sharer = await active_session(
         helper, service.base_url, service.ssl_context
     )
     await helper_side.close()
+    left = await sharer_side.wait_type("peer_left", role="helper")
+    service.clock.advance(left["grace_seconds"])
     ended = await sharer_side.wait_type("ended")
     assert ended["reason"] == "helper_left"
     assert (await sharer_side.wait_closed())[0] == 1000
@@ -171,9 +176,9 @@ async def test_a_side_gone_past_grace_ends_the_session(service_factory, make_hel
     ids=["truncated-header", "truncated-payload", "bad-version", "oversized"],
 )
 async def test_bad_frames_close_one_connection_and_spare_other_sessions(
-    service_factory, make_helper, frame: bytes, close_code: int
+    inprocess_service_factory, make_helper, frame: bytes, close_code: int
 ) -> None:
-    service = service_factory(env={"QUICKASSIST_MAX_FRAME_BYTES": "1024"})
+    service = inprocess_service_factory(env={"QUICKASSIST_MAX_FRAME_BYTES": "1024"})
     helper = await make_helper(service)
     victim_helper, victim_sharer, _ = await active_session(
         helper, service.base_url, service.ssl_context
@@ -190,8 +195,10 @@ async def test_bad_frames_close_one_connection_and_spare_other_sessions(
     assert (await other_helper.wait_frame()).payload == b"still fine"
 
 
-async def test_malformed_control_message_closes_with_a_reason(service_factory, make_helper) -> None:
-    service = service_factory()
+async def test_malformed_control_message_closes_with_a_reason(
+    inprocess_service, make_helper
+) -> None:
+    service = inprocess_service
     helper = await make_helper(service)
     _helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
@@ -203,8 +210,8 @@ async def test_malformed_control_message_closes_with_a_reason(service_factory, m
         assert (await http.get("/healthz")).status_code == 200
 
 
-async def test_a_slow_helper_loses_stale_video_never_chat(service_factory, make_helper) -> None:
-    service = service_factory()
+async def test_a_slow_helper_loses_stale_video_never_chat(inprocess_service, make_helper) -> None:
+    service = inprocess_service
     helper = await make_helper(service)
     helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
@@ -266,9 +273,9 @@ async def test_session_records_survive_a_restart(service_factory, make_helper) -
     assert rows == [("helper_ended", "chat,full_control", 1, HEADER_SIZE + len(chat))]
 
 
-async def test_a_flood_of_chat_is_slowed_not_dropped(service_factory, make_helper) -> None:
+async def test_a_flood_of_chat_is_slowed_not_dropped(inprocess_service, make_helper) -> None:
     """Never-dropped frames push back on their sender instead of piling up in the relay."""
-    service = service_factory()
+    service = inprocess_service
     helper = await make_helper(service)
     helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
@@ -282,7 +289,7 @@ async def test_a_flood_of_chat_is_slowed_not_dropped(service_factory, make_helpe
 
     sender = asyncio.create_task(flood())
     # While the helper does not read, the sender cannot get 40 MiB through: it is held back.
-    done, _ = await asyncio.wait({sender}, timeout=2.0)
+    done, _ = await asyncio.wait({sender}, timeout=QUIET)
     assert not done
     received = 0
     while received < count:
