@@ -34,7 +34,7 @@ from tests.e2e.sharer_windows import BAR, CHAT, CODE_WINDOW, SharerWindows, Wind
 from tests.e2e.x_event_window import EventWindow
 from tests.fixtures.service import LiveService
 from tests.fixtures.xvfb import XvfbServer
-from tests.timeouts import WAIT
+from tests.timeouts import QUIET, WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.x11]
 
@@ -275,7 +275,7 @@ async def test_the_whole_story(
     video_before = len(story.video_frames)
     assert video_before > 0
     painter.fill(*RED_BOX, YELLOW)
-    await asyncio.sleep(1.0)  # time for a frame that must not come
+    await asyncio.sleep(QUIET)  # time for a frame that must not come
     assert len(story.video_frames) == video_before
     assert close_to(await story.canvas_pixel(*centre(RED_BOX)), RED)
     await story.shot("paused", sharer_too=True)
@@ -309,7 +309,7 @@ async def test_the_whole_story(
     # same time again to arrive.
     painter.fill(*BLUE_BOX, RED)
     await story.canvas_shows(*centre(BLUE_BOX), RED)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(QUIET)
     assert app_window.events[before:] == []
     await story.shot("view-only")
 

@@ -27,12 +27,9 @@ from quickassist.sharer.pipeline import CaptureFailed, CapturePipeline, EncodedF
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.video_canvas import Canvas, photo, psnr, text_like
 from tests.fixtures.xvfb import XvfbServer
-from tests.timeouts import WAIT
+from tests.timeouts import QUIET, WAIT
 
 pytestmark = pytest.mark.x11
-
-#: How long "nothing arrives" is watched for: many frame intervals at 60/s.
-QUIET = 0.5
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from tests.fixtures.running_sharer import Sharer, start_sharer
 from tests.fixtures.service import LiveService
 from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
-from tests.timeouts import WAIT
+from tests.timeouts import QUIET, WAIT
 
 pytestmark = pytest.mark.x11
 
@@ -88,7 +88,7 @@ async def test_pixels_only_after_allow_then_control_pause_and_end(
     assert helper.e2e is not None and request.check == helper.e2e.check
     # Nothing leaves before Allow: the helper has no frame at all, the pipeline is off.
     with pytest.raises(TimeoutError):
-        await helper.wait_frame(video, timeout=0.5)
+        await helper.wait_frame(video, timeout=QUIET)
     assert not sharer.session.guard.video_allowed
     sharer.session.answer_consent(True)
     first = await helper.wait_frame(video)
@@ -118,7 +118,7 @@ async def test_pixels_only_after_allow_then_control_pause_and_end(
     helper.frames.clear()
     await asyncio.create_subprocess_exec("xdotool", "mousemove", "10", "10", env=xvfb.env)
     with pytest.raises(TimeoutError):
-        await helper.wait_frame(video, timeout=0.5)
+        await helper.wait_frame(video, timeout=QUIET)
     # End: the helper is told who ended it.
     sharer.session.end()
     ended = await helper.wait_type("ended")
