@@ -31,6 +31,7 @@ from .api_docs import install_api_docs
 from .auth import install_auth
 from .config import ServiceConfig
 from .database import create_engine, migrate, session_factory
+from .downloads import install_downloads
 from .error_responses import install_error_responses
 from .lifecycle import Lifecycle
 from .request_guard import RequestGuardMiddleware
@@ -78,6 +79,7 @@ def create_app(
     install_health(app)
     install_api_docs(app)
     install_sessions(app, config, clock)
+    install_downloads(app, config)
     install_console(app)  # last: the catch-all "/" mount
 
     # Outermost last: headers go on every answer, including the guard's refusals.

@@ -131,6 +131,12 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _add_store_options(parser)
     parser.add_argument(
+        "--downloads-dir",
+        metavar="DIR",
+        help="where the one-file sharer apps to hand out are (scripts/build-sharer; "
+        "default: DATA_DIR/downloads; env QUICKASSIST_DOWNLOADS_DIR)",
+    )
+    parser.add_argument(
         "--organisation",
         help="organisation of the first 'admin' account, shown to sharers "
         "(default: quickassist; env QUICKASSIST_ORGANISATION)",
@@ -158,6 +164,7 @@ def run_serve(args: argparse.Namespace) -> int:
         "trusted_proxies": tuple(args.trusted_proxy) if args.trusted_proxy else None,
         "cert_file": Path(args.cert) if args.cert else None,
         "key_file": Path(args.key) if args.key else None,
+        "downloads_dir": Path(args.downloads_dir) if args.downloads_dir else None,
         "organisation": args.organisation,
         "log_level": args.log_level,
     }

@@ -7,7 +7,7 @@ are filled in from it when left unset, so ``ServiceConfig(data_dir=tmp)`` is a c
 Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``)::
 
     QUICKASSIST_HOST, QUICKASSIST_PORT, QUICKASSIST_DATA_DIR, QUICKASSIST_CERT,
-    QUICKASSIST_KEY, QUICKASSIST_DATABASE_URL, QUICKASSIST_PUBLIC_ORIGIN,
+    QUICKASSIST_KEY, QUICKASSIST_DATABASE_URL, QUICKASSIST_DOWNLOADS_DIR, QUICKASSIST_PUBLIC_ORIGIN,
     QUICKASSIST_SECRET_KEY, QUICKASSIST_ORGANISATION, QUICKASSIST_LOG_LEVEL,
     QUICKASSIST_RETENTION_DAYS, QUICKASSIST_RETENTION_INTERVAL_SECONDS,
     QUICKASSIST_RECONNECT_GRACE_SECONDS, QUICKASSIST_CODE_LIFETIME_SECONDS,
@@ -88,6 +88,8 @@ class ServiceConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     cert_file: Path | None = None  # default: data_dir/cert.pem (self-signed, made on first run)
     key_file: Path | None = None  # default: data_dir/key.pem
+    #: One-file sharer apps to hand out (scripts/build-sharer); default: data_dir/downloads.
+    downloads_dir: Path | None = None
     database_url: str = ""  # default: sqlite+aiosqlite:///data_dir/quickassist.db
     #: Key that signs session cookies; default: generated once into data_dir/secret.key.
     secret_key: str | None = None
@@ -152,6 +154,11 @@ class ServiceConfig:
         """The certificate file (always set after construction)."""
         assert self.cert_file is not None
         return self.cert_file
+
+    @property
+    def downloads_path(self) -> Path:
+        """Where the sharer apps to hand out are looked for (service/downloads.py)."""
+        return self.downloads_dir or self.data_dir / "downloads"
 
     @property
     def private_key_path(self) -> Path:
@@ -235,6 +242,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "cert_file": ("CERT", _path),
     "key_file": ("KEY", _path),
     "database_url": ("DATABASE_URL", str),
+    "downloads_dir": ("DOWNLOADS_DIR", _path),
     "secret_key": ("SECRET_KEY", str),
     "organisation": ("ORGANISATION", str),
     "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),

@@ -1,7 +1,8 @@
-"""`quickassist share`: the sharer app's command line.
+"""`quickassist share` and `quickassist install-desktop`: the sharer app's command line.
 
 Only the standard library is imported here, so `quickassist --help` works with any install;
-the client, Qt and capture are imported when the command runs.
+the client, Qt and capture are imported when the command runs. The one-file sharer app runs
+the same commands through `run_bundle`, without the service's half of `quickassist`.
 """
 
 from __future__ import annotations
@@ -13,30 +14,53 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .preset import SharerPreset
+    from .tls_trust import TrustSettings
 
 DEFAULT_SERVER_URL = "https://localhost:8443"
+SHARE_DESCRIPTION = (
+    "Share your screen with a helper: type the code they gave you, see who is asking, "
+    "and allow or decline. Nothing is shared before you allow, and you can pause, take "
+    "back control or end at any time. With no address, the service this app was set up for "
+    "is used (the sharer app handed out by a service knows it; see --remember)."
+)
+INSTALL_DESKTOP_DESCRIPTION = (
+    "Add the sharer app to your desktop's app menu (a desktop entry and an icon under "
+    "~/.local/share), so it starts from the menu, a search or a keyboard shortcut."
+)
 
 
 def add_share_command(subparsers: Any) -> None:
-    """Register `share` on the `quickassist` parser's sub-commands."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "share",
-        help="share your screen with a helper who gave you a code",
-        description=(
-            "Share your screen with a helper: type the code they gave you, see who is asking, "
-            "and allow or decline. Nothing is shared before you allow, and you can pause, take "
-            "back control or end at any time."
-        ),
+    """Register the sharer's commands, `share` and `install-desktop`, on `quickassist`'s."""
+    configure_share(
+        subparsers.add_parser(
+            "share",
+            help="share your screen with a helper who gave you a code",
+            description=SHARE_DESCRIPTION,
+        )
     )
+    configure_install_desktop(
+        subparsers.add_parser(
+            "install-desktop",
+            help="add the sharer app to the desktop's app menu",
+            description=INSTALL_DESKTOP_DESCRIPTION,
+        )
+    )
+
+
+def configure_share(parser: argparse.ArgumentParser) -> None:
+    """The options of `share` (also the one-file app's own options)."""
     parser.add_argument(
         "server_url",
         nargs="?",
-        default=DEFAULT_SERVER_URL,
         metavar="SERVER_URL",
-        help=f"the service's address (default: {DEFAULT_SERVER_URL})",
+        help="the service's address (default: the one this app was set up for, "
+        f"else {DEFAULT_SERVER_URL})",
     )
     trust = parser.add_mutually_exclusive_group()
     trust.add_argument(
@@ -58,9 +82,52 @@ def add_share_command(subparsers: Any) -> None:
         "--monitor", metavar="N", type=int, help="share monitor number N (default: the primary)"
     )
     parser.add_argument(
+        "--remember",
+        action="store_true",
+        help="save the address and fingerprint given, so that next time `quickassist share` "
+        "alone is enough (in ~/.config/quickassist/sharer.json)",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log what happens to standard error (never to disk)"
     )
     parser.set_defaults(run=run)
+
+
+def configure_install_desktop(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(run=run_install_desktop)
+
+
+def run_bundle(argv: Sequence[str]) -> int:
+    """The one-file sharer app: `share`'s options, or `install-desktop`."""
+    parser = argparse.ArgumentParser(prog="quickassist-sharer")
+    if argv[:1] == ["install-desktop"]:
+        parser.description = INSTALL_DESKTOP_DESCRIPTION
+        configure_install_desktop(parser)
+        argv = argv[1:]
+    else:
+        parser.description = SHARE_DESCRIPTION
+        configure_share(parser)
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+def run_install_desktop(args: argparse.Namespace) -> int:
+    """Write the desktop entry and icon; print where."""
+    from .desktop_entry import DesktopEntryError, install_desktop_entry
+
+    try:
+        written = install_desktop_entry()
+    except DesktopEntryError as exc:
+        print(f"quickassist: {exc.message}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"Wrote {path}")
+    print("The sharer app is in your app menu as 'quickassist sharer'.")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,13 +147,12 @@ def _run(args: argparse.Namespace) -> int:
 
     from .client import SessionClient
     from .media_ports import default_media
-    from .tls_trust import TrustSettings, parse_fingerprint
+    from .preset import find_preset
 
-    trust = TrustSettings(
-        fingerprint=parse_fingerprint(args.fingerprint) if args.fingerprint else None,
-        ca_file=args.ca_file,
-    )
-    client = SessionClient(args.server_url, trust=trust)
+    server_url, trust = resolve_service(args, find_preset())
+    if args.remember:
+        _remember(server_url, trust)
+    client = SessionClient(server_url, trust=trust)
     media = default_media(monitor_id=args.monitor)
     if not args.no_gui and gui_available():
         with _scratch_dirs():
@@ -97,6 +163,50 @@ def _run(args: argparse.Namespace) -> int:
 
     sharer = TerminalSharer(client, media=media, code=args.code)
     return asyncio.run(sharer.run())
+
+
+def resolve_service(
+    args: argparse.Namespace, preset: SharerPreset | None
+) -> tuple[str, TrustSettings]:
+    """The service to join and how to trust it: what was typed, else the preset, else localhost.
+
+    The preset's pin applies only to the preset's own service, and only when no other trust
+    (`--fingerprint`, `--ca-file`) was given.
+    """
+    from .tls_trust import TrustSettings, parse_fingerprint
+
+    server_url: str = args.server_url or (preset.service_url if preset else DEFAULT_SERVER_URL)
+    fingerprint: str | None = args.fingerprint
+    if (
+        fingerprint is None
+        and args.ca_file is None
+        and preset is not None
+        and server_url.rstrip("/") == preset.service_url.rstrip("/")
+    ):
+        fingerprint = preset.fingerprint
+    trust = TrustSettings(
+        fingerprint=parse_fingerprint(fingerprint) if fingerprint else None,
+        ca_file=args.ca_file,
+    )
+    return server_url, trust
+
+
+def _remember(server_url: str, trust: TrustSettings) -> None:
+    from ..protocol.errors import MessageError
+    from .errors import SharerError
+    from .preset import SharerPreset, remember
+    from .tls_trust import format_fingerprint
+
+    pin = format_fingerprint(trust.fingerprint) if trust.fingerprint else None
+    try:
+        preset = SharerPreset(service_url=server_url.rstrip("/"), fingerprint=pin)
+    except MessageError as exc:
+        raise SharerError(exc.message) from None
+    try:
+        path = remember(preset)
+    except OSError as exc:
+        raise SharerError(f"The settings cannot be saved: {exc}.") from None
+    print(f"Saved {server_url} in {path}: next time, `quickassist share` alone is enough.")
 
 
 def gui_available() -> bool:
