@@ -53,6 +53,7 @@ async def test_a_fresh_database_gets_the_schema(database_url: str) -> None:
                 lambda c: {col["name"] for col in inspect(c).get_columns("helpers")}
             )
         assert "helpers" in tables
+        assert "helper_sessions" in tables
         assert version == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
         assert columns == {
             "id",
@@ -61,6 +62,7 @@ async def test_a_fresh_database_gets_the_schema(database_url: str) -> None:
             "organisation",
             "password_hash",
             "is_admin",
+            "disabled",
             "created_at",
         }
     finally:
@@ -144,6 +146,10 @@ def test_the_migrations_render_for_postgresql() -> None:
     assert "UNIQUE (username)" in helpers
     assert "created_at TIMESTAMP WITH TIME ZONE NOT NULL" in helpers
     assert "is_admin BOOLEAN DEFAULT false NOT NULL" in helpers
+    assert "ALTER TABLE helpers ADD COLUMN disabled BOOLEAN DEFAULT false NOT NULL" in sql
+    sign_ins = sql[sql.index("CREATE TABLE helper_sessions") :].split(";", 1)[0]
+    assert "expires_at TIMESTAMP WITH TIME ZONE NOT NULL" in sign_ins
+    assert "PRIMARY KEY (digest)" in sign_ins
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert f"version_num='{head}'" in sql or f"VALUES ('{head}')" in sql
 

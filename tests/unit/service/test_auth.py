@@ -12,13 +12,22 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import func, select
 from starlette.websockets import WebSocket
 
 from quickassist.service.accounts import HelperAccounts
 from quickassist.service.app import create_app
-from quickassist.service.auth import COOKIE_NAME, helper_from_websocket, require_helper
+from quickassist.service.auth import (
+    COOKIE_NAME,
+    COOKIE_SALT,
+    helper_from_websocket,
+    require_helper,
+)
 from quickassist.service.config import ServiceConfig
+from quickassist.service.helper_session_store import HelperSessionRow
 from quickassist.service.identity import HelperIdentity
+from quickassist.service.secret_key import load_or_create_secret_key
 
 PASSWORD = "a long enough password"
 TWELVE_HOURS = 12 * 3600
@@ -161,3 +170,31 @@ async def test_argon2_runs_off_the_event_loop(service: Service) -> None:
     await ticked.wait()
     assert not verify.done()  # argon2 (tens of ms) was still running in its thread
     assert await verify is not None
+
+
+async def test_retention_sweeps_expired_sign_ins_and_keeps_live_ones(
+    service: Service, clock: Clock
+) -> None:
+    async def stored() -> int:
+        async with service.app.state.db_sessions() as db:
+            return int(await db.scalar(select(func.count()).select_from(HelperSessionRow)) or 0)
+
+    await service.sign_in()
+    clock.now += TWELVE_HOURS - 60
+    await service.sign_in()  # a second, later sign-in
+    assert await stored() == 2
+    clock.now += 61  # the first is past its 12 hours, the second is not
+    await service.app.state.retention.run_once()
+    assert await stored() == 1
+    assert (await service.http.get("/api/auth/me")).status_code == 200
+
+
+async def test_the_store_holds_a_digest_never_the_cookies_session_id(service: Service) -> None:
+    await service.sign_in()
+    config: ServiceConfig = service.app.state.config
+    serializer = URLSafeSerializer(load_or_create_secret_key(config.data_dir), salt=COOKIE_SALT)
+    session_id = serializer.loads(service.http.cookies[COOKIE_NAME])
+    async with service.app.state.db_sessions() as db:
+        digests = list(await db.scalars(select(HelperSessionRow.digest)))
+    assert len(digests) == 1
+    assert session_id not in digests[0] and len(session_id) >= 43  # 256 bits, URL-safe base64
