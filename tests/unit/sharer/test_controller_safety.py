@@ -367,7 +367,7 @@ class SharerSafety(RuleBasedStateMachine):
 
 
 SharerSafety.TestCase.settings = settings(
-    max_examples=500,
+    max_examples=300,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
