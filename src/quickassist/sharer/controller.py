@@ -9,10 +9,9 @@ question, the frames held for a key, the frame sequence and the goodbye. Sequenc
 
 * `consent_request` -> `ConsentRequested` for the UI, once the handshake's check digits are
   known (until then a "securing" notice); the answer goes back as `allow` / `decline`;
-* `state` -> the guard; capture is on exactly while `guard.video_allowed`; each time video
-  becomes allowed the monitor list goes out (and a keyframe, unless capture just switched on,
-  which starts with one); the person's own pause and take-back are said again to a service
-  that has not seen them;
+* `state` -> the guard; capture is on exactly while `guard.video_allowed` (switching on starts
+  with a keyframe); each time video becomes allowed the monitor list goes out; the person's own
+  pause and take-back are said again to a service that has not seen them;
 * binary frames from the helper: the end-to-end handshake (clear), then only encrypted frames:
   input (only if `guard.admit_input()`), annotation, chat, end-to-end control (select a
   monitor, refresh); a failed handshake, a handshake that does not finish in time, or three
