@@ -189,6 +189,22 @@ def test_deeply_nested_json_is_a_message_error() -> None:
         p.parse_payload(FrameKind.CHAT, b"[" * 100_000 + b"]" * 100_000)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"t":"laser","x":1e400,"y":0}',
+        '{"t":"laser","x":' + "9" * 400 + ',"y":0}',
+        '{"t":"stroke","id":"s","color":"#ff0000","width":2,"points":[[0,1' + "0" * 400 + "]],"
+        '"done":true}',
+    ],
+    ids=["float overflow", "400-digit integer", "400-digit point"],
+)
+def test_numbers_beyond_a_double_are_message_errors(text: str) -> None:
+    # A 400-digit integer made math.isfinite raise OverflowError (found by the fuzzer).
+    with pytest.raises(MessageError):
+        p.parse_annotation(text.encode())
+
+
 def test_committed_vectors_are_what_the_generator_writes() -> None:
     assert generate_payloads.render(generate_payloads.payload_vectors()) == (
         Path(__file__).parents[2] / "vectors" / "payloads.json"
