@@ -195,16 +195,17 @@ def build_auth_router(
 
         Limited per address, per account (a doubling delay) and overall: 429 with Retry-After.
         """
-        guard.admit(client_limiter_key(request), credentials.username, clock())
+        address_key = client_limiter_key(request)
+        guard.admit(address_key, credentials.username, clock())
         identity = await authenticator.authenticate(credentials.username, credentials.password)
         if identity is None:
-            guard.failed(credentials.username, clock())
+            guard.failed(address_key, credentials.username, clock())
             raise ServiceError(
                 "That username and password do not match. Check them and try again.",
                 code="invalid_credentials",
                 status=401,
             )
-        guard.succeeded(credentials.username)
+        guard.succeeded(address_key, credentials.username, clock())
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
         return identity.public_dict()
 

@@ -6,7 +6,10 @@
   attempt on that username waits 1 s, 2 s, 4 s ... up to ``login_delay_max_seconds``
   (`rate_limit.FailureDelay`). A delay, not a lock-out: the owner, after waiting it out, signs
   in with the right password, so an attacker cannot shut a helper out. Unknown usernames are
-  counted the same way, so the answers do not tell which accounts exist.
+  counted the same way, so the answers do not tell which accounts exist. And the delay an
+  attacker runs up does not reach the networks the helper signed in from lately (for
+  ``retention_days``, in memory only): from there, attempts on that account have a delay of
+  their own, so timing a guess to every delay's end cannot keep the owner out either.
 - **Globally**: failed sign-ins over ``login_failures_global`` refuse every sign-in for the
   rest of the window: the bound on guesses spread over many accounts and addresses.
 
@@ -17,6 +20,7 @@ a refused attempt costs no argon2 time either. The figures are in docs/security.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 from .config import ServiceConfig
 from .errors import ServiceError
@@ -42,6 +46,14 @@ class SignInGuard:
             max_delay_seconds=config.login_delay_max_seconds,
         )
         self._overall = SlidingWindowLimiter(overall.count, overall.per_seconds, max_keys=1)
+        #: (account, network) -> last successful sign-in: personal data, kept in memory only
+        #: and for at most the retention period.
+        self._known: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._known_for = config.retention_days * 86400
+        self._per_known_network = FailureDelay(
+            free_failures=config.login_failures_before_delay,
+            max_delay_seconds=config.login_delay_max_seconds,
+        )
 
     def admit(self, address_key: str, username: str, now: float) -> None:
         """Count an attempt, or raise SignInRefused if it must wait."""
@@ -51,16 +63,37 @@ class SignInGuard:
         wait = self._overall.retry_after(_GLOBAL, now)
         if wait is not None:
             raise _refused("The service is refusing sign-ins after many wrong passwords.", wait)
-        wait = self._per_account.retry_after(account_key(username), now)
+        delay, key = self._delay_for(address_key, username, now)
+        wait = delay.retry_after(key, now)
         if wait is not None:
             raise _refused("Too many wrong passwords for this account.", wait)
 
-    def failed(self, username: str, now: float) -> None:
-        self._per_account.failed(account_key(username), now)
+    def failed(self, address_key: str, username: str, now: float) -> None:
+        delay, key = self._delay_for(address_key, username, now)
+        delay.failed(key, now)
         self._overall.record(_GLOBAL, now)
 
-    def succeeded(self, username: str) -> None:
-        self._per_account.succeeded(account_key(username))
+    def succeeded(self, address_key: str, username: str, now: float) -> None:
+        delay, key = self._delay_for(address_key, username, now)
+        delay.succeeded(key)
+        known = (account_key(username), address_key)
+        self._known.pop(known, None)
+        self._known[known] = now
+        while len(self._known) > self._per_account.max_keys:
+            self._known.popitem(last=False)
+
+    def _delay_for(
+        self, address_key: str, username: str, now: float
+    ) -> tuple[FailureDelay, str | tuple[str, str]]:
+        """The delay that counts this attempt: the network's own where the helper signed in
+        from lately, the account's everywhere else."""
+        known = (account_key(username), address_key)
+        last = self._known.get(known)
+        if last is not None and now - last < self._known_for:
+            return self._per_known_network, known
+        if last is not None:
+            del self._known[known]
+        return self._per_account, known[0]
 
 
 def account_key(username: str) -> str:

@@ -71,7 +71,7 @@ def test_per_account_delay_in_the_guard_is_case_insensitive_and_says_how_long() 
     signin = guard(login_failures_before_delay=2)
     for _ in range(2):
         signin.admit("192.0.2.1", "Ada", 0.0)
-        signin.failed("Ada", 0.0)
+        signin.failed("192.0.2.1", "Ada", 0.0)
     with pytest.raises(SignInRefused) as refused:
         signin.admit("198.51.100.9", " ada ", 0.5)  # another address, the same account
     assert refused.value.status == 429
@@ -80,7 +80,7 @@ def test_per_account_delay_in_the_guard_is_case_insensitive_and_says_how_long() 
         "Too many wrong passwords for this account. Wait 1 second and try again."
     )
     signin.admit("198.51.100.9", "ada", 1.0)
-    signin.succeeded("ada")
+    signin.succeeded("198.51.100.9", "ada", 1.0)
     signin.admit("198.51.100.9", "ada", 1.0)
 
 
@@ -93,10 +93,47 @@ def test_per_address_and_global_budgets() -> None:
     with pytest.raises(SignInRefused, match="from your network"):
         signin.admit("192.0.2.1", "c", 0.0)
     for n in range(3):
-        signin.failed(f"user{n}", 0.0)
+        signin.failed("192.0.2.1", f"user{n}", 0.0)
     with pytest.raises(SignInRefused, match="many wrong passwords") as refused:
         signin.admit("203.0.113.5", "anyone", 1.0)
     assert refused.value.retry_after == 59
+
+
+def test_an_attacker_racing_every_delay_does_not_keep_the_owner_out() -> None:
+    signin = guard(login_failures_before_delay=2, login_delay_max_seconds=900)
+    home, attacker = "192.0.2.1", "203.0.113.66"
+    signin.admit(home, "ada", 0.0)
+    signin.succeeded(home, "ada", 0.0)  # the owner signed in from home yesterday
+    now = 86400.0
+    for _ in range(20):  # a guess the moment each delay ends
+        wait = 0.0
+        try:
+            signin.admit(attacker, "ada", now)
+            signin.failed(attacker, "ada", now)
+        except SignInRefused as refused:
+            wait = float(refused.retry_after or 0)
+        now += wait + 0.001
+    with pytest.raises(SignInRefused):
+        signin.admit(attacker, "ada", now)  # the account is slowed for strangers
+    signin.admit(home, "ada", now)  # but not from where its owner signs in
+    signin.succeeded(home, "ada", now)
+    with pytest.raises(SignInRefused):
+        signin.admit(attacker, "ada", now)  # the owner's success does not reset the attacker's
+
+
+def test_wrong_passwords_from_a_known_network_have_a_delay_of_their_own() -> None:
+    signin = guard(login_failures_before_delay=2, retention_days=3.0)
+    office = "192.0.2.0"
+    signin.admit(office, "ada", 0.0)
+    signin.succeeded(office, "ada", 0.0)
+    for _ in range(2):
+        signin.admit(office, "ada", 1.0)
+        signin.failed(office, "ada", 1.0)
+    with pytest.raises(SignInRefused):
+        signin.admit(office, "ada", 1.5)  # a guesser in the owner's network is slowed too
+    signin.admit("203.0.113.1", "ada", 1.5)  # while the account elsewhere is not
+    # Three days on, the network is a stranger again: the account's delay (none) applies.
+    signin.admit(office, "ada", 1.0 + 3 * 86400)
 
 
 def test_describe_wait() -> None:
