@@ -268,6 +268,8 @@ def payload_vectors() -> dict[str, Any]:
         ("monitors", p.MonitorList(monitors, 1)),
         ("select monitor", p.SelectMonitor(1)),
         ("refresh", p.Refresh()),
+        ("frame drawn", p.FrameDrawn(4294967295, 12)),
+        ("quality: sharp", p.QualityChoice("sharp")),
     ]
     hotspot_outside = (
         '{"x":1,"y":2,"visible":true,"shape":{"png":"'
@@ -345,6 +347,13 @@ def payload_vectors() -> dict[str, Any]:
             b'"primary":true,"name":"a"}],"current":0}',
         ),
         ("control: unknown", FrameKind.CONTROL_E2E, b'{"t":"format_disk"}'),
+        (
+            "control: drawn past 32 bits",
+            FrameKind.CONTROL_E2E,
+            b'{"t":"drawn","seq":4294967296,"draw_ms":0}',
+        ),
+        ("control: drawn without draw_ms", FrameKind.CONTROL_E2E, b'{"t":"drawn","seq":1}'),
+        ("control: unknown quality", FrameKind.CONTROL_E2E, b'{"t":"quality","mode":"max"}'),
     ]
     for name, kind, data in invalid:
         try:

@@ -15,7 +15,8 @@ counts, lengths), so a hostile peer cannot make the other side allocate or injec
     chat         ChatMessage
     annotation   Stroke | Laser | LaserOff | ClearAnnotations                  (Annotation)
     clipboard    ClipboardText
-    control-e2e  MonitorList (+ MonitorInfo) | SelectMonitor | Refresh          (E2EControl)
+    control-e2e  MonitorList (+ MonitorInfo) | SelectMonitor | Refresh |        (E2EControl)
+                 FrameDrawn | QualityChoice
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ MAX_STROKE_POINTS = 10_000
 MAX_STROKE_WIDTH = 200
 MAX_MONITORS = 64
 MAX_NAME = 128
+#: A frame drawn later than this after it arrived is reported as this (a minute).
+MAX_DRAW_MS = 60_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -245,7 +248,35 @@ class Refresh:
     tag: ClassVar[str] = "refresh"
 
 
-E2EControl = MonitorList | SelectMonitor | Refresh
+@dataclass(frozen=True, slots=True)
+class FrameDrawn:
+    """The console is done with every video frame up to sequence `seq` (drawn or discarded).
+
+    Sent once a frame is on the canvas: the sharer paces video by these (sharer/pacing.py).
+    `draw_ms` is how long that frame took here from arrival to the canvas (decoding, waiting
+    its turn), so the sharer can tell the link's round trip from the console's own work.
+    """
+
+    kind: ClassVar[FrameKind] = FrameKind.CONTROL_E2E
+    tag: ClassVar[str] = "drawn"
+    seq: int
+    draw_ms: int
+
+
+#: What the helper can ask of the picture: adaptive, sharper (fewer frames), or smoother.
+QUALITY_MODES = ("auto", "sharp", "smooth")
+
+
+@dataclass(frozen=True, slots=True)
+class QualityChoice:
+    """The helper's choice of picture quality (one of `QUALITY_MODES`)."""
+
+    kind: ClassVar[FrameKind] = FrameKind.CONTROL_E2E
+    tag: ClassVar[str] = "quality"
+    mode: str
+
+
+E2EControl = MonitorList | SelectMonitor | Refresh | FrameDrawn | QualityChoice
 
 Payload = CursorUpdate | InputEvent | ChatMessage | Annotation | ClipboardText | E2EControl
 
@@ -567,6 +598,13 @@ def _read_e2e_control(f: _Fields) -> E2EControl:
         return SelectMonitor(f.integer("id", 0, 0xFFFF))
     if tag == "refresh":
         return Refresh()
+    if tag == "drawn":
+        return FrameDrawn(f.integer("seq", 0, 2**32 - 1), f.integer("draw_ms", 0, MAX_DRAW_MS))
+    if tag == "quality":
+        mode = f.text("mode", 16)
+        if mode not in QUALITY_MODES:
+            raise MessageError(f"The quality must be one of {', '.join(QUALITY_MODES)}.")
+        return QualityChoice(mode)
     raise MessageError(f'Unknown control "{tag}".')
 
 

@@ -30,6 +30,7 @@ export const MAX_STROKE_POINTS = 10_000;
 export const MAX_STROKE_WIDTH = 200;
 export const MAX_MONITORS = 64;
 export const MAX_NAME = 128;
+export const MAX_DRAW_MS = 60_000;
 
 const KIND_NAMES = {
   [FrameKind.CURSOR]: "cursor",
@@ -67,6 +68,10 @@ export const clearAnnotations = () => ({ t: "clear" });
 export const clipboardText = (text) => ({ text });
 export const selectMonitor = (id) => ({ t: "select_monitor", id });
 export const refresh = () => ({ t: "refresh" });
+/** Done with every video frame up to `seq` (drawn or discarded); `drawMs` from arrival. */
+export const frameDrawn = (seq, drawMs) => ({ t: "drawn", seq, draw_ms: drawMs });
+export const QUALITY_MODES = Object.freeze(["auto", "sharp", "smooth"]);
+export const qualityChoice = (mode) => ({ t: "quality", mode });
 
 /** Canonical bytes of a payload: compact UTF-8 JSON. */
 export function encodePayload(value) {
@@ -310,6 +315,14 @@ function readControl(f) {
   }
   if (t === "select_monitor") return selectMonitor(f.integer("id", 0, 0xffff));
   if (t === "refresh") return refresh();
+  if (t === "drawn") return frameDrawn(f.integer("seq", 0, 2 ** 32 - 1), f.integer("draw_ms", 0, MAX_DRAW_MS));
+  if (t === "quality") {
+    const mode = f.text("mode", 16);
+    if (!QUALITY_MODES.includes(mode)) {
+      throw new MessageError(`The quality must be one of ${QUALITY_MODES.join(", ")}.`);
+    }
+    return qualityChoice(mode);
+  }
   throw new MessageError(`Unknown control "${t}".`);
 }
 
