@@ -286,7 +286,7 @@ async def test_the_whole_story(
     # The helper ends: the console shows the ended screen, the app its code window again.
     await page.click("#end-button")
     await expect(page.locator("#ended-message")).to_have_text("The helper ended the session.")
-    await sharer.wait_window(CODE_WINDOW, "The helper ended the session.")
+    await sharer.wait_window(CODE_WINDOW, "Your helper ended the session.")
     await sharer.wait_gone(BAR)
     await story.shot("ended-by-helper")
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
+from quickassist.protocol.roles import EndReason, Role
 from tests.fixtures.session_clients import (
     ScriptedHelper,
     ScriptedSharer,
@@ -245,11 +246,12 @@ async def test_shutdown_ends_live_sessions_with_a_reason(service_factory, make_h
         helper, service.base_url, service.ssl_context
     )
     stopping = asyncio.get_running_loop().run_in_executor(None, service.stop)
-    for side in (helper_side, sharer_side):
+    for side, role in ((helper_side, Role.HELPER), (sharer_side, Role.SHARER)):
         ended = await side.wait_type("ended")
         assert ended["reason"] == "server_shutdown"
         code, reason = await side.wait_closed()
-        assert code == 1001 and "restarting" in reason
+        # Each side's own sentence, saying what is known (shutting down), not a guess.
+        assert code == 1001 and reason == EndReason.SERVER_SHUTDOWN.sentence_for(role)
     assert await stopping == 0
 
 

@@ -90,7 +90,7 @@ FINAL: frozenset[CloseCode] = frozenset(
 SENTENCES: MappingProxyType[CloseCode, str] = MappingProxyType(
     {
         CloseCode.NORMAL: "The session has ended.",
-        CloseCode.GOING_AWAY: "The service is shutting down. Start a new session in a minute.",
+        CloseCode.GOING_AWAY: "The service is shutting down. Try again once it is back.",
         CloseCode.TOO_SLOW: "The connection is too slow to keep up. Reconnect to continue.",
         CloseCode.MESSAGE_TOO_BIG: (
             "A message was larger than the service allows, so the connection was closed."

@@ -42,11 +42,21 @@ class EndReason(enum.StrEnum):
 
     @property
     def sentence(self) -> str:
-        """A plain sentence for people: what happened and what to do."""
-        return _END_SENTENCES[self]
+        """The helper's sentence: the `ended` message's `message`, which the console shows."""
+        return self.sentence_for(Role.HELPER)
+
+    def sentence_for(self, role: Role) -> str:
+        """A plain sentence for the person on `role`'s side: what happened and what to do.
+
+        Each side reads a sentence written for it ("You declined" to the sharer, "The person
+        sharing their screen declined" to the helper): the service closes each side's socket
+        with that side's sentence, and the sharer app words the `ended` message from `reason`.
+        """
+        return _END_SENTENCES[role][self]
 
 
-_END_SENTENCES = {
+#: Only what is known: a stopped service says it is shutting down, not when it will be back.
+_HELPER_SENTENCES = {
     EndReason.HELPER_ENDED: "The helper ended the session.",
     EndReason.SHARER_ENDED: "The person sharing their screen ended the session.",
     EndReason.DECLINED: (
@@ -60,8 +70,40 @@ _END_SENTENCES = {
     EndReason.SECURITY_ERROR: (
         "The session ended because its encryption check failed. Start a new session."
     ),
-    EndReason.SERVER_SHUTDOWN: "The service is restarting. Start a new session in a minute.",
+    EndReason.SERVER_SHUTDOWN: (
+        "The service is shutting down, so the session ended. Start a new session once the "
+        "service is running again."
+    ),
 }
+#: The person sharing never starts a session: what they can do is ask their helper again.
+_SHARER_SENTENCES = {
+    EndReason.HELPER_ENDED: "Your helper ended the session.",
+    EndReason.SHARER_ENDED: "You ended the session.",
+    EndReason.DECLINED: "You declined, so nothing was shared.",
+    EndReason.CODE_EXPIRED: (
+        "The security code expired before it was used. Ask your helper for a new code."
+    ),
+    EndReason.CONSENT_TIMEOUT: (
+        "The request was not answered in time, so nothing was shared. Ask your helper for a "
+        "new code if you still need help."
+    ),
+    EndReason.HELPER_LEFT: "Your helper lost the connection and did not come back.",
+    EndReason.SHARER_LEFT: (
+        "Your connection to the service was lost for too long, so the session ended. Ask your "
+        "helper for a new code."
+    ),
+    EndReason.PROTOCOL_ERROR: (
+        "The session ended because of an error. Ask your helper for a new code."
+    ),
+    EndReason.SECURITY_ERROR: (
+        "The session ended because its encryption check failed. Ask your helper for a new code."
+    ),
+    EndReason.SERVER_SHUTDOWN: (
+        "The service is shutting down, so the session ended. Ask your helper for a new code "
+        "once the service is running again."
+    ),
+}
+_END_SENTENCES = {Role.HELPER: _HELPER_SENTENCES, Role.SHARER: _SHARER_SENTENCES}
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,12 +308,13 @@ class SessionHub:
         self._metrics.sessions_ended[state.end_reason.value] += 1
         self._log.usage(session.id, session.bytes_relayed, session.errors)
         self._log.ended(session.id, state.end_reason, state.features | session.relay_features)
-        peers = list(session.peers.values())
+        peers = list(session.peers.items())
         session.peers.clear()
         shutdown = state.end_reason is EndReason.SERVER_SHUTDOWN
         close_code = CloseCode.GOING_AWAY if shutdown else CloseCode.NORMAL
-        for peer in peers:
-            await peer.close(close_code, state.end_reason.sentence)
+        for role, peer in peers:
+            # Each side's own sentence ("You declined" to the sharer, not the helper's words).
+            await peer.close(close_code, state.end_reason.sentence_for(role))
 
     # Time ------------------------------------------------------------------------------------
 

@@ -179,7 +179,7 @@ async def run_side(
     """Serve one side's accepted WebSocket until it closes or the session ends."""
     if session.state.ended:
         reason = session.state.end_reason
-        sentence = reason.sentence if reason else CloseCode.ALREADY_ENDED.sentence
+        sentence = reason.sentence_for(role) if reason else CloseCode.ALREADY_ENDED.sentence
         await websocket.close(CloseCode.ALREADY_ENDED, sentence)
         return
     peer = RelayPeer(websocket, role, limits)

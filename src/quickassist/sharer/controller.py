@@ -64,7 +64,7 @@ from ..protocol.payloads import (
     parse_e2e_control,
     parse_input,
 )
-from ..protocol.roles import HelperCard, Mode, Phase, Role
+from ..protocol.roles import EndReason, HelperCard, Mode, Phase, Role
 from ..protocol.secure_link import SecureLink
 from . import controller_effects as fx
 from .controller_effects import Effect
@@ -88,7 +88,7 @@ SECURITY_FAILED = (
     "The session ended because the connection could not be kept private (its encryption check "
     "failed). Start a new session."
 )
-YOU_ENDED = "You ended the session."
+YOU_ENDED = EndReason.SHARER_ENDED.sentence_for(Role.SHARER)
 RECONNECTING = "The connection was lost. Reconnecting..."
 RECONNECTED = "Reconnected."
 HELPER_LOST = "Your helper lost the connection; waiting for them."
@@ -287,10 +287,11 @@ class SharerController:
                     self._pending_consent = mode
                     self._consent_shown = None
                     self._offer_consent(effects)
-            case SessionEnded(message=sentence):
+            case SessionEnded(reason=reason):
+                # The `message` is worded for the helper; the person sharing reads their own.
                 self._service_knows_end = True
                 self.guard.end()
-                effects += self._finish(sentence)
+                effects += self._finish(reason.sentence_for(Role.SHARER))
             case PeerReturned(role=Role.HELPER):
                 # A returning helper has no keys: it starts a new handshake; hold until then.
                 self._link.reset()

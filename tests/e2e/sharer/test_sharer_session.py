@@ -151,7 +151,7 @@ async def test_the_helper_ending_tells_the_sharer(started: tuple[Sharer, Side]) 
     await helper.send_json({"type": "end"})
     async with asyncio.timeout(WAIT):
         message = await sharer.task
-    assert message == "The helper ended the session."
+    assert message == "Your helper ended the session."
 
 
 @pytest.mark.parametrize("layout", ["two"], indirect=True)

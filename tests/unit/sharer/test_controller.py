@@ -430,15 +430,28 @@ def test_close_sentences() -> None:
 # The end ----------------------------------------------------------------------------------
 
 
-def test_the_helper_ending_finishes_with_the_services_sentence() -> None:
+def test_the_helper_ending_finishes_with_the_sentence_for_the_sharer() -> None:
     run = sharing()
-    ended = SessionEnded.because(EndReason.HELPER_ENDED)
-    effects = run.server(ended)
+    effects = run.server(SessionEnded.because(EndReason.HELPER_ENDED))
+    sentence = EndReason.HELPER_ENDED.sentence_for(Role.SHARER)
     assert effects[-2:] == [
-        fx.Emit(SessionFinished(ended.message)),
-        fx.Finish(ended.message, failed=False),
+        fx.Emit(SessionFinished(sentence)),
+        fx.Finish(sentence, failed=False),
     ]
     assert run.controller.shut_down() is None
+
+
+def test_the_person_who_declined_reads_a_sentence_written_for_them() -> None:
+    run = driver()
+    run.state(Phase.JOINED)
+    run.secure()
+    run.consent_request(Mode.VIEW)
+    run.take(run.controller.answer_consent(False))
+    # The service's `ended` message carries the helper's words ("The person sharing ...").
+    run.server(SessionEnded.because(EndReason.DECLINED))
+    [finish] = run.events(SessionFinished)
+    assert finish == SessionFinished("You declined, so nothing was shared.")
+    assert "person sharing" not in finished(run).sentence
 
 
 def test_after_end_nothing_leaves_but_the_goodbye() -> None:

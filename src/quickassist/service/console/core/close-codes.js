@@ -34,7 +34,7 @@ export const FINAL_CLOSE_CODES = new Set([
 /** The sentence to show for a close without a reason of its own. */
 export const CLOSE_SENTENCES = Object.freeze({
   [CloseCode.NORMAL]: "The session has ended.",
-  [CloseCode.GOING_AWAY]: "The service is shutting down. Start a new session in a minute.",
+  [CloseCode.GOING_AWAY]: "The service is shutting down. Try again once it is back.",
   [CloseCode.TOO_SLOW]: "The connection is too slow to keep up. Reconnect to continue.",
   [CloseCode.MESSAGE_TOO_BIG]: "A message was larger than the service allows, so the connection was closed.",
   [CloseCode.MALFORMED]: "A message could not be read, so the connection was closed.",
