@@ -1,11 +1,17 @@
 """Pacing video by what the helper's console has drawn: the flow window and the link estimate.
 
-The console acknowledges every video frame once it is on the canvas (`FrameDrawn`, sealed like
-every frame). From those acknowledgements `LinkEstimator` measures the link's throughput and
-round trip, and `FlowWindow` says whether a new video frame may leave now: the sharer keeps no
-more in flight than the link carries within a small latency budget, and while the window is
-full it simply does not take the next capture (the pipeline merges damage meanwhile, so what
-leaves next is the newest state, never a backlog). Pure: time is always an argument.
+The console acknowledges every video frame once it is done with it (`FrameDrawn`: drawn, or
+dropped while it waits for a keyframe), sealed like every frame. From those acknowledgements
+`LinkEstimator` measures the link's throughput and round trip, and `FlowWindow` says whether a
+new video frame may leave now: the sharer keeps no more in flight than the link carries within a
+small latency budget, and while the window is full it simply does not take the next capture
+(the pipeline merges damage meanwhile, so what leaves next is the newest state, never a
+backlog). Pure: time is always an argument (monotonic seconds).
+
+Acknowledgements are cumulative (the transport keeps order, so "done up to N" retires every
+frame sent before N too): a lost or skipped acknowledgement costs nothing once a later one
+comes. If none comes at all (a console that never acknowledges, frames the relay dropped), the
+window opens again after a timeout sized from the link, so the stream slows, never stalls.
 
 `LinkEstimate` is the small interface other parts read (the JPEG quality governor, the H.264
 encoder's target bitrate).
@@ -13,6 +19,7 @@ encoder's target bitrate).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 
@@ -20,9 +27,9 @@ from dataclasses import dataclass
 class LinkEstimate:
     """What the link carries, as measured from the console's acknowledgements.
 
-    `throughput_bps` is bits per second of video payload the console has drawn (0.0 while
-    unknown); `rtt_s` is the round trip from a frame leaving to its acknowledgement coming back
-    (seconds, 0.0 while unknown).
+    `throughput_bps` is bits per second of frames the console has drawn (0.0 while unknown);
+    `rtt_s` is the smoothed round trip from a frame leaving to its acknowledgement coming back,
+    less the console's own drawing time (seconds, 0.0 while unknown).
     """
 
     throughput_bps: float = 0.0
@@ -35,3 +42,172 @@ class LinkEstimate:
     def target_bitrate(self, *, share: float = 0.8) -> float:
         """The bitrate an encoder should aim for: a share of what the link was seen to carry."""
         return self.throughput_bps * share
+
+
+# Defaults -------------------------------------------------------------------------------------
+#: Delivery-rate samples the throughput is the best of (a windowed maximum, as BBR does: a frame
+#: sent to an idle link reads slower than the link, one queued behind another reads true).
+THROUGHPUT_SAMPLES = 16
+#: Weight of the newest round-trip sample in the smoothed round trip (TCP's 1/8).
+RTT_SMOOTHING = 0.125
+#: The shortest time one delivery is counted to take (a timer's resolution, not a link's).
+MIN_INTERVAL = 0.001
+#: Frames in flight: two let one cross the link while the next is captured and encoded, so a
+#: long link is not idle for a round trip per frame; more would only queue (docs/benchmarks.md).
+MAX_FRAMES = 2
+#: With a byte budget: what may wait in the link beyond its round trip (seconds).
+LATENCY_BUDGET = 0.05
+#: A window that waits this long (or the link's expected delivery time, twice, if longer) for an
+#: acknowledgement gives the frames up as lost and opens again.
+MIN_ACK_TIMEOUT = 0.5
+MAX_ACK_TIMEOUT = 5.0
+UNKNOWN_ACK_TIMEOUT = 2.0
+
+
+class LinkEstimator:
+    """Throughput and round trip from deliveries; pure, fed by `FlowWindow`."""
+
+    def __init__(self, *, samples: int = THROUGHPUT_SAMPLES) -> None:
+        self._rates: deque[float] = deque(maxlen=samples)  # bits per second
+        self.srtt = 0.0
+        self.min_rtt = 0.0
+        self._last_delivery = float("-inf")
+
+    def reset(self) -> None:
+        self._rates.clear()
+        self.srtt = self.min_rtt = 0.0
+        self._last_delivery = float("-inf")
+
+    def delivered(
+        self,
+        size: int,
+        sent_at: float,
+        now: float,
+        draw_s: float,
+        *,
+        first_sent: float | None = None,
+    ) -> None:
+        """`size` bytes were drawn by `now`: a frame sent at `sent_at` (and the frames before it
+        it retired, the first sent at `first_sent`); `draw_s` of that the console spent drawing."""
+        rtt = max(MIN_INTERVAL, now - sent_at - draw_s)
+        self.min_rtt = rtt if self.min_rtt == 0.0 else min(self.min_rtt, rtt)
+        self.srtt = rtt if self.srtt == 0.0 else self.srtt + RTT_SMOOTHING * (rtt - self.srtt)
+        # The link worked on these bytes from when they left, or, if they queued behind the
+        # previous delivery, from when that one arrived.
+        started = sent_at if first_sent is None else first_sent
+        interval = now - max(started, self._last_delivery) - draw_s
+        self._rates.append(size * 8 / max(MIN_INTERVAL, interval))
+        self._last_delivery = now
+
+    @property
+    def estimate(self) -> LinkEstimate:
+        if not self._rates:
+            return LinkEstimate()
+        return LinkEstimate(max(self._rates), self.srtt)
+
+
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    sequence: int
+    size: int
+    sent_at: float
+
+
+class FlowWindow:
+    """Which video frames are in flight, and whether one more may leave now.
+
+    Without `latency_budget` the window is `max_frames` frames. With it, frames also stop once
+    the bytes in flight exceed what the measured link carries in its round trip plus the budget
+    (throughput x (min RTT + budget)), still at most `max_frames`. One frame may always leave
+    when none is in flight.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_frames: int = MAX_FRAMES,
+        latency_budget: float | None = None,
+        min_timeout: float = MIN_ACK_TIMEOUT,
+        max_timeout: float = MAX_ACK_TIMEOUT,
+        unknown_timeout: float = UNKNOWN_ACK_TIMEOUT,
+    ) -> None:
+        if max_frames < 1:
+            raise ValueError("the window must hold at least one frame")
+        self.max_frames = max_frames
+        self.latency_budget = latency_budget
+        self._min_timeout = min_timeout
+        self._max_timeout = max_timeout
+        self._unknown_timeout = unknown_timeout
+        self._flight: deque[_InFlight] = deque()
+        self.link = LinkEstimator()
+        #: Counters for the status and the tests: frames acknowledged, given up as lost.
+        self.acknowledged = 0
+        self.timed_out = 0
+
+    @property
+    def frames_in_flight(self) -> int:
+        return len(self._flight)
+
+    @property
+    def bytes_in_flight(self) -> int:
+        return sum(f.size for f in self._flight)
+
+    @property
+    def estimate(self) -> LinkEstimate:
+        return self.link.estimate
+
+    def reset(self) -> None:
+        """Forget everything: new keys, a new connection, a console that starts afresh."""
+        self._flight.clear()
+        self.link.reset()
+
+    def sent(self, sequence: int, size: int, now: float) -> None:
+        """A video frame of `size` bytes left with header sequence `sequence`."""
+        self._flight.append(_InFlight(sequence, size, now))
+
+    def drawn(self, sequence: int, draw_s: float, now: float) -> bool:
+        """The console is done with frames up to `sequence`; True if any was in flight."""
+        if not any(f.sequence == sequence for f in self._flight):
+            return False  # a late copy, or a frame given up as lost: nothing to learn
+        size, first_sent = 0, self._flight[0].sent_at
+        while True:  # ends at `sequence`, which is in flight
+            # Earlier frames are retired too (their own acknowledgements were lost).
+            frame = self._flight.popleft()
+            self.acknowledged += 1
+            size += frame.size
+            if frame.sequence == sequence:
+                self.link.delivered(size, frame.sent_at, now, draw_s, first_sent=first_sent)
+                return True
+
+    def hold(self, now: float) -> float | None:
+        """None when a video frame may leave now; else the seconds until the window times out.
+
+        At the timeout the frames in flight are given up (counted in `timed_out`) and the
+        window opens: the driver looks again then, acknowledgement or not.
+        """
+        if not self._flight:
+            return None
+        deadline = self._flight[0].sent_at + self._timeout()
+        if now >= deadline:
+            self.timed_out += len(self._flight)
+            self._flight.clear()
+            return None
+        if len(self._flight) >= self.max_frames or self._over_budget():
+            return deadline - now
+        return None
+
+    def _over_budget(self) -> bool:
+        if self.latency_budget is None:
+            return False
+        estimate = self.link.estimate
+        if not estimate.known:
+            return False
+        budget = estimate.throughput_bps / 8 * (self.link.min_rtt + self.latency_budget)
+        return self.bytes_in_flight >= budget
+
+    def _timeout(self) -> float:
+        estimate = self.link.estimate
+        if not estimate.known:
+            return self._unknown_timeout
+        expected = estimate.rtt_s + self.bytes_in_flight * 8 / estimate.throughput_bps
+        return min(self._max_timeout, max(self._min_timeout, 2 * expected))
