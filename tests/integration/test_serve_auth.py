@@ -135,6 +135,12 @@ async def test_openapi_is_published_under_api(inprocess_service: InProcessServic
     async with client(inprocess_service) as http:
         spec = (await http.get("/api/openapi.json")).json()
         assert "/api/auth/login" in spec["paths"]
+        # The one error shape is documented, not FastAPI's {"detail": ...} the API never sends.
+        invalid = spec["paths"]["/api/auth/login"]["post"]["responses"]["422"]
+        assert invalid["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+        assert "HTTPValidationError" not in spec["components"]["schemas"]
         assert (await http.get("/api/docs")).status_code == 200
 
 

@@ -7,6 +7,7 @@ request validation errors, so a client never sees FastAPI's default ``{"detail":
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,7 +69,54 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
     return f"The request is not valid: {'.'.join(fields)}: {problem.lower()}."
 
 
+#: What an error answer means, by status, as the OpenAPI document tells it for every operation:
+#: any request can be malformed, cross-site, too large, not JSON or rate-limited, whatever it is.
+DOCUMENTED_ERRORS: dict[int, str] = {
+    400: "The request could not be understood.",
+    401: "Not signed in, or a token that does not belong to the session.",
+    403: "Refused: a request from another site, or not allowed to this helper.",
+    404: "Nothing there (a session that is gone, or not this helper's).",
+    409: "Not allowed in the session's current state, or a limit was reached.",
+    410: "Gone: it has ended.",
+    413: "The request is too large.",
+    415: "The request body is not JSON.",
+    422: "The request does not match this operation.",
+    429: "Too many attempts: the Retry-After header says how many seconds to wait.",
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "description": "A stable code, such as not_signed_in."},
+        "message": {"type": "string", "description": "A sentence for the person."},
+    },
+    "required": ["error", "message"],
+}
+
+
+def document_error_responses(schema: dict[str, Any]) -> None:
+    """Put the one error shape in an OpenAPI document, in place of FastAPI's ``{"detail": ...}``
+    (which this service never sends), on every operation."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components["Error"] = _ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in DOCUMENTED_ERRORS.items():
+                responses[str(status)] = {"description": description, "content": content}
+
+
 def install_error_responses(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_error_responses(build_openapi())  # FastAPI keeps what it built
+        return app.openapi_schema or build_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
