@@ -165,8 +165,13 @@ class SharerController:
 
     # The person's actions -----------------------------------------------------------------
 
-    def answer_consent(self, allow: bool) -> list[Effect]:
-        """The person answered the question they were shown."""
+    def answer_consent(self, seen: Mode, allow: bool) -> list[Effect]:
+        """The person answered the question they were shown, which asked for `seen`.
+
+        An answer counts only for the question on screen now: if the request changed (view to
+        control) while an old dialog was open, a click on that dialog must not grant the new
+        mode, so it is refused and the new question stays to be answered.
+        """
         mode = self._pending_consent
         if mode is None or self._consent_shown is not mode or self._finished:
             return []  # no question on screen: nothing to answer (a stale or early click)
@@ -178,6 +183,9 @@ class SharerController:
         else:
             self.guard.decline(mode)
             effects += [fx.ReleaseInput(), fx.SendControl(Decline())]
+        if seen is not mode:
+            log.info("refused an answer to a %s question: the question is now %s", seen, mode)
+            return []
         # Capture switching on starts with a keyframe: no separate request here.
         self._apply_guard(effects)
         return effects

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..protocol.close_codes import CloseCode
 from ..protocol.frames import Frame
+from ..protocol.roles import Mode
 from . import controller_effects as fx
 from .client import JoinTicket, RelayConnection, SessionClient
 from .controller import SECURITY_FAILED, YOU_ENDED, MonitorLayout, SharerController
@@ -134,8 +135,9 @@ class SharerSession:
 
     # The person's actions (loop thread) ---------------------------------------------------
 
-    def answer_consent(self, allow: bool) -> None:
-        self._feed(self._controller.answer_consent, allow)
+    def answer_consent(self, seen: Mode, allow: bool) -> None:
+        """The person's answer to the question asking for `seen` (a stale one is refused)."""
+        self._feed(self._controller.answer_consent, seen, allow)
 
     def pause(self) -> None:
         self._feed(self._controller.pause)

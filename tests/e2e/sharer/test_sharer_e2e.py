@@ -82,7 +82,7 @@ async def live(
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     asked = await sharer.wait_event(ConsentRequested)
     assert asked.check == check
-    sharer.session.answer_consent(True)
+    sharer.session.answer_consent(asked.mode, True)
     await helper.wait_type("state", phase="active")
     yield sharer, helper, sent
     if not sharer.task.done():
@@ -190,7 +190,7 @@ async def active(sharer: Sharer, side: RogueSide) -> str:
     )
     asked = await sharer.wait_event(ConsentRequested)
     assert asked.check == check
-    sharer.session.answer_consent(True)
+    sharer.session.answer_consent(asked.mode, True)
     await side.wait_text("allow")
     await side.send_state("active", "control")
     return check

@@ -16,6 +16,7 @@ import Xlib.XK
 from Xlib import X
 
 from quickassist.protocol.frames import FrameKind, decode_frame
+from quickassist.protocol.roles import Mode
 from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.media_ports import FrameSource, InputSink
 from quickassist.sharer.pipeline import CapturePipeline
@@ -112,7 +113,7 @@ async def consent(run: Running, side: RogueSide, mode: str) -> None:
     )
     await run.wait_event(ConsentRequested)
     run.events.clear()
-    run.session.answer_consent(True)
+    run.session.answer_consent(Mode(mode), True)
     await side.wait_text("allow")
     side.texts.clear()
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from quickassist.protocol.frames import FrameFlags, FrameKind
+from quickassist.protocol.roles import Mode
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.media_ports import FrameSource, InputSink
@@ -109,7 +110,7 @@ async def test_the_sharer_comes_back_after_a_cut(
             while not any(isinstance(e, ConsentRequested) for e in events):
                 changed.clear()
                 await changed.wait()
-        session.answer_consent(True)
+        session.answer_consent(Mode.CONTROL, True)
         await helper.wait_frame(lambda f: f.kind is FrameKind.VIDEO)
 
         since = len(helper.texts)

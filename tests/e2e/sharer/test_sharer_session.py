@@ -90,7 +90,7 @@ async def test_pixels_only_after_allow_then_control_pause_and_end(
     with pytest.raises(TimeoutError):
         await helper.wait_frame(video, timeout=QUIET)
     assert not sharer.session.guard.video_allowed
-    sharer.session.answer_consent(True)
+    sharer.session.answer_consent(request.mode, True)
     first = await helper.wait_frame(video)
     assert first.header.flags & FrameFlags.KEYFRAME
     monitors = await helper.wait_frame(lambda f: f.kind is FrameKind.CONTROL_E2E)
@@ -132,8 +132,8 @@ async def test_declining_ends_the_session_and_sends_nothing(
 ) -> None:
     sharer, helper = started
     await helper.send_json({"type": "choose_mode", "mode": "view"})
-    await sharer.wait_event(ConsentRequested)
-    sharer.session.answer_consent(False)
+    asked = await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(asked.mode, False)
     ended = await helper.wait_type("ended")
     assert ended["reason"] == "declined"
     async with asyncio.timeout(WAIT):
@@ -145,8 +145,8 @@ async def test_declining_ends_the_session_and_sends_nothing(
 async def test_the_helper_ending_tells_the_sharer(started: tuple[Sharer, Side]) -> None:
     sharer, helper = started
     await helper.send_json({"type": "choose_mode", "mode": "view"})
-    await sharer.wait_event(ConsentRequested)
-    sharer.session.answer_consent(True)
+    asked = await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(asked.mode, True)
     await helper.wait_frame(video)
     await helper.send_json({"type": "end"})
     async with asyncio.timeout(WAIT):
@@ -158,8 +158,8 @@ async def test_the_helper_ending_tells_the_sharer(started: tuple[Sharer, Side]) 
 async def test_the_helper_switches_monitors(started: tuple[Sharer, Side], layout: str) -> None:
     sharer, helper = started
     await helper.send_json({"type": "choose_mode", "mode": "view"})
-    await sharer.wait_event(ConsentRequested)
-    sharer.session.answer_consent(True)
+    asked = await sharer.wait_event(ConsentRequested)
+    sharer.session.answer_consent(asked.mode, True)
 
     def listing(current_name: str) -> Callable[[Frame], bool]:
         def matches(frame: Frame) -> bool:

@@ -79,7 +79,7 @@ def sharing(mode: Mode = Mode.CONTROL) -> ControllerDriver:
     run.state(Phase.JOINED)
     run.secure()
     run.consent_request(mode)
-    run.controller.answer_consent(True)
+    run.controller.answer_consent(mode, True)
     run.state(Phase.ACTIVE, mode)
     run.flush()
     assert run.controller.guard.video_allowed
@@ -111,7 +111,7 @@ def test_the_question_waits_for_the_check_digits() -> None:
 def test_an_answer_with_no_question_on_screen_does_nothing() -> None:
     run = driver()
     run.consent_request(Mode.CONTROL)  # not shown yet: still securing
-    assert run.take(run.controller.answer_consent(True)) == []
+    assert run.take(run.controller.answer_consent(Mode.CONTROL, True)) == []
     assert run.controller.guard.granted_mode is None
 
 
@@ -119,21 +119,40 @@ def test_allow_tells_the_service_the_mode_the_person_saw() -> None:
     run = driver()
     run.secure()
     run.consent_request(Mode.CONTROL)
-    run.take(run.controller.answer_consent(True))
+    run.take(run.controller.answer_consent(Mode.CONTROL, True))
     run.flush()
     assert run.controls() == [Allow(Mode.CONTROL)]
     assert run.controller.guard.granted_mode is Mode.CONTROL
-    assert run.take(run.controller.answer_consent(True)) == []  # answered once
+    assert run.take(run.controller.answer_consent(Mode.CONTROL, True)) == []  # answered once
 
 
 def test_decline_releases_input_and_tells_the_service() -> None:
     run = sharing(Mode.VIEW)
     run.consent_request(Mode.CONTROL)
-    effects = run.take(run.controller.answer_consent(False))
+    effects = run.take(run.controller.answer_consent(Mode.CONTROL, False))
     assert fx.ReleaseInput() in effects
     run.flush()
     assert run.controls()[-1] == Decline()
     assert run.controller.guard.granted_mode is Mode.VIEW  # declining control keeps view
+
+
+def test_an_answer_to_a_question_since_replaced_is_refused() -> None:
+    # The view dialog is open; the helper asks for control before the person clicks: Allow on
+    # the old dialog must not grant control, and the new question still waits for its answer.
+    run = driver()
+    run.state(Phase.JOINED)
+    run.secure()
+    run.consent_request(Mode.VIEW)
+    run.consent_request(Mode.CONTROL)
+    assert run.events(ConsentRequested)[-1].mode is Mode.CONTROL
+    assert run.take(run.controller.answer_consent(Mode.VIEW, True)) == []
+    assert run.controller.guard.granted_mode is None
+    run.flush()
+    assert run.controls() == []
+    run.take(run.controller.answer_consent(Mode.CONTROL, False))
+    run.flush()
+    assert run.controls() == [Decline()]
+    assert run.controller.guard.granted_mode is None
 
 
 def test_a_withdrawn_request_cannot_be_answered() -> None:
@@ -141,7 +160,7 @@ def test_a_withdrawn_request_cannot_be_answered() -> None:
     run.secure()
     run.consent_request(Mode.CONTROL)
     run.state(Phase.ACTIVE, Mode.VIEW, requested=None)
-    assert run.controller.answer_consent(True) == []
+    assert run.controller.answer_consent(Mode.CONTROL, True) == []
 
 
 # Pixels -----------------------------------------------------------------------------------
@@ -281,7 +300,7 @@ def test_input_is_injected_only_in_full_control() -> None:
     run.state(Phase.ACTIVE, Mode.CONTROL)  # the service alone cannot give control
     assert sent_input(run) == []
     run.consent_request(Mode.CONTROL)
-    run.take(run.controller.answer_consent(True))
+    run.take(run.controller.answer_consent(Mode.CONTROL, True))
     run.state(Phase.ACTIVE, Mode.CONTROL)
     key = KeyEvent("KeyA", "a", True)
     assert sent_input(run, key) == [fx.Inject(key)]
@@ -446,7 +465,7 @@ def test_the_person_who_declined_reads_a_sentence_written_for_them() -> None:
     run.state(Phase.JOINED)
     run.secure()
     run.consent_request(Mode.VIEW)
-    run.take(run.controller.answer_consent(False))
+    run.take(run.controller.answer_consent(Mode.VIEW, False))
     # The service's `ended` message carries the helper's words ("The person sharing ...").
     run.server(SessionEnded.because(EndReason.DECLINED))
     [finish] = run.events(SessionFinished)

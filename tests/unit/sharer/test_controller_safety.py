@@ -215,11 +215,14 @@ class SharerSafety(RuleBasedStateMachine):
 
     # The person ---------------------------------------------------------------------------
 
-    @rule(allow=st.booleans())
-    def answer(self, allow: bool) -> None:
+    @rule(seen=MODES, allow=st.booleans())
+    def answer(self, seen: Mode, allow: bool) -> None:
+        # `seen`: the question on the dialog clicked, maybe one replaced since (a stale dialog).
         question = self.model.question
-        effects = self.feed(self.run.take(self.run.controller.answer_consent(allow)))
+        effects = self.feed(self.run.take(self.run.controller.answer_consent(seen, allow)))
         sent = [e.message for e in effects if isinstance(e, fx.SendControl)]
+        if sent:
+            assert seen is question, f"an answer to a {seen} question counted for {question}"
         if Decline() in sent:
             assert question is not None
             if question is Mode.VIEW:
@@ -279,7 +282,7 @@ class SharerSafety(RuleBasedStateMachine):
     @rule(mode=MODES)
     def asked_and_allowed(self, mode: Mode) -> None:
         self.consent_request(mode)
-        self.answer(True)
+        self.answer(mode, True)
 
     @precondition(lambda self: self.model.up)
     @rule()

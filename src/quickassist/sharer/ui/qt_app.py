@@ -14,7 +14,7 @@ import signal
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from ...protocol.roles import Phase
+from ...protocol.roles import Mode, Phase
 from ..client import JoinTicket, SessionClient
 from ..consent import consent_text
 from ..errors import SharerError
@@ -126,7 +126,7 @@ class QtSharer(QObject):
     def _on_event(self, event: SessionEvent) -> None:
         match event:
             case ConsentRequested(mode=mode, helper=helper, check=check):
-                self._ask_consent(ConsentDialog(consent_text(mode, helper, check)))
+                self._ask_consent(mode, ConsentDialog(consent_text(mode, helper, check)))
             case StatusChanged(status=status):
                 self.bar.set_status(status)
                 if status.phase is Phase.ACTIVE and status.mode is not None:
@@ -145,15 +145,18 @@ class QtSharer(QObject):
             case SessionFinished(message=message):
                 self._finished(message)
 
-    def _ask_consent(self, dialog: ConsentDialog) -> None:
-        if self.dialog is not None:
-            self.dialog.done(QDialog.DialogCode.Rejected)
-        self.dialog = dialog
+    def _ask_consent(self, mode: Mode, dialog: ConsentDialog) -> None:
+        # A new question replaces the old dialog; closing that one is nobody's answer.
+        old, self.dialog = self.dialog, dialog
+        if old is not None:
+            old.done(QDialog.DialogCode.Rejected)
 
         def answered(result: int) -> None:
             if self.dialog is dialog:
                 self.dialog = None
-                self._act("answer_consent", result == QDialog.DialogCode.Accepted.value)
+                # The mode this dialog asked for: an answer to a question since replaced (view,
+                # while control is asked now) is refused by the controller.
+                self._act("answer_consent", mode, result == QDialog.DialogCode.Accepted.value)
 
         dialog.finished.connect(answered)
         dialog.open()

@@ -80,7 +80,8 @@ class TerminalSharer:
         self._out = out
         self._stdin = stdin
         self._session: SharerSession | None = None
-        self._consent_pending = False
+        #: The mode the question on screen asks for (None: no question).
+        self._consent_mode: Mode | None = None
         self._last_status = ""
 
     def say(self, text: str) -> None:
@@ -152,7 +153,7 @@ class TerminalSharer:
                 self.say(text.title)
                 for line in text.lines():
                     self.say("  " + line)
-                self._consent_pending = True
+                self._consent_mode = mode
                 self.ask("Allow? [y/N] ")
             case StatusChanged(status=status):
                 self._show_status(status)
@@ -177,11 +178,11 @@ class TerminalSharer:
             if line is None:
                 return
             answer = line.strip()
-            if self._consent_pending:
-                self._consent_pending = False
+            if self._consent_mode is not None:
+                mode, self._consent_mode = self._consent_mode, None
                 allow = answer.lower() in ("y", "yes")
                 self.say("Allowed." if allow else "Declined.")
-                session.answer_consent(allow)
+                session.answer_consent(mode, allow)
                 continue
             command, _, rest = answer.partition(" ")
             command = command.lower()
