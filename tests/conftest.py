@@ -3,6 +3,7 @@
 pytest_plugins: list[str] = [
     "tests.fixtures.xvfb",
     "tests.fixtures.service",
+    "tests.fixtures.postgres",
     "tests.fixtures.session_clients",
     "tests.fixtures.inprocess_service",
     "tests.fixtures.qt",

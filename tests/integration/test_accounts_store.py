@@ -1,10 +1,10 @@
-"""HelperAccounts on a real SQLite file: migrations, case-insensitive names, passwords, restarts."""
+"""HelperAccounts on each real store (an SQLite file, a PostgreSQL database): migrations,
+case-insensitive names, passwords, restarts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -21,6 +21,7 @@ from quickassist.service.database import (
     MIGRATIONS_DIR,
     create_engine,
     migrate,
+    migrate_here,
     migration_sql,
     session_factory,
 )
@@ -29,14 +30,15 @@ PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'quickassist.db'}"
+def database_url(store_url: str) -> str:
+    return store_url
 
 
 @pytest.fixture
 async def accounts(database_url: str) -> AsyncIterator[HelperAccounts]:
     engine = create_engine(database_url)
-    await migrate(engine)
+    # In this process: the child `migrate` uses costs a second each, and two tests below run it.
+    await migrate_here(engine)
     yield HelperAccounts(session_factory(engine))
     await engine.dispose()
 

@@ -31,6 +31,7 @@ def add_service_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
     """Register ``serve`` and ``user`` on the top-level parser's sub-commands."""
     _add_serve(subparsers)
     _add_user(subparsers)
+    _add_db(subparsers)
 
 
 # -- shared options ----------------------------------------------------------------------------
@@ -199,6 +200,52 @@ def _print_banner(
             "Sign in, then change it with `quickassist user passwd admin` and delete the file.",
         ]
     print("\n".join(lines), file=out, flush=True)
+
+
+# -- db ----------------------------------------------------------------------------------------
+
+
+def _add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "db",
+        help="bring the store's schema up to date (for operators who migrate separately)",
+        description="Manage the store's schema. `serve` migrates at start too (one node at a "
+        "time on PostgreSQL: an advisory lock); run `db upgrade` first to keep schema changes "
+        "out of a rolling restart.",
+    )
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="migrate the database to the newest schema",
+        description="Migrate the database to the newest schema (a no-op when it is current).",
+    )
+    upgrade.add_argument(
+        "--sql",
+        action="store_true",
+        help="print the SQL the migration would run instead of running it (for a DBA's review)",
+    )
+    _add_store_options(upgrade)
+    upgrade.set_defaults(run=_guarded(run_db_upgrade))
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    config = _load_config(_store_flags(args))
+    from .database import create_engine, migrate, migration_sql, schema_revision
+
+    if args.sql:
+        print(migration_sql(config.database_url), end="")
+        return EXIT_OK
+
+    async def run() -> str | None:
+        engine = create_engine(config.database_url)
+        try:
+            await migrate(engine)
+            return await schema_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"The database schema is at revision {asyncio.run(run())}.")
+    return EXIT_OK
 
 
 # -- user --------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -90,9 +90,17 @@ def _alembic_config(**kwargs: Any) -> Any:
     return config
 
 
+#: Held while a node migrates a PostgreSQL database: nodes that start together take turns, the
+#: later ones find the schema current. Any constant works; this one spells "qa" + 13 (issue 13).
+MIGRATION_LOCK_KEY = 0x7161_0013
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
 
+    if connection.dialect.name == "postgresql":
+        # Released with the migration's transaction (the caller's `engine.begin()`).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     config = _alembic_config()
     # env.py runs on this connection instead of opening its own.
     config.attributes["connection"] = connection
@@ -138,6 +146,16 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     if process.returncode != 0:
         last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise ConfigError(f"The database could not be brought up to date: {last[0]}")
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database's schema is at (None before the first migration)."""
+    async with engine.connect() as connection:
+        try:
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:
+            return None
+    return None if revision is None else str(revision)
 
 
 async def migrate_here(engine: AsyncEngine, revision: str = "head") -> None:

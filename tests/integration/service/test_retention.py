@@ -1,14 +1,12 @@
-"""Retention on a real SQLite database with an injected clock: personal data goes after 3 days,
-anonymous counts stay."""
+"""Retention on each real store (SQLite, PostgreSQL) with an injected clock: personal data goes
+after 3 days, anonymous counts stay."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sqlalchemy import select
 
 from quickassist.protocol.roles import EndReason
-from quickassist.service.database import create_engine, migrate, session_factory
+from quickassist.service.database import create_engine, migrate_here, session_factory
 from quickassist.service.retention import RetentionTask
 from quickassist.service.telemetry import SessionRecord, SessionTelemetry
 
@@ -23,9 +21,9 @@ class Clock:
         return self.now
 
 
-async def test_personal_data_is_cleared_after_three_days_and_counts_kept(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'qa.db'}")
-    await migrate(engine)
+async def test_personal_data_is_cleared_after_three_days_and_counts_kept(store_url: str) -> None:
+    engine = create_engine(store_url)
+    await migrate_here(engine)
     sessions = session_factory(engine)
     clock = Clock(1_800_000_000.0)
     telemetry = SessionTelemetry(sessions, clock=clock)
