@@ -3,7 +3,8 @@
 # system packages (Xvfb, xdotool, Chromium, Qt's libraries) and a virtualenv in .venv.
 # Usage: scripts/setup.sh [service|all]   (default: all)
 #   service  only what the service needs (a virtualenv; no system packages)
-#   all      the service, the sharer app and the test tools (system packages too)
+#   all      the service, the sharer app, its one-file build (PyInstaller) and the test tools
+#            (system packages too)
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 PROFILE="${1:-all}"
@@ -17,6 +18,8 @@ APT_PACKAGES=(
   libx11-xcb1 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-util1 libxcb-render0
   # the tests' X server, its tools, a real X client to type into, and the browser
   xvfb xdotool x11-utils x11-xserver-utils xterm chromium
+  # desktop-file-validate checks the sharer's desktop entry (tests/integration/test_install_extras.py)
+  desktop-file-utils
 )
 
 missing=()
@@ -51,6 +54,6 @@ fi
 if [ "$PROFILE" = "service" ]; then
   .venv/bin/python -m pip install -q -e ".[service]"
 else
-  .venv/bin/python -m pip install -q -e ".[service,sharer,dev]"
+  .venv/bin/python -m pip install -q -e ".[service,sharer,dev,bundle]"
 fi
 echo "setup: ready (.venv)"
