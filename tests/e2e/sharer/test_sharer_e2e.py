@@ -244,6 +244,24 @@ async def test_clear_frames_where_ciphertext_belongs_end_the_session(
     assert sharer.session.guard.counters.input_dropped == 0  # refused before the guard
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"t":[]}', b'{"t":{}}', b"[]", b'"e2e_commit"', b"[" * 20_000 + b"]" * 20_000],
+    ids=["tag-list", "tag-object", "not-an-object", "a-string", "deep-nesting"],
+)
+async def test_malformed_clear_handshakes_end_the_session_without_a_crash(
+    rogue: tuple[Sharer, RogueSide], caplog: pytest.LogCaptureFixture, payload: bytes
+) -> None:
+    # Issue 14: `{"t":[]}` before consent raised TypeError in the handshake check, the session
+    # loop logged a traceback and ended as "an error" instead of a refused frame.
+    sharer, side = rogue
+    for _ in range(3):
+        await side.send_raw(encode_frame(FrameKind.CONTROL_E2E, payload))
+    await ends_with_security_failure(sharer, side)
+    assert not [r.getMessage() for r in caplog.records if r.exc_info]
+    assert not any(isinstance(e, ConsentRequested) for e in sharer.events)
+
+
 async def test_a_key_that_does_not_match_its_commitment_ends_the_session(
     rogue: tuple[Sharer, RogueSide],
 ) -> None:
