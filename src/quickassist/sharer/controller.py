@@ -91,7 +91,6 @@ SECURITY_FAILED = (
 YOU_ENDED = EndReason.SHARER_ENDED.sentence_for(Role.SHARER)
 RECONNECTING = "The connection was lost. Reconnecting..."
 RECONNECTED = "Reconnected."
-HELPER_LOST = "Your helper lost the connection; waiting for them."
 CLOSED = "The connection to the service closed."
 #: Closes that say this window's part in the session is over, whatever reason came with them.
 _OVER_HERE = frozenset(
@@ -309,7 +308,8 @@ class SharerController:
             case PeerLeft(role=Role.HELPER):
                 self._link.reset()
                 effects += self._cancel_timer()
-                effects.append(fx.Emit(Notice(HELPER_LOST)))
+                # No notice: the state that follows says so in the status, which the next one
+                # replaces when they are back (a notice would linger after their return).
             case ErrorNotice(message=sentence):
                 effects.append(fx.Emit(Notice(sentence)))
             case _:

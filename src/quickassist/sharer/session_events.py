@@ -13,9 +13,22 @@ from ..protocol.payloads import Annotation, MonitorInfo
 from ..protocol.roles import HelperCard, Mode, Phase
 
 
+def joined_sentence(helper: HelperCard) -> str:
+    """What the person reads once joined, until the helper asks for their screen."""
+    return (
+        f"Connected to the session of {helper.name} from {helper.organisation}. "
+        "Waiting for them to ask for your screen..."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SessionStatus:
-    """What the sharer should see in the sharing bar or the terminal's status line."""
+    """What the sharer should see in the sharing bar, the code window and the terminal.
+
+    A status replaces the one before it (unlike a `Notice`): the UIs show the latest one's
+    `sentence`, so what they say follows the session's phase, and a helper who came back is no
+    longer said to be gone.
+    """
 
     helper: HelperCard
     phase: Phase
@@ -28,13 +41,19 @@ class SessionStatus:
         who = f"{self.helper.name} ({self.helper.organisation})"
         if not self.connected:
             return "Connection lost. Reconnecting..."
-        if self.phase is not Phase.ACTIVE or self.mode is None:
-            return f"Waiting for {who}."
-        what = "can control your screen" if self.mode is Mode.CONTROL else "can see your screen"
-        if self.paused:
+        if self.phase is Phase.ENDED:
+            return "The session has ended."
+        if self.phase is Phase.ACTIVE and self.mode is not None and self.paused:
             return f"Paused. {who} sees nothing until you resume."
         if not self.helper_connected:
             return f"{who} lost the connection; waiting for them to come back."
+        if self.phase is Phase.CONSENT:
+            if self.mode is Mode.VIEW:  # asked for control in the middle of a session
+                return f"{who} can see your screen and asks for control."
+            return f"{who} asks for your screen. Nothing is shared until you allow it."
+        if self.phase is not Phase.ACTIVE or self.mode is None:
+            return joined_sentence(self.helper)
+        what = "can control your screen" if self.mode is Mode.CONTROL else "can see your screen"
         return f"{who} {what}."
 
 

@@ -29,6 +29,7 @@ from ..session_events import (
     SessionEvent,
     SessionFinished,
     StatusChanged,
+    joined_sentence,
 )
 from .chat_panel import ChatPanel
 from .code_window import CodeWindow
@@ -93,11 +94,7 @@ class QtSharer(QObject):
         self.loop_thread.submit(join())
 
     def _start_session(self, ticket: JoinTicket) -> None:
-        helper = ticket.helper
-        self.code_window.show_message(
-            f"Connected to the session of {helper.name} from {helper.organisation}. "
-            "Waiting for them to ask for your screen..."
-        )
+        self.code_window.show_message(joined_sentence(ticket.helper))
         session = SharerSession(self.client, ticket, media=self.media, listener=self.relay.post)
         self.session = session
 
@@ -129,6 +126,8 @@ class QtSharer(QObject):
                 self._ask_consent(mode, ConsentDialog(consent_text(mode, helper, check)))
             case StatusChanged(status=status):
                 self.bar.set_status(status)
+                # The code window (minimised while sharing) says the same: it follows the phase.
+                self.code_window.show_message(status.sentence())
                 if status.phase is Phase.ACTIVE and status.mode is not None:
                     self._show_bar()
             case ChatReceived(text=text):

@@ -30,6 +30,7 @@ from ..session_events import (
     SessionFinished,
     SessionStatus,
     StatusChanged,
+    joined_sentence,
 )
 
 HELP = "Commands: p + Enter pauses or resumes, t takes back control, c TEXT chats, e ends."
@@ -99,10 +100,8 @@ class TerminalSharer:
         ticket = await self._join()
         if ticket is None:
             return 1
-        self.say(
-            f"Connected to the session of {ticket.helper.name} from "
-            f"{ticket.helper.organisation}. Waiting for them to ask for your screen..."
-        )
+        self._last_status = joined_sentence(ticket.helper)  # the first status says the same
+        self.say(self._last_status)
         self.say(HELP)
         session = SharerSession(self._client, ticket, media=self._media, listener=self._on_event)
         self._session = session
