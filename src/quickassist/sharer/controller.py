@@ -14,8 +14,10 @@ question, the frames held for a key, the frame sequence and the goodbye. Sequenc
   pause and take-back are said again to a service that has not seen them;
 * binary frames from the helper: the end-to-end handshake (clear), then only encrypted frames:
   input (only if `guard.admit_input()`), annotation, chat, end-to-end control (select a
-  monitor, refresh); a failed handshake, a handshake that does not finish in time, or three
-  refused frames end the session with `security_failure`;
+  monitor, refresh, the helper's quality choice, and `FrameDrawn`, which moves the flow window:
+  video leaves only while `video_hold` says so, sharer/pacing.py); a failed handshake, a
+  handshake that does not finish in time, or three refused frames end the session with
+  `security_failure`;
 * what leaves is sealed at the moment it leaves (`outgoing`, `captured`): captured frames are
   checked by the guard then and dropped without a key (a keyframe follows the key); other
   frames wait for the key (bounded);
@@ -54,8 +56,10 @@ from ..protocol.messages import (
 )
 from ..protocol.payloads import (
     ChatMessage,
+    FrameDrawn,
     MonitorInfo,
     MonitorList,
+    QualityChoice,
     Refresh,
     SelectMonitor,
     encode_payload,
@@ -70,6 +74,7 @@ from . import controller_effects as fx
 from .controller_effects import Effect
 from .guard import SharerGuard
 from .media_ports import EncodedFrameLike
+from .pacing import FlowWindow
 from .session_events import (
     AnnotationReceived,
     ChatReceived,
@@ -127,6 +132,7 @@ class SharerController:
         # Limits
         max_held: int = 64,
         random: RandomSource = os.urandom,
+        flow_window: FlowWindow | None = None,
     ) -> None:
         self.guard = SharerGuard()
         self._helper = helper
@@ -147,6 +153,8 @@ class SharerController:
         self._video_on = False
         self._input_on = False
         self._sequence = 0
+        #: Video in flight to the console, by its acknowledgements (sharer/pacing.py).
+        self.pacing = flow_window or FlowWindow()
         self._goodbye: ClientMessage = End()
         #: Whether the service already knows the session is over (no goodbye to send then).
         self._service_knows_end = False
@@ -251,6 +259,7 @@ class SharerController:
         """The relay connection closed: stop everything; the end if reconnecting cannot help."""
         self._connected = False
         self._link.reset()  # the helper starts a new handshake when we are back
+        self.pacing.reset()  # what was in flight is lost with the connection
         effects = self._cancel_timer()
         self.guard.on_disconnected()
         self._apply_guard(effects)
@@ -307,6 +316,7 @@ class SharerController:
                 self._keyframe(effects)
             case PeerLeft(role=Role.HELPER):
                 self._link.reset()
+                self.pacing.reset()  # no console to acknowledge what was in flight
                 effects += self._cancel_timer()
                 # No notice: the state that follows says so in the status, which the next one
                 # replaces when they are back (a notice would linger after their return).
@@ -379,15 +389,22 @@ class SharerController:
                 case FrameKind.CHAT:
                     effects.append(fx.Emit(ChatReceived(parse_chat(frame.payload).text)))
                 case FrameKind.CONTROL_E2E:
-                    self._on_e2e(frame.payload, effects)
+                    self._on_e2e(frame.payload, now, effects)
                 case _:
                     log.info("ignored a %s frame", frame.kind.name.lower())
         except MessageError as exc:
             log.info("ignored a malformed %s frame: %s", frame.kind.name.lower(), exc.message)
         return effects
 
-    def _on_e2e(self, payload: bytes, effects: list[Effect]) -> None:
+    def _on_e2e(self, payload: bytes, now: float, effects: list[Effect]) -> None:
         control = parse_e2e_control(payload)
+        if isinstance(control, FrameDrawn):
+            if self.pacing.drawn(control.seq, control.draw_ms / 1000, now):
+                effects.append(fx.WindowOpened(self.pacing.estimate))
+            return
+        if isinstance(control, QualityChoice):
+            effects.append(fx.SetQuality(control.mode))
+            return
         layout = self._layout
         if layout is None:
             return
@@ -424,6 +441,8 @@ class SharerController:
             self._on_secured(effects)
 
     def _on_secured(self, effects: list[Effect]) -> None:
+        self.pacing.reset()  # new keys: a console that starts afresh (a keyframe follows)
+        effects.append(fx.WindowOpened(self.pacing.estimate))
         effects += self._cancel_timer()
         effects += self._held
         self._held.clear()
@@ -496,14 +515,26 @@ class SharerController:
             return []
         return [fx.SendFrame(self._seal(send.kind, send.payload, send.flags, 0))]
 
-    def captured(self, frame: EncodedFrameLike) -> list[fx.SendFrame]:
-        """A captured frame about to leave: the guard decides now, whatever capture thought."""
+    def captured(self, frame: EncodedFrameLike, now: float) -> list[fx.SendFrame]:
+        """A captured frame about to leave: the guard decides now, whatever capture thought.
+
+        Video that leaves is counted in flight until the console says it drew it.
+        """
         if self.guard.ended or not self._connected or not self.guard.admit_video():
             return []
         if not self._link.ready:
             return []  # no key (a handshake is under way): a keyframe follows the new key
         kind, flags = FrameKind(int(frame.kind)), FrameFlags(int(frame.flags))
-        return [fx.SendFrame(self._seal(kind, frame.payload, flags, frame.timestamp_us))]
+        sealed = self._seal(kind, frame.payload, flags, frame.timestamp_us)
+        if kind is FrameKind.VIDEO:
+            self.pacing.sent(self._sequence, len(sealed), now)
+        return [fx.SendFrame(sealed)]
+
+    def video_hold(self, now: float) -> float | None:
+        """None when the next video capture may be taken now; else how long to wait at most
+        (an acknowledgement, `WindowOpened`, may open the window sooner). Cursor updates and
+        other frames are never held."""
+        return self.pacing.hold(now)
 
     def _seal(self, kind: FrameKind, payload: bytes, flags: FrameFlags, timestamp_us: int) -> bytes:
         self._sequence = (self._sequence + 1) % 2**32

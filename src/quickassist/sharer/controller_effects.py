@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..protocol.frames import FrameFlags, FrameKind
 from ..protocol.messages import ClientMessage
 from ..protocol.payloads import InputEvent, MonitorInfo
+from .pacing import LinkEstimate
 from .session_events import SessionEvent
 
 # Sends -------------------------------------------------------------------------------------
@@ -61,6 +62,21 @@ class SelectMonitor:
     """Share `monitor` from now on; input coordinates follow it."""
 
     monitor: MonitorInfo
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOpened:
+    """The flow window has room again (the console drew frames, or it starts afresh): take
+    the next capture; the link now measures `link` (for the encoders' quality and bitrate)."""
+
+    link: LinkEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuality:
+    """The helper chose a picture quality: "auto", "sharp" or "smooth"."""
+
+    mode: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +129,8 @@ Effect = (
     | SetCapture
     | RequestKeyframe
     | SelectMonitor
+    | WindowOpened
+    | SetQuality
     | Inject
     | ReleaseInput
     | Emit

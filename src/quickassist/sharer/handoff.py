@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.protocol.payloads import CursorUpdate, MonitorInfo, MonitorList, encode_payload
 
+from .pacing import LinkEstimate
 from .quality import QualityGovernor
 
 
@@ -106,8 +107,12 @@ class FrameHandoff:
                 self._cursor = None
             return True
 
-    def take(self) -> tuple[EncodedFrame | None, bool]:
-        """The next frame (cursor first) and whether the video slot just became free."""
+    def take(self, *, video: bool = True) -> tuple[EncodedFrame | None, bool]:
+        """The next frame (cursor first) and whether the video slot just became free.
+
+        With `video` False only cursor and control frames come out: the flow window is full,
+        and the capture waiting here keeps merging changes until it may leave.
+        """
         with self._lock:
             if not self._enabled:
                 return None, False
@@ -117,7 +122,7 @@ class FrameHandoff:
             if self._control is not None:
                 frame, self._control = self._control, None
                 return frame, False
-            if self._video:
+            if self._video and video:
                 frame = self._video.pop(0)
                 if not self._video:  # the whole capture left: how long did it wait?
                     self._governor.observe(time.monotonic() - self._video_offered_at)
@@ -181,12 +186,27 @@ class FrameHandoff:
             if frames:
                 self._video = frames  # replaces an untaken delta only when this is a keyframe
                 self._video_offered_at = time.monotonic()
+                self._governor.observe_frame(sum(len(f.payload) for f in frames))
             return True
 
     def quality(self, now: float) -> int:
         """The JPEG quality the link affords now."""
         with self._lock:
             return self._governor.quality(now)
+
+    def capture_interval(self) -> float:
+        """The least time between two video captures (the helper's quality choice sets it)."""
+        with self._lock:
+            return self._governor.capture_interval()
+
+    def set_link(self, link: LinkEstimate) -> None:
+        """The link as the console's acknowledgements measure it (for the quality)."""
+        with self._lock:
+            self._governor.observe_link(link)
+
+    def set_quality_mode(self, mode: str) -> None:
+        with self._lock:
+            self._governor.set_mode(mode)
 
     def offer_cursor(self, update: CursorUpdate, generation: int) -> bool:
         with self._lock:

@@ -50,6 +50,7 @@ from .damage import DamageWatch
 from .errors import SharerError
 from .handoff import EncodedFrame, FrameHandoff
 from .monitors import pick_monitor, query_monitors
+from .pacing import LinkEstimate
 from .quality import QualityGovernor
 from .tiles import TILE_SIZE, Frame, Rect, TileGrid, changed_box, join_small
 from .x11_display import open_display
@@ -178,6 +179,14 @@ class CapturePipeline:
         self._handoff.request_keyframe()
         self._wake()
 
+    def set_link(self, link: LinkEstimate) -> None:
+        """The link as measured from the console's acknowledgements: sets the JPEG quality."""
+        self._handoff.set_link(link)
+
+    def set_quality_mode(self, mode: str) -> None:
+        """The helper's choice: "auto", "sharp" or "smooth" (sharer/quality.py)."""
+        self._handoff.set_quality_mode(mode)
+
     def select_monitor(self, monitor_id: int) -> None:
         """Share another monitor; the next frame is its keyframe. Unknown ids are ignored.
 
@@ -202,8 +211,9 @@ class CapturePipeline:
 
     # Output --------------------------------------------------------------------------------
 
-    async def next_frame(self) -> EncodedFrame:
-        """The next frame to send: a cursor update first if one waits, else video.
+    async def next_frame(self, *, video: bool = True) -> EncodedFrame:
+        """The next frame to send: a cursor update first if one waits, else video (unless
+        `video` is False: the flow window is full, and the capture waits, merging changes).
 
         When the monitor layout changes while enabled, a control-e2e frame with the new
         `MonitorList` comes out too (sent like any other frame).
@@ -217,7 +227,7 @@ class CapturePipeline:
             self._ready.clear()
             if self._failure is not None:
                 raise self._failure
-            frame, slot_freed = self._handoff.take()
+            frame, slot_freed = self._handoff.take(video=video)
             if slot_freed:
                 self._wake()  # the thread may capture again
             if frame is not None:
@@ -351,7 +361,7 @@ class _CaptureThread:
                 wants_video = True
             if wants_video and slot_free and now >= self.next_video:
                 self._capture_video(asked.generation, asked.keyframe)
-                self.next_video = now + self.settings.frame_interval
+                self.next_video = now + self.handoff.capture_interval()
                 self.next_poll = now + self.settings.poll_interval
             self._wait(fds, self._timeout(slot_free, wants_video))
 

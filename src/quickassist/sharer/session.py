@@ -80,6 +80,8 @@ class SharerSession:
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
         self._outbox: asyncio.Queue[fx.Send] = asyncio.Queue(max_pending_sends)
+        #: Set when the flow window opens (the console drew frames): video may go on.
+        self._window_opened = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
         self._connection: RelayConnection | None = None
         self._pipeline: FrameSource | None = None
@@ -208,13 +210,38 @@ class SharerSession:
 
     async def _video_loop(self, pipeline: FrameSource) -> None:
         while True:
-            frame = await pipeline.next_frame()
+            frame = await self._next_frame(pipeline)
             connection = self._connection
             if connection is None:
                 continue
-            for send in self._controller.captured(frame):
+            for send in self._controller.captured(frame, time.monotonic()):
                 with contextlib.suppress(RelayClosed):
                     await connection.send_frame(send.data)
+
+    async def _next_frame(self, pipeline: FrameSource) -> Any:
+        """The next frame to send; video only while the flow window has room.
+
+        While it is full, cursor and control frames still go, and the capture waiting in the
+        pipeline keeps merging changes; the window opens on the console's acknowledgement
+        (`WindowOpened`) or, if none comes, at the controller's timeout.
+        """
+        while True:
+            hold = self._controller.video_hold(time.monotonic())
+            if hold is None:
+                return await pipeline.next_frame()
+            self._window_opened.clear()
+            other = asyncio.ensure_future(pipeline.next_frame(video=False))
+            opened = asyncio.ensure_future(self._window_opened.wait())
+            try:
+                await asyncio.wait(
+                    (other, opened), timeout=hold, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                # (next_frame only waits for the capture thread: cancelled, it loses nothing.)
+                other.cancel()
+                opened.cancel()
+            if other.done() and not other.cancelled():
+                return other.result()
 
     async def _reconnect(self) -> None:
         deadline = time.monotonic() + self._reconnect_grace
@@ -259,6 +286,13 @@ class SharerSession:
                 case fx.RequestKeyframe():
                     if pipeline is not None:
                         pipeline.request_keyframe()
+                case fx.WindowOpened(link=link):
+                    self._window_opened.set()
+                    if pipeline is not None:
+                        pipeline.set_link(link)
+                case fx.SetQuality(mode=mode):
+                    if pipeline is not None:
+                        pipeline.set_quality_mode(mode)
                 case fx.SelectMonitor(monitor=monitor):
                     if pipeline is not None and injection is not None:
                         pipeline.select_monitor(monitor.id)

@@ -104,6 +104,7 @@ const viewer = new Viewer({
   sendInput: (payload) => session?.sendInput(payload),
   inputAllowed: () => session?.inputAllowed() ?? false,
   requestKeyframe: () => session?.requestKeyframe({ limited: true }),
+  acknowledge: (payload) => session?.sendPayload(FrameKind.CONTROL_E2E, payload),
 });
 const annotator = new Annotator({
   send: (payload) => session?.sendPayload(FrameKind.ANNOTATION, payload),

@@ -7,6 +7,7 @@ import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
 import { FrameFlags } from "../core/frames.js";
 import { parseVideo } from "../core/media.js";
+import { frameDrawn, MAX_DRAW_MS } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
 import { byId } from "./views.js";
 
@@ -20,11 +21,14 @@ const MAX_PENDING_FRAMES = 8;
 export class Viewer extends EventTarget {
   /**
    * @param {{sendInput: (payload: object) => void, inputAllowed: () => boolean,
-   *          requestKeyframe: () => void}} options
+   *          requestKeyframe: () => void, acknowledge?: (payload: object) => void}} options
+   *   acknowledge: sends a control-e2e payload to the sharer (the "drawn" acknowledgements
+   *   that pace its video, docs/protocol.md section 5)
    */
-  constructor({ sendInput, inputAllowed, requestKeyframe }) {
+  constructor({ sendInput, inputAllowed, requestKeyframe, acknowledge = () => {} }) {
     super();
     this.requestKeyframe = requestKeyframe;
+    this.acknowledge = acknowledge;
     this.awaitingKeyframe = false;
     this.dropped = 0;
     this.sendInput = sendInput;
@@ -90,7 +94,13 @@ export class Viewer extends EventTarget {
    * Returns false when the frame was dropped because the console is behind.
    */
   onVideo(frame) {
-    const video = parseVideo(frame.payload);
+    let video;
+    try {
+      video = parseVideo(frame.payload);
+    } catch (error) {
+      this.drawn(frame); // done with it all the same: the sharer must not wait for it
+      throw error;
+    }
     const keyframe = (frame.header.flags & FrameFlags.KEYFRAME) !== 0;
     if (keyframe) {
       this.awaitingKeyframe = false;
@@ -100,10 +110,23 @@ export class Viewer extends EventTarget {
       if (!this.awaitingKeyframe) this.requestKeyframe();
       this.awaitingKeyframe = true;
       this.dropped += 1;
+      this.drawn(frame);
       return false;
     }
-    this.display.drawVideo(video, frame.header.timestampUs);
+    const done = () => this.drawn(frame);
+    this.display.drawVideo(video, frame.header.timestampUs).then(done, done);
     return true;
+  }
+
+  /**
+   * Tell the sharer this frame is done with (on the canvas, or dropped): its video is paced by
+   * these, so it sends no more than the console draws. Acknowledgements are cumulative and
+   * frames finish in order, so one that cannot be sent costs nothing once the next goes.
+   */
+  drawn(frame) {
+    const now = Date.now();
+    const drawMs = Math.min(MAX_DRAW_MS, Math.max(0, Math.round(now - (frame.receivedAt ?? now))));
+    this.acknowledge(frameDrawn(frame.header.sequence, drawMs));
   }
 
   onCursor(update) {
