@@ -134,3 +134,31 @@ def test_without_an_attack_failures_elsewhere_do_not_matter() -> None:
     for n in range(OVERALL.count - 5):
         guard.check(f"198.51.100.{n % 250}", 1000.0)
     assert not guard.under_attack(1000.0)
+
+
+def test_an_address_over_its_budget_is_told_when_to_retry_and_let_in_then() -> None:
+    guard = make_guard()
+    for n in range(PER_ADDRESS.count):
+        assert answered(guard, "192.0.2.9", 1000.0 + n)  # one failure a second
+    with pytest.raises(JoinRefused) as locked:
+        guard.check("192.0.2.9", 1010.0)
+    # The oldest failure (at 1000) leaves the 600 s window at 1600: 590 s, said in minutes.
+    assert (locked.value.code, locked.value.retry_after) == ("too_many_attempts", 590)
+    assert locked.value.message == (
+        "Too many wrong codes were tried. Wait 10 minutes and try again."
+    )
+    with pytest.raises(JoinRefused):
+        guard.check("192.0.2.9", 1599.9)
+    guard.check("192.0.2.9", 1600.0)
+    # Refused checks were not counted: the address is back with one failure freed.
+    assert answered(guard, "192.0.2.9", 1600.0)
+
+
+def test_a_wait_under_a_minute_is_said_in_seconds() -> None:
+    guard = make_guard()
+    for _ in range(PER_ADDRESS.count):
+        assert answered(guard, "192.0.2.10", 1000.0)
+    with pytest.raises(JoinRefused) as locked:
+        guard.check("192.0.2.10", 1000.0 + PER_ADDRESS.per_seconds - 30.2)
+    assert locked.value.retry_after == 31  # rounded up: never too early
+    assert "Wait 31 seconds" in locked.value.message
