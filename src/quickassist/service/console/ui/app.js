@@ -59,11 +59,14 @@ function remember(created) {
     expires_at_ms: Date.now() + created.expires_in * 1000,
     // The end-to-end resume secret: a reloaded page needs it for its next handshake.
     resume: created.resume ?? "",
+    // The check digits the two people compared (docs/security.md: shown all session long).
+    check: created.check ?? "",
   };
   sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
 }
 
-function rememberResume(resume) {
+/** Keep what a reloaded page needs for its next handshake, and the digits the people compared. */
+function rememberResume(resume, check) {
   let saved = null;
   try {
     saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? "null");
@@ -72,6 +75,7 @@ function rememberResume(resume) {
   }
   if (!saved) return;
   saved.resume = toBase64(resume);
+  saved.check = check;
   sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
 }
 
@@ -104,7 +108,7 @@ const viewer = new Viewer({
   sendInput: (payload) => session?.sendInput(payload),
   inputAllowed: () => session?.inputAllowed() ?? false,
   requestKeyframe: () => session?.requestKeyframe({ limited: true }),
-  acknowledge: (payload) => session?.sendPayload(FrameKind.CONTROL_E2E, payload),
+  sendControl: (payload) => session?.sendPayload(FrameKind.CONTROL_E2E, payload),
 });
 const annotator = new Annotator({
   send: (payload) => session?.sendPayload(FrameKind.ANNOTATION, payload),
@@ -191,9 +195,11 @@ function beginSession(created, showCode) {
     monitors,
     onView: onSessionView,
     resume,
+    // After a reload, the digits compared before it: the helper and the sharer keep those.
+    check: created.check || undefined,
     onSecurity: ({ check, resume: secret }) => {
       showCheck(check);
-      rememberResume(secret);
+      rememberResume(secret, check);
     },
   });
   document.body.dataset.sessionId = created.session_id;
@@ -229,6 +235,7 @@ async function resume() {
     code_display: saved.code_display,
     expires_in: expiresIn,
     resume: saved.resume,
+    check: saved.check,
   };
   beginSession(created, state.phase === "waiting");
   return true;

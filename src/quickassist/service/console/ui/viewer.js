@@ -7,7 +7,7 @@ import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
 import { FrameFlags } from "../core/frames.js";
 import { parseVideo } from "../core/media.js";
-import { frameDrawn, MAX_DRAW_MS } from "../core/payloads.js";
+import { frameDrawn, MAX_DRAW_MS, qualityChoice } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
 import { byId } from "./views.js";
 
@@ -21,14 +21,14 @@ const MAX_PENDING_FRAMES = 8;
 export class Viewer extends EventTarget {
   /**
    * @param {{sendInput: (payload: object) => void, inputAllowed: () => boolean,
-   *          requestKeyframe: () => void, acknowledge?: (payload: object) => void}} options
-   *   acknowledge: sends a control-e2e payload to the sharer (the "drawn" acknowledgements
-   *   that pace its video, docs/protocol.md section 5)
+   *          requestKeyframe: () => void, sendControl?: (payload: object) => void}} options
+   *   sendControl: sends a control-e2e payload to the sharer (the "drawn" acknowledgements
+   *   that pace its video, the quality choice; docs/protocol.md section 5)
    */
-  constructor({ sendInput, inputAllowed, requestKeyframe, acknowledge = () => {} }) {
+  constructor({ sendInput, inputAllowed, requestKeyframe, sendControl = () => {} }) {
     super();
     this.requestKeyframe = requestKeyframe;
-    this.acknowledge = acknowledge;
+    this.sendControl = sendControl;
     this.awaitingKeyframe = false;
     this.dropped = 0;
     this.sendInput = sendInput;
@@ -86,6 +86,7 @@ export class Viewer extends EventTarget {
     new ResizeObserver(() => this.layout()).observe(this.stage);
     byId("scale-toggle").addEventListener("click", () => this.toggleFit());
     byId("fullscreen-button").addEventListener("click", () => this.toggleFullscreen());
+    byId("quality-select").addEventListener("change", () => this.sendQuality());
     document.addEventListener("fullscreenchange", () => this.onFullscreenChange());
   }
 
@@ -126,7 +127,7 @@ export class Viewer extends EventTarget {
   drawn(frame) {
     const now = Date.now();
     const drawMs = Math.min(MAX_DRAW_MS, Math.max(0, Math.round(now - (frame.receivedAt ?? now))));
-    this.acknowledge(frameDrawn(frame.header.sequence, drawMs));
+    this.sendControl(frameDrawn(frame.header.sequence, drawMs));
   }
 
   onCursor(update) {
@@ -164,8 +165,17 @@ export class Viewer extends EventTarget {
     banner.hidden = !text;
   }
 
-  /** Start a fresh session view: no picture yet, status counters running. */
+  /** Tell the sharer the helper's choice of picture quality (Auto, Sharp, Smooth). */
+  sendQuality() {
+    this.sendControl(qualityChoice(byId("quality-select").value));
+  }
+
+  /**
+   * Start a fresh session view: no picture yet, status counters running; the sharer hears the
+   * quality shown (it may still hold another choice from before a page reload).
+   */
   start() {
+    this.sendQuality();
     byId("waiting-picture").hidden = false;
     this.display.clear();
     this.awaitingKeyframe = false;
