@@ -45,6 +45,12 @@ JPEG_8X8 = base64.b64decode(
 )
 
 
+#: Annex B access units with the right NAL types (SPS, PPS, IDR slice; a non-IDR slice), for
+#: structure only: the parsers never decode H.264.
+H264_IDR = bytes.fromhex("00000001674200280000000168ce3c800000000165888400")
+H264_DELTA = bytes.fromhex("00000001419a0010")
+
+
 def png(width: int, height: int, rows: list[list[int]]) -> bytes:
     """A filter-0 RGB PNG, built by hand (as the sharer's codec does)."""
 
@@ -181,6 +187,36 @@ def media_vectors() -> dict[str, Any]:
             "tile touching the bottom-right corner",
             VideoPayload(1366, 768, (Tile.solid(1302, 704, 64, 64, (0, 0, 0, 255)),)),
         ),
+        (
+            "a scroll: the page moved up 24 rows by a copy, then the exposed strip",
+            VideoPayload(
+                640,
+                480,
+                (
+                    Tile.copy(0, 0, 640, 456, (0, 24)),
+                    Tile.solid(0, 456, 640, 24, (255, 255, 255, 255)),
+                ),
+            ),
+        ),
+        (
+            "a copy whose source and destination overlap sideways",
+            VideoPayload(100, 50, (Tile.copy(10, 5, 80, 40, (0, 10)),)),
+        ),
+        (
+            "h264 keyframe of the video region",
+            VideoPayload(1920, 1080, (Tile.h264(64, 128, 640, 360, H264_IDR, keyframe=True),)),
+        ),
+        (
+            "h264 delta beside a tile",
+            VideoPayload(
+                1920,
+                1080,
+                (
+                    Tile.h264(64, 128, 640, 360, H264_DELTA, keyframe=False),
+                    Tile.solid(0, 0, 64, 64, (9, 9, 9, 255)),
+                ),
+            ),
+        ),
     ]
     s, t = _video_heads, _tile_head
     solid = b"\x01\x02\x03\xff"
@@ -199,6 +235,14 @@ def media_vectors() -> dict[str, Any]:
         ("empty tile rectangle", s(100, 100, 1) + t(0, 0, 0, 10, 0, 4) + solid),
         ("solid tile with 3 bytes", s(100, 100, 1) + t(0, 0, 10, 10, 0, 3) + b"\x01\x02\x03"),
         ("empty png tile", s(100, 100, 1) + t(0, 0, 10, 10, 1, 0)),
+        ("copy tile with 3 bytes", s(100, 100, 1) + t(0, 0, 10, 10, 4, 3) + b"\x00\x00\x00"),
+        (
+            "copy source outside the screen",
+            s(100, 100, 1) + t(0, 0, 10, 10, 4, 4) + struct.pack("<HH", 95, 0),
+        ),
+        ("h264 tile of odd width", s(100, 100, 1) + t(0, 0, 9, 10, 5, 2) + b"\x01\x00"),
+        ("h264 tile with unknown flags", s(100, 100, 1) + t(0, 0, 10, 10, 5, 2) + b"\x02\x00"),
+        ("h264 tile without an access unit", s(100, 100, 1) + t(0, 0, 10, 10, 5, 1) + b"\x01"),
         (
             "palette tile cut inside its palette",
             s(100, 100, 1) + t(0, 0, 10, 10, 3, 5) + bytes((2, 0, 0, 0, 9)),
@@ -210,7 +254,9 @@ def media_vectors() -> dict[str, Any]:
             "payload; tiles list the decoded fields with data in base64. 'invalid' payloads "
             "must be rejected. 'palette' holds palette tiles (encoding 3) with their RGB pixels, "
             "to be decoded in order (a tile may reuse the previous palette), and palette tiles "
-            "a decoder must refuse. Regenerate with tests/vectors/generate_payloads.py."
+            "a decoder must refuse. Encoding 4 (copy) is a source corner; encoding 5 (h264) a "
+            "flags byte and an access unit (the vectors' units are structure only, not "
+            "decodable). Regenerate with tests/vectors/generate_payloads.py."
         ),
         "valid": [
             {

@@ -7,8 +7,13 @@ All integers little-endian (docs/protocol.md section 5). `encoding` says how a t
 drawn: `SOLID` is 4 bytes R, G, B, A filling the rectangle; `PNG` and `JPEG` are whole images of
 exactly w x h pixels that the browser decodes with createImageBitmap; `PALETTE` is a colour table
 and DEFLATE-packed indices (protocol/palette.py), for text and other few-colour changes.
-Coordinates are relative to the shared monitor and every tile lies inside the screen rectangle
-the payload announces.
+`COPY` is a scroll: u16 source_x, u16 source_y; the w x h pixels at the source, as the receiver
+has them when it reaches this tile, move to (x, y) (source and destination may overlap).
+`H264` is content in motion: u8 flags (bit 0: keyframe, an IDR with its SPS and PPS), then one
+H.264 access unit (Annex B) of exactly w x h pixels (even sizes: 4:2:0), the next picture of the
+one video stream the payloads carry; a keyframe starts the stream anew (and may change its size).
+Tiles apply in payload order. Coordinates are relative to the shared monitor and every tile (and
+every copy's source) lies inside the screen rectangle the payload announces.
 
 `VideoPayload.parse` checks structure only (sizes, bounds, counts); it never decodes images, so it
 is cheap enough for any receiver and safe to fuzz. Errors are `FrameError`.
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from .errors import FrameError, TruncatedFrame
 
 _SCREEN = struct.Struct("<HHH")
+_COPY_SOURCE = struct.Struct("<HH")
 _TILE = struct.Struct("<HHHHBI")
 #: Bytes of the payload head and of each tile head.
 SCREEN_HEADER_SIZE = _SCREEN.size  # 6
@@ -31,6 +37,9 @@ TILE_HEADER_SIZE = _TILE.size  # 13
 MAX_DIMENSION = 0xFFFF
 MAX_TILES = 0xFFFF
 SOLID_SIZE = 4
+COPY_SIZE = _COPY_SOURCE.size  # 4
+#: Bits of an H.264 tile's flags byte.
+H264_KEYFRAME = 0x01
 
 
 class TileEncoding(enum.IntEnum):
@@ -40,6 +49,8 @@ class TileEncoding(enum.IntEnum):
     PNG = 1  # a PNG image of exactly w x h pixels (lossless: text, UI)
     JPEG = 2  # a JPEG image of exactly w x h pixels (lossy: photos, video)
     PALETTE = 3  # u8 count, count x RGB, raw DEFLATE of packed indices (protocol/palette.py)
+    COPY = 4  # u16 source_x, u16 source_y: a w x h rectangle of the receiver's picture moves here
+    H264 = 5  # u8 flags (bit 0: keyframe), one H.264 access unit (Annex B) of w x h pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,25 @@ class Tile:
     ) -> Tile:
         """A rectangle filled with one colour."""
         return cls(x, y, width, height, TileEncoding.SOLID, bytes(rgba))
+
+    @classmethod
+    def copy(cls, x: int, y: int, width: int, height: int, source: tuple[int, int]) -> Tile:
+        """The `width` x `height` pixels at `source` (as the receiver has them) moved to (x, y)."""
+        return cls(x, y, width, height, TileEncoding.COPY, _COPY_SOURCE.pack(*source))
+
+    @classmethod
+    def h264(
+        cls, x: int, y: int, width: int, height: int, access_unit: bytes, *, keyframe: bool
+    ) -> Tile:
+        """One H.264 picture of the video stream, drawn at (x, y)."""
+        flags = H264_KEYFRAME if keyframe else 0
+        return cls(x, y, width, height, TileEncoding.H264, bytes((flags,)) + access_unit)
+
+    @property
+    def copy_source(self) -> tuple[int, int]:
+        """Where a COPY tile's pixels come from."""
+        source_x, source_y = _COPY_SOURCE.unpack(self.data)
+        return source_x, source_y
 
     @property
     def wire_size(self) -> int:
@@ -150,6 +180,20 @@ def _check_tile(tile: Tile, screen_width: int, screen_height: int) -> None:
         )
     if tile.encoding is TileEncoding.SOLID and len(tile.data) != SOLID_SIZE:
         raise FrameError(f"A solid tile carries {SOLID_SIZE} bytes (R, G, B, A).")
+    if tile.encoding is TileEncoding.COPY:
+        if len(tile.data) != COPY_SIZE:
+            raise FrameError(f"A copy tile carries {COPY_SIZE} bytes (source x, source y).")
+        source_x, source_y = tile.copy_source
+        if source_x + tile.width > screen_width or source_y + tile.height > screen_height:
+            raise FrameError(
+                f"The copy source {tile.width}x{tile.height} at ({source_x}, {source_y}) lies "
+                f"outside the {screen_width}x{screen_height} screen."
+            )
+    if tile.encoding is TileEncoding.H264:
+        if tile.width % 2 or tile.height % 2:
+            raise FrameError("An H.264 tile has an even width and height.")
+        if len(tile.data) < 2 or tile.data[0] & ~H264_KEYFRAME:
+            raise FrameError("An H.264 tile is a flags byte (0 or 1) and an access unit.")
     if tile.encoding is not TileEncoding.SOLID and not tile.data:
         raise FrameError("An image tile cannot be empty.")
     # A palette tile: its count, that many RGB triples, then at least one byte of DEFLATE.

@@ -17,6 +17,11 @@ bounded queues). A newer cursor update replaces an untaken one. How long capture
 taken sets the JPEG quality (`QualityGovernor`): a link that drains slowly gets smaller frames,
 not just fewer.
 
+What a capture sends is decided by `updates.ScreenUpdates`: a COPY for a scroll plus the exposed
+strip, one H.264 picture for a region in motion (once the console said it decodes H.264:
+`set_video_codecs`; the bitrate follows `set_link`), image tiles for the rest, and a lossless
+refresh of the region when its motion stops (the thread wakes for that check by itself).
+
 Nothing is captured while disabled (before Allow, paused, ended), and frames captured before a
 disable are discarded, never delivered after it. Enabling again, a monitor switch and
 `request_keyframe` make the next video frame a keyframe covering the whole monitor.
@@ -31,7 +36,7 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import Xlib.display
@@ -52,7 +57,8 @@ from .handoff import EncodedFrame, FrameHandoff
 from .monitors import pick_monitor, query_monitors
 from .pacing import LinkEstimate
 from .quality import QualityGovernor
-from .tiles import TILE_SIZE, Frame, Rect, TileGrid, changed_box, join_small
+from .tiles import TILE_SIZE, Rect, TileGrid
+from .updates import ScreenUpdates
 from .x11_display import open_display
 
 __all__ = ["CaptureFailed", "CapturePipeline", "EncodedFrame", "split_tiles"]
@@ -64,10 +70,6 @@ MAX_VIDEO_PAYLOAD = DEFAULT_MAX_PAYLOAD - 4096
 #: Damage rectangles kept apart while waiting for a slow consumer; past this they are merged
 #: into their bounding box (the tile compare then finds what really changed).
 MAX_DIRTY_RECTS = 512
-#: Up to this many changed tiles, each is cut to the box of its changed pixels.
-MAX_CUT_TILES = 64
-#: Up to this many cut boxes, small neighbours are joined (a pairwise search: keep it short).
-MAX_JOIN_BOXES = 16
 #: Pointer polling while the pointer is still: slow, since raw motion events announce movement
 #: (this only catches warps by applications, which make no event).
 IDLE_CURSOR_POLL = 0.25
@@ -80,6 +82,15 @@ class CaptureFailed(SharerError):
 
     def __init__(self) -> None:
         super().__init__("Screen capture stopped. End the session and share again.")
+
+
+@dataclass
+class _VideoWish:
+    """What the asyncio side wants of the video path; the capture thread reads it each round
+    (single attribute writes: no lock needed)."""
+
+    allowed: bool = False
+    bitrate_bps: int | None = None  # None: the encoder's default until the link is measured
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class CapturePipeline:
             max_payload=max_payload,
             use_damage=use_damage,
         )
+        self._video = _VideoWish()
         self._handoff = FrameHandoff(QualityGovernor(frame_interval=1.0 / max_fps))
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -180,8 +192,19 @@ class CapturePipeline:
         self._wake()
 
     def set_link(self, link: LinkEstimate) -> None:
-        """The link as measured from the console's acknowledgements: sets the JPEG quality."""
+        """The link as measured from the console's acknowledgements: sets the JPEG quality
+        and the video bitrate."""
         self._handoff.set_link(link)
+        if link.known:
+            self._video.bitrate_bps = int(link.target_bitrate())
+
+    def set_video_codecs(self, codecs: Sequence[str]) -> None:
+        """What the console decodes ("h264" or nothing): without it motion goes as tiles. A
+        change is followed by a keyframe (a console that stopped decoding needs a picture)."""
+        allowed = "h264" in codecs
+        if allowed != self._video.allowed:
+            self._video.allowed = allowed
+            self.request_keyframe()
 
     def set_quality_mode(self, mode: str) -> None:
         """The helper's choice: "auto", "sharp" or "smooth" (sharer/quality.py)."""
@@ -251,7 +274,12 @@ class CapturePipeline:
         assert self._loop is not None
         try:
             capture = _CaptureThread(
-                self._settings, self._handoff, self._wake_r, self._stopping, self._notify
+                self._settings,
+                self._handoff,
+                self._video,
+                self._wake_r,
+                self._stopping,
+                self._notify,
             )
         except BaseException as exc:  # handed to start(), which raises it
             self._loop.call_soon_threadsafe(_set_exception, started, exc)
@@ -286,12 +314,14 @@ class _CaptureThread:
         self,
         settings: _Settings,
         handoff: FrameHandoff,
+        video: _VideoWish,
         wake_fd: int,
         stopping: threading.Event,
         notify: Callable[[], None],
     ) -> None:
         self.settings = settings
         self.handoff = handoff
+        self.video = video
         self.wake_fd = wake_fd
         self.stopping = stopping
         self.notify = notify
@@ -312,7 +342,7 @@ class _CaptureThread:
         self.monitor = pick_monitor(monitors, settings.monitor_id)
         handoff.publish_monitors(monitors, self.monitor)
         self.grid = TileGrid(self.monitor.width, self.monitor.height, settings.tile_size)
-        self.shown: Frame | None = None  # what the viewer has: the base for deltas
+        self.updates = ScreenUpdates(self.grid, settings.encoder)  # what the viewer has
         self.dirty: list[Rect] = []  # damaged rectangles (monitor coordinates) not yet sent
         self.next_video = 0.0  # earliest time for the next video capture (pacing)
         self.next_poll = 0.0  # polling mode: next whole-frame compare
@@ -347,7 +377,7 @@ class _CaptureThread:
                 self._refresh_monitors(asked.monitor_id)
             if not asked.enabled:
                 # Forget the viewer: whatever it had may be stale by the time we resume.
-                self.shown = None
+                self.updates.forget()
                 self.dirty.clear()
                 self._wait(fds, None)
                 continue
@@ -356,9 +386,13 @@ class _CaptureThread:
                 self._capture_cursor(asked.generation, now)
             # A keyframe replaces an untaken delta; anything else waits for the slot.
             slot_free = asked.video_slot_free or bool(asked.keyframe)
-            wants_video = bool(asked.keyframe) or self.shown is None or bool(self.dirty)
+            self._follow_video_wish()
+            wants_video = bool(asked.keyframe) or self.updates.shown is None or bool(self.dirty)
             if self.polling and now >= self.next_poll:
                 wants_video = True
+            motion_check = self.updates.deadline()
+            if motion_check is not None and now >= motion_check:
+                wants_video = True  # the capture that finds the motion over
             if wants_video and slot_free and now >= self.next_video:
                 self._capture_video(asked.generation, asked.keyframe)
                 self.next_video = now + self.handoff.capture_interval()
@@ -369,6 +403,9 @@ class _CaptureThread:
         """Seconds until the next timed duty: cursor poll, paced video, or a polling compare."""
         now = time.monotonic()
         deadlines = [self.next_cursor]
+        motion_check = self.updates.deadline()
+        if slot_free and motion_check is not None:
+            deadlines.append(max(motion_check, self.next_video))
         if slot_free:  # a full slot waits for the consumer, who wakes us by taking the frame
             if wants_video:
                 deadlines.append(self.next_video)
@@ -419,7 +456,7 @@ class _CaptureThread:
         if monitor != self.monitor:
             self.monitor = monitor
             self.grid = TileGrid(monitor.width, monitor.height, self.settings.tile_size)
-            self.shown = None
+            self.updates = ScreenUpdates(self.grid, self.settings.encoder)
             self.dirty.clear()
             self.cursor.reset()
 
@@ -451,19 +488,12 @@ class _CaptureThread:
         frame = self.grabber.grab(self.monitor)
         if frame.shape[:2] != (self.grid.height, self.grid.width):
             return  # the layout is changing under us; its ConfigureNotify follows
-        full = bool(keyframe) or self.shown is None
-        if full:
-            rects = [self.grid.rect(t) for t in self.grid.all()]
-            self.shown = frame.copy()
-        else:
-            assert self.shown is not None
-            candidates = None if self.polling else self.grid.touching(self.dirty)
-            tiles = self.grid.changed(self.shown, frame, candidates)
-            rects = self._changed_rects(frame, tiles)
-            self.grid.copy(self.shown, frame, tiles)
+        full = bool(keyframe) or self.updates.shown is None
+        candidates = None if self.polling else self.grid.touching(self.dirty)
         self.dirty.clear()
-        quality = self.handoff.quality(time.monotonic())
-        encoded = self.settings.encoder.encode(frame, rects, quality=quality, keyframe=full)
+        now = time.monotonic()
+        quality = self.handoff.quality(now)
+        encoded = self.updates.update(frame, candidates, full=full, quality=quality, now=now)
         payloads = split_tiles(
             self.monitor.width, self.monitor.height, encoded, self.settings.max_payload
         )
@@ -477,24 +507,15 @@ class _CaptureThread:
             for index, payload in enumerate(payloads)
         ]
         if not self.handoff.offer_video(frames, generation, keyframe):
-            self.shown = None  # the viewer never got this: start over with a keyframe
+            self.updates.forget()  # the viewer never got this: start over with a keyframe
         elif frames:
             self.notify()
 
-    def _changed_rects(self, frame: Frame, tiles: list[tuple[int, int]]) -> list[Rect]:
-        """The changed tiles, each cut to the box of its changed pixels when few changed.
-
-        (Many changed tiles mean a big change: the cut saves little there and costs ~15 us a
-        tile, and whole tiles merge into fewer, larger images.)
-        """
-        whole = [self.grid.rect(t) for t in tiles]
-        if len(tiles) > MAX_CUT_TILES:
-            return whole
-        assert self.shown is not None
-        boxes = [box for rect in whole if (box := changed_box(self.shown, frame, rect))]
-        if len(boxes) > MAX_JOIN_BOXES:
-            return boxes
-        return join_small(boxes, self.grid.size)
+    def _follow_video_wish(self) -> None:
+        wish = self.video
+        self.updates.allow_video(wish.allowed)
+        if wish.bitrate_bps is not None and wish.bitrate_bps != self.updates.video.bitrate:
+            self.updates.video.set_bitrate(wish.bitrate_bps)
 
 
 def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) -> list[VideoPayload]:

@@ -81,6 +81,17 @@ def payloads(draw: st.DrawFn) -> VideoPayload:
         elif encoding is TileEncoding.PALETTE:
             count = draw(st.integers(0, 20))
             data = bytes((count,)) + draw(st.binary(min_size=3 * count + 1, max_size=80))
+        elif encoding is TileEncoding.COPY:
+            source = (draw(st.integers(0, width - w)), draw(st.integers(0, height - h)))
+            tiles.append(Tile.copy(x, y, w, h, source))
+            continue
+        elif encoding is TileEncoding.H264:
+            w, h = w - w % 2, h - h % 2
+            if not (w and h):
+                continue
+            unit = draw(st.binary(min_size=1, max_size=64))
+            tiles.append(Tile.h264(x, y, w, h, unit, keyframe=draw(st.booleans())))
+            continue
         else:
             data = draw(st.binary(min_size=1, max_size=64))
         tiles.append(Tile(x, y, w, h, encoding, data))
@@ -110,7 +121,10 @@ def test_fuzz_raises_only_protocol_errors(data: bytes) -> None:
     st.integers(1, 200),
     st.integers(1, 200),
     st.lists(
-        st.tuples(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.integers(0, 3)), max_size=4
+        st.tuples(
+            st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), st.integers(0, max(TileEncoding))
+        ),
+        max_size=4,
     ),
 )
 def test_fuzz_structured_heads_raise_only_frame_errors(

@@ -99,6 +99,7 @@ class AdaptiveTileEncoder:
         *,
         quality: int | None = None,
         keyframe: bool = False,
+        lossless: bool = False,
     ) -> list[Tile]:
         jpeg_quality = self.jpeg_quality if quality is None else quality
         if keyframe:
@@ -114,7 +115,7 @@ class AdaptiveTileEncoder:
             else:
                 runs.append(_Run(rect, kind, [colors]))
         return [
-            self._encode_run(frame, run, jpeg_quality, fast=fast)
+            self._encode_run(frame, run, jpeg_quality, fast=fast, lossless=lossless)
             for run in _merge_solid_columns(runs)
         ]
 
@@ -212,6 +213,7 @@ class AdaptiveTileEncoder:
         dy: int = 0,
         *,
         fast: bool = False,
+        lossless: bool = False,
     ) -> Tile:
         r = run.rect
         x, y = r.x + dx, r.y + dy
@@ -226,9 +228,13 @@ class AdaptiveTileEncoder:
                 return Tile(x, y, r.width, r.height, TileEncoding.PALETTE, data)
             # Too many colours for one palette (a merged run): lossless still.
             return Tile(x, y, r.width, r.height, TileEncoding.PNG, self._png.encode(job))
-        if encoding is not TileEncoding.JPEG:
+        if encoding is not TileEncoding.JPEG or lossless:
             png = self._png.encode(job)
-            if encoding is TileEncoding.PNG or len(png) <= PNG_BUDGET * r.width * r.height * 3:
+            if (
+                lossless
+                or encoding is TileEncoding.PNG
+                or len(png) <= PNG_BUDGET * r.width * r.height * 3
+            ):
                 return Tile(x, y, r.width, r.height, TileEncoding.PNG, png)
         return Tile(x, y, r.width, r.height, TileEncoding.JPEG, self._jpeg.encode(job))
 

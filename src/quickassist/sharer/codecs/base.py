@@ -21,6 +21,7 @@ class TileEncoder(Protocol):
     `quality` (1-100, JPEG-like) is what the link affords now; None is the encoder's default.
     `keyframe` says the tiles start a keyframe: the encoder forgets what earlier frames told the
     receiver (a reused palette), since a receiver that lost frames starts over from here.
+    `lossless` asks for no JPEG at all (the refresh after motion: the picture must end exact).
     """
 
     def encode(
@@ -30,6 +31,7 @@ class TileEncoder(Protocol):
         *,
         quality: int | None = None,
         keyframe: bool = False,
+        lossless: bool = False,
     ) -> list[Tile]: ...
 
 

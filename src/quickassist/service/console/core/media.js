@@ -5,6 +5,11 @@
  *     u16 screen_width, u16 screen_height, u16 tile_count
  *     tile_count x { u16 x, u16 y, u16 w, u16 h, u8 encoding, u32 length, bytes[length] }
  *
+ * COPY (a scroll): u16 source_x, u16 source_y; the w x h pixels there, as the canvas has them when
+ * this tile is reached, move to (x, y). H264 (motion): u8 flags (bit 0: keyframe), then one
+ * H.264 access unit (Annex B) of w x h pixels (even sizes), the next picture of the one stream.
+ * Tiles apply in payload order.
+ *
  * `parseVideo` checks structure only (sizes, bounds, counts) and never decodes images; tile
  * data are views into the payload, not copies. Errors are FrameError, as on the Python side.
  */
@@ -16,9 +21,12 @@ export const TILE_HEADER_SIZE = 13;
 export const MAX_DIMENSION = 0xffff;
 export const MAX_TILES = 0xffff;
 export const SOLID_SIZE = 4;
+export const COPY_SIZE = 4;
+/** Bit 0 of an H.264 tile's flags byte: the access unit is a keyframe (IDR, SPS, PPS). */
+export const H264_KEYFRAME = 0x01;
 
 /** PALETTE: a colour table and DEFLATE-packed indices (palette.js decodes it). */
-export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2, PALETTE: 3 });
+export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2, PALETTE: 3, COPY: 4, H264: 5 });
 /** MIME type per image encoding, for `new Blob([data], {type})`. */
 export const TILE_MIME = Object.freeze({ 1: "image/png", 2: "image/jpeg" });
 
@@ -61,6 +69,7 @@ export function parseVideo(data) {
     }
     const tile = { x, y, width: w, height: h, encoding, data: data.subarray(offset, offset + length) };
     checkTile(tile, width, height);
+    if (encoding === TileEncoding.COPY) tile.source = copySource(tile.data);
     tiles.push(tile);
     offset += length;
   }
@@ -114,6 +123,24 @@ function checkTile(tile, screenWidth, screenHeight) {
   if (tile.encoding === TileEncoding.SOLID && tile.data.length !== SOLID_SIZE) {
     throw new FrameError(`A solid tile carries ${SOLID_SIZE} bytes (R, G, B, A).`);
   }
+  if (tile.encoding === TileEncoding.COPY) {
+    if (tile.data.length !== COPY_SIZE) {
+      throw new FrameError(`A copy tile carries ${COPY_SIZE} bytes (source x, source y).`);
+    }
+    const { x, y } = copySource(tile.data);
+    if (x + tile.width > screenWidth || y + tile.height > screenHeight) {
+      throw new FrameError(
+        `The copy source ${tile.width}x${tile.height} at (${x}, ${y}) lies outside the ` +
+          `${screenWidth}x${screenHeight} screen.`,
+      );
+    }
+  }
+  if (tile.encoding === TileEncoding.H264) {
+    if (tile.width % 2 || tile.height % 2) throw new FrameError("An H.264 tile has an even width and height.");
+    if (tile.data.length < 2 || tile.data[0] & ~H264_KEYFRAME) {
+      throw new FrameError("An H.264 tile is a flags byte (0 or 1) and an access unit.");
+    }
+  }
   if (tile.encoding !== TileEncoding.SOLID && tile.data.length === 0) {
     throw new FrameError("An image tile cannot be empty.");
   }
@@ -121,4 +148,10 @@ function checkTile(tile, screenWidth, screenHeight) {
   if (tile.encoding === TileEncoding.PALETTE && tile.data.length < 2 + 3 * tile.data[0]) {
     throw new FrameError("A palette tile ends inside its palette.");
   }
+}
+
+/** The source corner of a COPY tile's 4 bytes. */
+function copySource(data) {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return { x: view.getUint16(0, true), y: view.getUint16(2, true) };
 }

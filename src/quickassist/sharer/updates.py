@@ -1,0 +1,209 @@
+"""`ScreenUpdates`: from a capture and what the viewer has, the tiles that bring it up to date.
+
+In order, each capture becomes:
+
+1. a COPY for a scroll (`scroll.find_shift` over the box of changed pixels), applied to the
+   viewer's picture here too, so what is left to send is the newly exposed strip;
+2. one H.264 picture for the region in motion (`motion.MotionTracker`, `codecs/h264.py`), when
+   the console said it decodes H.264: the region's tiles are not sent as images meanwhile;
+3. image tiles (codecs/adaptive.py) for every other changed tile, each cut to its changed
+   pixels when few changed; and when motion stops, the whole region once more, losslessly,
+   so what the console shows ends exactly what the screen shows.
+
+A keyframe (`full`) is the whole monitor as tiles and ends any video: the next motion starts a
+new stream with an H.264 keyframe. Runs on the capture thread; time is an argument.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from quickassist.protocol.media import Tile
+
+from .codecs.base import TileEncoder
+from .codecs.h264 import H264Encoder, VideoEncodeError
+from .motion import MotionChange, MotionSettings, MotionTracker, TileBox
+from .scroll import find_shift
+from .tiles import Frame, Rect, TileGrid, changed_box, join_small
+
+log = logging.getLogger(__name__)
+
+#: Up to this many changed tiles, each is cut to the box of its changed pixels.
+MAX_CUT_TILES = 64
+#: Up to this many cut boxes, small neighbours are joined (a pairwise search: keep it short).
+MAX_JOIN_BOXES = 16
+#: A change of at least this many tiles is looked at as a possible scroll (fewer: typing, a
+#: button; the tiles are cheap and a copy would save little).
+SCROLL_MIN_TILES = 8
+
+
+@dataclass
+class UpdateCounters:
+    """What went out so far, by form: tests and benchmarks count them."""
+
+    copies: int = 0
+    video_pictures: int = 0
+    video_keyframes: int = 0
+    refreshes: int = 0
+
+
+class ScreenUpdates:
+    """What the viewer has of one monitor, and how to bring it up to date."""
+
+    def __init__(
+        self,
+        grid: TileGrid,
+        tiles: TileEncoder,
+        *,
+        video: H264Encoder | None = None,
+        motion: MotionSettings | None = None,
+    ) -> None:
+        self.grid = grid
+        self.tiles = tiles
+        self.video = video if video is not None else H264Encoder()
+        self.motion = MotionTracker(grid.columns, grid.rows, motion)
+        self.shown: Frame | None = None  # what the viewer has (the latest capture sent)
+        self.counters = UpdateCounters()
+        self._video_allowed = False
+
+    def forget(self) -> None:
+        """The viewer's picture is unknown (disabled, monitor switch): the next is a keyframe."""
+        self.shown = None
+        self.motion.reset()
+        self.video.close()
+
+    def allow_video(self, allowed: bool) -> None:
+        """Whether the console decodes H.264. Turning it off ends any video at the next
+        capture (the caller asks for a keyframe)."""
+        self._video_allowed = allowed
+        if not allowed:
+            self.motion.reset()
+            self.video.close()
+
+    @property
+    def video_region(self) -> TileBox | None:
+        return self.motion.region
+
+    def deadline(self) -> float | None:
+        """When to capture even without damage: the check that ends the video of a region."""
+        return self.motion.deadline()
+
+    def update(
+        self,
+        frame: Frame,
+        candidates: set[tuple[int, int]] | None,
+        *,
+        full: bool,
+        quality: int | None,
+        now: float,
+    ) -> list[Tile]:
+        """The tiles for capture `frame` at `now`; `candidates` are the tiles damage touched
+        (None: compare everything), `full` asks for a keyframe."""
+        if full or self.shown is None:
+            self.forget()
+            self.shown = frame.copy()
+            rects = [self.grid.rect(t) for t in self.grid.all()]
+            return self.tiles.encode(frame, rects, quality=quality, keyframe=True)
+        out: list[Tile] = []
+        changed = self.grid.changed(self.shown, frame, candidates)
+        if len(changed) >= SCROLL_MIN_TILES and self.motion.region is None:
+            copy = self._copy(frame, changed)
+            if copy is not None:
+                out.append(copy)
+                changed = self.grid.changed(self.shown, frame, changed)
+        motion = self.motion.observe(changed, now) if self._video_allowed else MotionChange(None)
+        region = motion.region
+        if region is not None:
+            try:
+                picture = self._video(frame, changed, motion, now)
+            except VideoEncodeError:
+                log.warning("the video encoder failed; motion goes as tiles", exc_info=True)
+                self.allow_video(False)
+                motion = MotionChange(None, ended=region)
+            else:
+                if picture is not None:
+                    out.append(picture)
+                changed = [t for t in changed if not region.contains(t)]
+        rects = self._changed_rects(frame, changed)
+        if motion.ended is not None:
+            # The console holds lossy video there: the whole region, exact.
+            self.counters.refreshes += 1
+            refresh = [self.grid.rect(t) for t in motion.ended.tiles()]
+            out += self.tiles.encode(frame, refresh, quality=quality, lossless=True)
+        self._remember(frame, changed, motion)
+        if rects:
+            out += self.tiles.encode(frame, rects, quality=quality)
+        return out
+
+    def _copy(self, frame: Frame, changed: list[tuple[int, int]]) -> Tile | None:
+        assert self.shown is not None
+        area = changed_box(self.shown, frame, _bounds([self.grid.rect(t) for t in changed]))
+        if area is None:
+            return None
+        shift = find_shift(self.shown, frame, area)
+        if shift is None:
+            return None
+        shift.apply(self.shown)
+        self.counters.copies += 1
+        r = shift.rect
+        return Tile.copy(r.x, r.y, r.width, r.height, shift.source)
+
+    def _video(
+        self, frame: Frame, changed: list[tuple[int, int]], motion: MotionChange, now: float
+    ) -> Tile | None:
+        region = motion.region
+        assert region is not None
+        if not motion.restarted and not any(region.contains(t) for t in changed):
+            return None
+        rect = self._pixels(region)
+        pixels = frame[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
+        picture = self.video.encode(pixels, int(now * 1000), keyframe=motion.restarted)
+        self.counters.video_pictures += 1
+        self.counters.video_keyframes += picture.keyframe
+        return Tile.h264(
+            rect.x, rect.y, rect.width, rect.height, picture.data, keyframe=picture.keyframe
+        )
+
+    def _pixels(self, region: TileBox) -> Rect:
+        """The region in monitor pixels, cut to even sizes (4:2:0 video)."""
+        first = self.grid.rect((region.column, region.row))
+        last = self.grid.rect((region.column + region.columns - 1, region.row + region.rows - 1))
+        width = last.x + last.width - first.x
+        height = last.y + last.height - first.y
+        return Rect(first.x, first.y, width - width % 2, height - height % 2)
+
+    def _remember(self, frame: Frame, changed: list[tuple[int, int]], motion: MotionChange) -> None:
+        """The viewer's picture after this update: every sent tile, and the video region (its
+        pixels on the console are lossy, but they change each capture: the next compare must
+        be against this capture to tell motion from stillness)."""
+        assert self.shown is not None
+        sent = list(changed)
+        if motion.region is not None:
+            sent += motion.region.tiles()
+        if motion.ended is not None:
+            sent += motion.ended.tiles()
+        self.grid.copy(self.shown, frame, sorted(set(sent), key=lambda t: (t[1], t[0])))
+
+    def _changed_rects(self, frame: Frame, tiles: list[tuple[int, int]]) -> list[Rect]:
+        """The changed tiles, each cut to the box of its changed pixels when few changed.
+
+        (Many changed tiles mean a big change: the cut saves little there and costs ~15 us a
+        tile, and whole tiles merge into fewer, larger images.)
+        """
+        whole = [self.grid.rect(t) for t in tiles]
+        if len(tiles) > MAX_CUT_TILES:
+            return whole
+        assert self.shown is not None
+        boxes = [box for rect in whole if (box := changed_box(self.shown, frame, rect))]
+        if len(boxes) > MAX_JOIN_BOXES:
+            return boxes
+        return join_small(boxes, self.grid.size)
+
+
+def _bounds(rects: list[Rect]) -> Rect:
+    x0 = min(r.x for r in rects)
+    y0 = min(r.y for r in rects)
+    x1 = max(r.x + r.width for r in rects)
+    y1 = max(r.y + r.height for r in rects)
+    return Rect(x0, y0, x1 - x0, y1 - y0)

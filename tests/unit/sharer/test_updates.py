@@ -1,0 +1,115 @@
+"""ScreenUpdates with the real codecs: scrolls as copies, motion as H.264, and a picture that
+ends exact once the motion stops (checked by a numpy receiver that draws as the console does)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from quickassist.protocol.media import TileEncoding
+from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
+from quickassist.sharer.motion import MotionSettings
+from quickassist.sharer.tiles import TileGrid
+from quickassist.sharer.updates import ScreenUpdates
+from tests.unit.sharer.screen_model import ScreenModel, bgra_to_rgb
+
+WIDTH, HEIGHT = 640, 384
+FRAME = 1 / 30
+STILL = MotionSettings().still_after
+
+
+def text_page(height: int, seed: int) -> npt.NDArray[np.uint8]:
+    """Lines of two-colour "glyphs" on white, a line every 16 rows (terminal-like)."""
+    rng = np.random.default_rng(seed)
+    page = np.full((height, WIDTH, 4), 255, dtype=np.uint8)
+    for top in range(0, height, 16):
+        ink = rng.random((11, WIDTH)) < 0.3
+        page[top + 2 : top + 13][ink] = (40, 30, 20, 255)
+    return page
+
+
+def updates(video: bool) -> tuple[ScreenUpdates, ScreenModel]:
+    screen = ScreenUpdates(TileGrid(WIDTH, HEIGHT, 64), AdaptiveTileEncoder())
+    screen.allow_video(video)
+    return screen, ScreenModel(WIDTH, HEIGHT)
+
+
+def test_a_scroll_is_one_copy_and_only_the_exposed_strip_as_tiles() -> None:
+    document = text_page(HEIGHT * 3, seed=1)
+    screen, model = updates(video=True)
+    now = 0.0
+    model.apply(screen.update(document[:HEIGHT], None, full=True, quality=75, now=now))
+    for step in range(1, 31):
+        frame = document[step * 16 : step * 16 + HEIGHT].copy()
+        now += FRAME
+        tiles = screen.update(frame, None, full=False, quality=75, now=now)
+        assert tiles[0].encoding is TileEncoding.COPY
+        copy = tiles[0]
+        assert copy.copy_source[1] - copy.y == 16 and copy.height >= HEIGHT - 64
+        # Only the bottom line is sent as pixels.
+        assert all(t.y >= HEIGHT - 64 for t in tiles[1:])
+        assert TileEncoding.H264 not in {t.encoding for t in tiles}
+        model.apply(tiles)
+        assert np.array_equal(model.rgb, bgra_to_rgb(frame))
+    assert screen.counters.copies == 30
+
+
+def test_motion_goes_as_h264_and_the_region_ends_exact() -> None:
+    screen, model = updates(video=True)
+    backdrop = text_page(HEIGHT, seed=2)
+    model.apply(screen.update(backdrop, None, full=True, quality=75, now=0.0))
+    rng = np.random.default_rng(3)
+    now, frame = 0.0, backdrop
+    encodings = []
+    for _ in range(12):  # a 256 x 192 animation of noise, every frame new
+        frame = backdrop.copy()
+        frame[64:256, 128:384, :3] = rng.integers(0, 256, (192, 256, 3), dtype=np.uint8)
+        now += FRAME
+        tiles = screen.update(frame, None, full=False, quality=75, now=now)
+        encodings.append([t.encoding for t in tiles])
+        model.apply(tiles)
+    assert TileEncoding.H264 not in encodings[0] + encodings[1]  # not motion yet
+    assert all(TileEncoding.H264 in e for e in encodings[2:])
+    assert screen.counters.video_keyframes == 1
+    assert model.decoded_pictures == 10
+    assert screen.deadline() == now + STILL
+    # The motion stopped on the last frame: the capture at the deadline finds it still.
+    still = screen.update(frame, set(), full=False, quality=75, now=now + STILL)
+    assert {t.encoding for t in still} <= {
+        TileEncoding.PNG,
+        TileEncoding.PALETTE,
+        TileEncoding.SOLID,
+    }
+    assert screen.counters.refreshes == 1 and screen.video_region is None
+    model.apply(still)
+    assert np.array_equal(model.rgb, bgra_to_rgb(frame))
+
+
+def test_without_h264_in_the_console_motion_stays_tiles() -> None:
+    screen, model = updates(video=False)
+    backdrop = text_page(HEIGHT, seed=4)
+    model.apply(screen.update(backdrop, None, full=True, quality=75, now=0.0))
+    rng = np.random.default_rng(5)
+    for n in range(1, 10):
+        frame = backdrop.copy()
+        frame[64:256, 128:384, :3] = rng.integers(0, 4, (192, 256, 3), dtype=np.uint8) * 60
+        tiles = screen.update(frame, None, full=False, quality=75, now=n * FRAME)
+        assert TileEncoding.H264 not in {t.encoding for t in tiles}
+    assert screen.counters.video_pictures == 0
+
+
+def test_a_keyframe_ends_the_video_and_the_next_motion_starts_with_an_h264_keyframe() -> None:
+    screen, _model = updates(video=True)
+    backdrop = text_page(HEIGHT, seed=6)
+    screen.update(backdrop, None, full=True, quality=75, now=0.0)
+    rng = np.random.default_rng(7)
+    now = 0.0
+    for full in [False] * 4 + [True] + [False] * 4:
+        frame = backdrop.copy()
+        frame[64:256, 128:384, :3] = rng.integers(0, 256, (192, 256, 3), dtype=np.uint8)
+        now += FRAME
+        tiles = screen.update(frame, None, full=full, quality=75, now=now)
+        if full:
+            assert TileEncoding.H264 not in {t.encoding for t in tiles}
+            assert screen.video_region is None
+    assert screen.counters.video_keyframes == 2
