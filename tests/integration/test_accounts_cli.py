@@ -33,7 +33,7 @@ def test_add_list_passwd_remove_while_the_service_runs(live_service: LiveService
     listing = live_service.cli("user", "list")
     assert listing.returncode == 0
     lines = listing.stdout.splitlines()
-    assert lines[0].split() == ["USERNAME", "NAME", "ORGANISATION", "ADMIN"]
+    assert lines[0].split() == ["USERNAME", "NAME", "ORGANISATION", "CONTROL", "ADMIN"]
     grace = next(line for line in lines if line.startswith("grace"))
     assert "Grace Hopper" in grace and "Navy" in grace and grace.rstrip().endswith("yes")
     assert any(line.startswith("ada ") for line in lines)

@@ -66,6 +66,12 @@ async def test_a_fresh_database_gets_the_schema(database_url: str) -> None:
             "is_admin",
             "disabled",
             "created_at",
+            "full_control",
+            "oidc_issuer",
+            "oidc_subject",
+            "totp_secret",
+            "totp_pending_secret",
+            "totp_last_step",
         }
     finally:
         await engine.dispose()

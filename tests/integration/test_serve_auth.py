@@ -28,6 +28,11 @@ async def test_login_answers_the_helper_and_sets_a_strict_cookie(
             "username": "ada",
             "display_name": "Ada Lovelace",
             "organisation": "Contoso",
+            "verified_domain": "",
+            "role": "helper",
+            "full_control": True,
+            "local": True,
+            "totp_enabled": False,
         }
         cookies = answer.headers.get_list("set-cookie")
         assert len(cookies) == 1

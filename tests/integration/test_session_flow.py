@@ -26,7 +26,7 @@ async def test_allow_flow_carries_video_and_input(inprocess_service, inprocess_h
     joined = await sharer.join(typed)
     assert joined.status_code == 200, joined.text
     # The sharer learns "First L." and the organisation, never the full name or account.
-    assert sharer.helper == {"name": "Ada L.", "organisation": "Contoso"}
+    assert sharer.helper == {"name": "Ada L.", "organisation": "Contoso", "verified_domain": ""}
     assert "Lovelace" not in joined.text and "ada" not in joined.text.replace("Ada", "")
 
     helper_side = await inprocess_helper.connect(created["session_id"])

@@ -208,7 +208,10 @@ _FIELD_DECODERS: dict[str, Any] = {
     "phase": Phase,
     "role": Role,
     "reason": EndReason,
-    "helper": lambda v: HelperCard(_text(v["name"]), _text(v["organisation"])),
+    # "verified_domain" is sent only when there is one (older peers never send it).
+    "helper": lambda v: HelperCard(
+        _text(v["name"]), _text(v["organisation"]), _text(v.get("verified_domain", ""))
+    ),
 }
 #: Fields that may be JSON null, per message: only the snapshot's modes (no mode chosen yet).
 _NULLABLE: dict[type[Any], frozenset[str]] = {
@@ -233,7 +236,10 @@ def to_dict(message: ClientMessage | ServerMessage) -> dict[str, Any]:
     for f in fields(message):
         value = getattr(message, f.name)
         if isinstance(value, HelperCard):
-            value = {"name": value.name, "organisation": value.organisation}
+            card = value
+            value = {"name": card.name, "organisation": card.organisation}
+            if card.verified_domain:
+                value["verified_domain"] = card.verified_domain
         out[f.name] = value
     return out
 

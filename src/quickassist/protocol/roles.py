@@ -112,10 +112,23 @@ class HelperCard:
 
     name: str
     organisation: str
+    #: The organisation's domain the service vouches for; "" when it is not verified.
+    verified_domain: str = ""
 
     @classmethod
-    def from_full_name(cls, full_name: str, organisation: str) -> HelperCard:
-        return cls(short_name(full_name), organisation)
+    def from_full_name(
+        cls, full_name: str, organisation: str, verified_domain: str = ""
+    ) -> HelperCard:
+        return cls(short_name(full_name), organisation, verified_domain)
+
+    @property
+    def who(self) -> str:
+        """ "Ada L. · Contoso (verified: contoso.com)", or says plainly it is not verified."""
+        if not self.organisation:
+            return f"{self.name} (organisation not verified)"
+        if self.verified_domain:
+            return f"{self.name} · {self.organisation} (verified: {self.verified_domain})"
+        return f"{self.name} · {self.organisation} (organisation not verified)"
 
 
 def short_name(full_name: str) -> str:

@@ -16,7 +16,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, DateTime, Integer, String, delete, func, select
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Select, String, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .database import Base
 from .errors import ServiceError
 from .identity import HelperIdentity
+from .organisations import OrganisationRow
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 MIN_PASSWORD_LENGTH = 8
@@ -63,6 +64,11 @@ class UnknownHelper(AccountError):
     code = "unknown_helper"
 
 
+class LastAdministrator(AccountError):
+    status = 409
+    code = "last_administrator"
+
+
 class HelperRow(Base):
     """One helper account (the ``helpers`` table, migration 0001_helpers)."""
 
@@ -77,15 +83,37 @@ class HelperRow(Base):
     #: A disabled helper cannot sign in, and their sign-ins end (migration 0003).
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    # Migration 0004_identity:
+    #: May ask for full control; without it the service grants view only, whatever is sent.
+    full_control: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The identity provider's account (issuer, subject) this helper signs in with, if any.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: TOTP (service.totp): confirmed secret, secret awaiting its first code, last step used.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
-    def identity(self) -> HelperIdentity:
+    def identity(self, verified_domain: str | None = None) -> HelperIdentity:
         return HelperIdentity(
             id=self.id,
             username=self.username,
             display_name=self.display_name,
             organisation=self.organisation,
             is_admin=self.is_admin,
+            verified_domain=verified_domain or "",
+            full_control=self.full_control is not False,
+            local=self.oidc_issuer is None,
+            totp_enabled=self.totp_secret is not None,
+            disabled=bool(self.disabled),
         )
+
+
+def _with_domain() -> Select[tuple[HelperRow, str | None]]:
+    """Helpers with their organisation's verified domain (None when it has none)."""
+    return select(HelperRow, OrganisationRow.verified_domain).outerjoin(
+        OrganisationRow, OrganisationRow.name == HelperRow.organisation
+    )
 
 
 def normalise_username(username: str) -> str:
@@ -127,6 +155,11 @@ class HelperAccounts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The store's session factory (organisations and two-factor share the store)."""
+        return self._sessions
+
     async def count(self) -> int:
         async with self._sessions() as session:
             total = await session.scalar(select(func.count()).select_from(HelperRow))
@@ -167,18 +200,53 @@ class HelperAccounts:
             raise taken from exc
 
     async def list(self) -> list[HelperIdentity]:
+        """Every helper, disabled ones included, by username."""
         async with self._sessions() as session:
-            rows = await session.scalars(select(HelperRow).order_by(HelperRow.username))
-            return [row.identity() for row in rows]
+            rows = await session.execute(_with_domain().order_by(HelperRow.username))
+            return [row.identity(domain) for row, domain in rows.tuples()]
 
     async def find(self, username: str) -> HelperIdentity:
         """A helper by username; raises UnknownHelper."""
         name = normalise_username(username)
         async with self._sessions() as session:
-            row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
+            query = _with_domain().where(HelperRow.username == name)
+            found = (await session.execute(query)).tuples().first()
+        if found is None:
+            raise UnknownHelper(f"There is no helper called {name}.")
+        return found[0].identity(found[1])
+
+    async def set_role(self, username: str, *, admin: bool) -> HelperIdentity:
+        """Make a helper an administrator or a plain helper; the last administrator stays one."""
+        name = normalise_username(username)
+        async with self._sessions() as session, session.begin():
+            row = await self._row(session, name)
+            if row.is_admin and not admin:
+                others = await session.scalar(
+                    select(func.count())
+                    .select_from(HelperRow)
+                    .where(HelperRow.is_admin.is_(True), HelperRow.id != row.id)
+                    .where(HelperRow.disabled.is_(False))
+                )
+                if not others:
+                    raise LastAdministrator(
+                        f"{name} is the only administrator; make another one first."
+                    )
+            row.is_admin = admin
+            return row.identity()
+
+    async def set_full_control(self, username: str, *, allowed: bool) -> HelperIdentity:
+        """Let a helper ask for full control, or limit them to view only (new sessions)."""
+        name = normalise_username(username)
+        async with self._sessions() as session, session.begin():
+            row = await self._row(session, name)
+            row.full_control = allowed
+            return row.identity()
+
+    async def _row(self, session: AsyncSession, name: str) -> HelperRow:
+        row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
         if row is None:
             raise UnknownHelper(f"There is no helper called {name}.")
-        return row.identity()
+        return row
 
     async def set_disabled(self, username: str, disabled: bool) -> HelperIdentity:
         """Disable (or enable again) an account; a disabled helper's sign-ins stop working."""
@@ -227,15 +295,24 @@ class HelperAccounts:
         if not await asyncio.to_thread(_verify, stored, candidate) or row is None:
             return None
         # Checked after argon2, so a disabled account answers as slowly as any other.
-        return None if row.disabled else row.identity()
+        return None if row.disabled else await self._identity_of(row.id)
+
+    async def _identity_of(self, helper_id: int) -> HelperIdentity | None:
+        found = await self.get(helper_id)
+        return found[0] if found is not None else None
 
     async def get(self, helper_id: int) -> tuple[HelperIdentity, str] | None:
         """A helper by id with their password fingerprint; None if gone or disabled."""
         async with self._sessions() as session:
-            row = await session.get(HelperRow, helper_id)
-            if row is None or row.disabled:
-                return None
-            return row.identity(), password_fingerprint(row.password_hash)
+            found = (
+                (await session.execute(_with_domain().where(HelperRow.id == helper_id)))
+                .tuples()
+                .first()
+            )
+        if found is None or found[0].disabled:
+            return None
+        row, domain = found
+        return row.identity(domain), password_fingerprint(row.password_hash)
 
 
 def _verify(stored_hash: str | None, password: str) -> bool:

@@ -128,6 +128,11 @@ class HelperOut(BaseModel):
     username: str
     display_name: str
     organisation: str
+    verified_domain: str = Field(description='The domain the service vouches for, or "".')
+    role: str = Field(description='"admin" (manages helpers and settings) or "helper".')
+    full_control: bool = Field(description="May ask for full control; else view only.")
+    local: bool = Field(description="Signs in with a password here (not an identity provider).")
+    totp_enabled: bool
 
 
 class ErrorOut(BaseModel):
@@ -190,7 +195,7 @@ def build_auth_router(
     @router.post("/login", response_model=HelperOut, responses=errors)
     async def login(
         request: Request, response: Response, credentials: Annotated[LoginRequest, Body()]
-    ) -> dict[str, str]:
+    ) -> dict[str, Any]:
         """Sign in with a username and password; sets the ``qa_session`` cookie.
 
         Limited per address, per account (a doubling delay) and overall: 429 with Retry-After.
@@ -228,7 +233,7 @@ def build_auth_router(
         return _signed_out()
 
     @router.get("/me", response_model=HelperOut, responses={401: {"model": ErrorOut}})
-    async def me(request: Request) -> dict[str, str]:
+    async def me(request: Request) -> dict[str, Any]:
         """The signed-in helper."""
         identity = await require_helper(request)
         return identity.public_dict()

@@ -326,6 +326,53 @@ def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         _add_store_options(toggle)
         toggle.set_defaults(run=_guarded(run))
 
+    change = users.add_parser(
+        "set",
+        help="change a helper's role or full-control permission",
+        description="Change a helper's role (admin manages helpers and settings) or whether "
+        "they may ask for full control (without it the service grants view only). The last "
+        "administrator cannot be made a plain helper.",
+    )
+    change.add_argument("username")
+    change.add_argument("--role", choices=("admin", "helper"), help="the helper's role")
+    change.add_argument(
+        "--full-control",
+        choices=("yes", "no"),
+        help="may ask for full control (applies to their next session)",
+    )
+    _add_store_options(change)
+    change.set_defaults(run=_guarded(run_user_set))
+
+    _add_org(subparsers)
+
+
+def _add_org(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "org",
+        help="set the domain the service vouches for, per organisation",
+        description="Organisations are named by their helpers' accounts. A verified domain is "
+        "shown to sharers: 'Ada L. · Contoso (verified: contoso.com)'; without one the "
+        "sharer is told the organisation is not verified.",
+    )
+    orgs = parser.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    verify = orgs.add_parser(
+        "verify", help="set an organisation's verified domain", description="Verify a domain."
+    )
+    verify.add_argument("name", help="the organisation, as in `user add --organisation`")
+    verify.add_argument("domain", help="e.g. contoso.com")
+    unverify = orgs.add_parser(
+        "unverify", help="clear an organisation's verified domain", description="Clear it."
+    )
+    unverify.add_argument("name")
+    listing = orgs.add_parser("list", help="list organisations", description="List them.")
+    for sub, run in (
+        (verify, run_org_verify),
+        (unverify, run_org_unverify),
+        (listing, run_org_list),
+    ):
+        _add_store_options(sub)
+        sub.set_defaults(run=_guarded(run))
+
 
 def _with_accounts(
     args: argparse.Namespace, action: Callable[[HelperAccounts], Coroutine[Any, Any, int]]
@@ -404,16 +451,22 @@ def run_user_list(args: argparse.Namespace) -> int:
         if not helpers:
             print("No helper accounts.")
             return EXIT_OK
-        rows = [("USERNAME", "NAME", "ORGANISATION", "ADMIN")] + [
-            (h.username, h.display_name, h.organisation, "yes" if h.is_admin else "")
+        rows = [("USERNAME", "NAME", "ORGANISATION", "CONTROL", "ADMIN")] + [
+            (
+                h.username,
+                h.display_name,
+                h.organisation,
+                "full" if h.full_control else "view-only",
+                "yes" if h.is_admin else "",
+            )
             for h in helpers
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             print(
                 "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
                 + "  "
-                + row[3]
+                + row[4]
             )
         return EXIT_OK
 
@@ -473,6 +526,71 @@ def run_user_disable(args: argparse.Namespace) -> int:
 
 def run_user_enable(args: argparse.Namespace) -> int:
     return _set_disabled(args, False)
+
+
+def run_user_set(args: argparse.Namespace) -> int:
+    from .errors import ServiceError
+
+    if args.role is None and args.full_control is None:
+        raise ServiceError("Say what to change: --role, --full-control or both.")
+
+    async def change(accounts: HelperAccounts) -> int:
+        helper = await accounts.find(args.username)
+        if args.role is not None:
+            helper = await accounts.set_role(args.username, admin=args.role == "admin")
+        if args.full_control is not None:
+            allowed = args.full_control == "yes"
+            helper = await accounts.set_full_control(args.username, allowed=allowed)
+        control = "full control or view only" if helper.full_control else "view only"
+        print(f"{helper.username} is now {helper.role.value}, may ask for {control}.")
+        return EXIT_OK
+
+    return _with_accounts(args, change)
+
+
+def _with_organisations(
+    args: argparse.Namespace, action: Callable[[Any], Coroutine[Any, Any, int]]
+) -> int:
+    async def run(accounts: HelperAccounts) -> int:
+        from .organisations import Organisations
+
+        return await action(Organisations(accounts.sessions))
+
+    return _with_accounts(args, run)
+
+
+def run_org_verify(args: argparse.Namespace) -> int:
+    async def verify(organisations: Any) -> int:
+        from .organisations import VerifiedBy
+
+        domain = await organisations.verify(args.name, args.domain, VerifiedBy.ADMIN)
+        print(f"Sharers now see {args.name.strip()} (verified: {domain}).")
+        return EXIT_OK
+
+    return _with_organisations(args, verify)
+
+
+def run_org_unverify(args: argparse.Namespace) -> int:
+    async def unverify(organisations: Any) -> int:
+        from .organisations import VerifiedBy
+
+        await organisations.verify(args.name, None, VerifiedBy.ADMIN)
+        print(f"Sharers are now told {args.name.strip()} is not verified.")
+        return EXIT_OK
+
+    return _with_organisations(args, unverify)
+
+
+def run_org_list(args: argparse.Namespace) -> int:
+    async def listing(organisations: Any) -> int:
+        known = await organisations.all()
+        if not known:
+            print("No organisation has a verified domain.")
+        for name, domain in known.items():
+            print(f"{name}  {domain or '(not verified)'}")
+        return EXIT_OK
+
+    return _with_organisations(args, listing)
 
 
 def _sign_ins(count: int) -> str:

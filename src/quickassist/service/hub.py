@@ -38,6 +38,7 @@ from ..protocol.session import (
     transition,
 )
 from .errors import JoinRefused, NotAllowed, SessionNotFound
+from .helper_permissions import NOT_PERMITTED, ControlNotPermitted, asks_for_control
 from .join_guard import JoinGuard
 from .live_store import LiveStore
 from .metrics import Metrics
@@ -110,6 +111,8 @@ class LiveSession:
     errors: int = 0
     #: The relay dropped video for the helper and asked the sharer for a keyframe.
     resync_pending: bool = False
+    #: The helper may ask for full control (service.helper_permissions); else view only.
+    full_control_allowed: bool = True
     ended_at: float | None = None
 
     def token_matches(self, token: str) -> bool:
@@ -143,7 +146,12 @@ class SessionHub:
     # Rendezvous ------------------------------------------------------------------------------
 
     async def create(
-        self, *, helper_id: int, helper: HelperCard, helper_address: str | None
+        self,
+        *,
+        helper_id: int,
+        helper: HelperCard,
+        helper_address: str | None,
+        full_control_allowed: bool = True,
     ) -> CreatedSession:
         now = self._clock()
         session_id = uuid.uuid4().hex
@@ -151,7 +159,13 @@ class SessionHub:
         code = codes.generate()
         while not await self._store.add_code(code.value, session_id, state.deadline):
             code = codes.generate()  # pragma: no cover - a collision in 729 million
-        session = LiveSession(id=session_id, code=code.value, helper_id=helper_id, state=state)
+        session = LiveSession(
+            id=session_id,
+            code=code.value,
+            helper_id=helper_id,
+            state=state,
+            full_control_allowed=full_control_allowed,
+        )
         self._sessions[session_id] = session
         await self._store.put_state(session_id, state)
         self._metrics.codes_issued += 1
@@ -238,8 +252,11 @@ class SessionHub:
         """Apply one side's action.
 
         Raises IllegalEvent, leaving the session untouched, if the action is not allowed now. An
-        action that arrives after a deadline passed finds the session ended instead.
+        action that arrives after a deadline passed finds the session ended instead. A helper
+        without the full-control permission gets `ControlNotPermitted` for asking for it.
         """
+        if role is Role.HELPER and not session.full_control_allowed and asks_for_control(message):
+            raise ControlNotPermitted(NOT_PERMITTED)
         async with session.lock:
             await self._apply(session, Act(role, message))
         return session.state

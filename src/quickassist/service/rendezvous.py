@@ -31,6 +31,9 @@ router = APIRouter(prefix="/api", tags=["sessions"])
 class HelperOut(BaseModel):
     name: str = Field(description='First name and last initial only ("Ada L.").')
     organisation: str
+    verified_domain: str = Field(
+        default="", description='The domain the service vouches for; "" when not verified.'
+    )
 
 
 class CreatedOut(BaseModel):
@@ -108,6 +111,7 @@ async def create_session(
         helper_id=helper.id,
         helper=helper.card,
         helper_address=peer_address(request),
+        full_control_allowed=helper.full_control,
     )
     return CreatedOut(
         session_id=created.session_id,
@@ -131,7 +135,11 @@ async def join(request: Request, body: JoinIn) -> JoinedOut:
     return JoinedOut(
         session_id=joined.session_id,
         sharer_token=joined.sharer_token,
-        helper=HelperOut(name=joined.helper.name, organisation=joined.helper.organisation),
+        helper=HelperOut(
+            name=joined.helper.name,
+            organisation=joined.helper.organisation,
+            verified_domain=joined.helper.verified_domain,
+        ),
         ws_path=f"/ws/sharer/{joined.session_id}",
     )
 

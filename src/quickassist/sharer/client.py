@@ -143,7 +143,11 @@ class SessionClient:
                 return JoinTicket(
                     session_id=str(body["session_id"]),
                     sharer_token=str(body["sharer_token"]),
-                    helper=HelperCard(str(helper["name"]), str(helper["organisation"])),
+                    helper=HelperCard(
+                        str(helper["name"]),
+                        str(helper["organisation"]),
+                        str(helper.get("verified_domain") or ""),
+                    ),
                     ws_path=str(body["ws_path"]),
                 )
             except (KeyError, TypeError):

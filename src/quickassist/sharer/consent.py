@@ -29,16 +29,17 @@ def check_sentence(check: str) -> str:
 
 
 def consent_text(mode: Mode, helper: HelperCard, check: str = "") -> ConsentText:
-    who = f"{helper.name} from {helper.organisation}" if helper.organisation else helper.name
+    # "Ada L. · Contoso (verified: contoso.com)" or "... (organisation not verified)".
+    who = helper.who
     if mode is Mode.CONTROL:
         title = "Allow full control?"
         what = (
-            f"{who} asks to see and control your screen: they will be able to use your mouse "
-            "and keyboard."
+            f"{helper.name} asks to see and control your screen: they will be able to use your "
+            "mouse and keyboard."
         )
     else:
         title = "Allow screen sharing?"
-        what = f"{who} asks to see your screen. They will not be able to control it."
+        what = f"{helper.name} asks to see your screen. They will not be able to control it."
     return ConsentText(title=title, who=f"{who} is asking.", what=what, check=check_sentence(check))
 
 

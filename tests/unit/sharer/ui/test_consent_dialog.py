@@ -32,11 +32,18 @@ def all_text(dialog: ConsentDialog) -> str:
 def test_it_says_who_asks_from_where_and_warns(qapp: Any) -> None:
     dialog = shown(Mode.CONTROL)
     text = all_text(dialog)
-    assert "Ada L. from Contoso" in text
+    assert "Ada L. · Contoso (organisation not verified)" in text
     assert "control your screen" in text or "control it" in text
     assert WARNING == "Only allow if you started this contact and trust this person."
     assert dialog.warning_label.text() == WARNING
     dialog.done(QDialog.DialogCode.Rejected)
+
+
+def test_it_shows_the_verified_domain(qapp: Any) -> None:
+    verified = HelperCard("Ada L.", "Contoso", "contoso.com")
+    dialog = ConsentDialog(consent_text(Mode.CONTROL, verified))
+    assert dialog.who_label.text() == "Ada L. · Contoso (verified: contoso.com) is asking."
+    assert dialog.who_label.textFormat() is Qt.TextFormat.PlainText
 
 
 def test_view_only_request_says_view_only(qapp: Any) -> None:
