@@ -165,12 +165,41 @@ test("the sharer coming back gets a new handshake bound to the first", async () 
   // (A commit may be repeated while unanswered; a repeat is the same bytes.)
   const commits = ws.binary().slice(before).filter((f) => clearTag(f) === "e2e_commit");
   assert.equal(new Set(commits.map((f) => toBase64(f.payload))).size, 1, "one handshake, not one per message");
-  assert.equal(events.filter(([t]) => t === "security").length, 2);
-  assert.notEqual(sharer.check, first);
+  const security = events.filter(([t]) => t === "security");
+  assert.equal(security.length, 2);
+  assert.notEqual(sharer.check, first, "new keys underneath");
+  // The digits the two people compared stay on screen: the resume secret proves continuity.
+  assert.deepEqual(security.map(([, d]) => d.check), [first, first]);
   const held = await until(() => {
     const found = ws.binary().slice(before).filter((f) => f.header.flags & FrameFlags.ENCRYPTED);
     return found.length ? found : null;
   });
   assert.equal(new TextDecoder().decode((await sharer.channel.open(held[0])).payload), '{"t":"release_all"}');
   conn.close();
+});
+
+test("after a page reload the digits compared before it are the ones shown", async () => {
+  const { conn, ws, sharer, events } = await secured();
+  ws.receive(state({}));
+  await handshake(ws, sharer);
+  const compared = sharer.check;
+  const resume = events[0][1].resume;
+  conn.close();
+  // The reloaded page: a new SecureConnection from what the tab kept (resume secret and digits).
+  StandInSocket.made = [];
+  const again = new SecureConnection("wss://h/ws/helper/s-1", SESSION, {
+    resume,
+    check: compared,
+    connection: { WebSocketImpl: StandInSocket },
+  });
+  const seen = [];
+  again.addEventListener("security", (e) => seen.push(e.detail.check));
+  again.connect();
+  const ws2 = StandInSocket.made[0];
+  ws2.open();
+  ws2.receive(state({}));
+  await handshake(ws2, sharer);
+  assert.notEqual(sharer.check, compared);
+  assert.deepEqual(seen, [compared]);
+  again.close();
 });

@@ -55,7 +55,9 @@ class SecureLink:
         self._resume = b""
         #: Frames refused over the whole session (not reset by a new handshake).
         self.rejections = 0
-        #: The digits of the latest completed handshake, shown to the person.
+        #: The digits the two people compared: the session's first handshake's, kept for the
+        #: whole session (docs/security.md). Every later handshake is bound to the first by the
+        #: resume secret, so its own digits prove nothing a person could check again.
         self.check: str | None = None
 
     def __repr__(self) -> str:  # never the keys
@@ -115,7 +117,8 @@ class SecureLink:
             self._completed = pending.commit_message
             self._channel = SecureChannel(keys, helper=False)
             self._resume = keys.resume
-            self.check = keys.check
+            if self.check is None:
+                self.check = keys.check
             return None
         assert isinstance(message, KeyOffer)
         raise HandshakeFailed("The other side sent a sharer's key to the sharer.")

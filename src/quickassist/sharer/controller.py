@@ -450,6 +450,7 @@ class SharerController:
         if self.guard.video_allowed:
             self._send_monitors(effects)
             self._keyframe(effects)
+        effects += self._status()  # with the check digits, which the sharing bar shows
 
     def _offer_consent(self, effects: list[Effect]) -> None:
         """Ask the person, once the check digits are known; until then say what is going on."""
@@ -580,6 +581,7 @@ class SharerController:
             paused=self.guard.paused,
             helper_connected=state.helper_connected,
             connected=self._connected,
+            check=self._link.check or "",
         )
         return [fx.Emit(StatusChanged(status))]
 

@@ -36,6 +36,9 @@ class SessionStatus:
     paused: bool
     helper_connected: bool
     connected: bool
+    #: The end-to-end check digits the two people compared ("" before the first handshake);
+    #: the console shows the same ones for the whole session, reconnects included.
+    check: str = ""
 
     def sentence(self) -> str:
         who = f"{self.helper.name} ({self.helper.organisation})"

@@ -81,9 +81,12 @@ async def test_own_connection_drop_reconnects_and_asks_for_a_keyframe(
     assert side.e2e is not None
     first_check = side.e2e.check
     await side.secure_as_sharer(side.e2e)
-    assert side.e2e.check != first_check
-    await expect(page.locator("#status-secure")).to_have_text(f"Encrypted, check {side.e2e.check}")
+    assert side.e2e.check != first_check  # new keys underneath
     await side.wait_frame(lambda f: sum(1 for g in side.frames if is_refresh(g)) > refreshes)
+    # The refresh came sealed with the new keys; the digits shown are still the ones the two
+    # people compared (docs/security.md: the resume secret proves continuity).
+    assert await page.evaluate("document.body.dataset.check") == first_check
+    await expect(page.locator("#status-secure")).to_have_text(f"Encrypted, check {first_check}")
     await expect(page.locator("#view-session")).to_be_visible()
     # The session goes on over the new socket: the sharer's end reaches the page.
     await side.send_json({"type": "end"})
@@ -126,13 +129,17 @@ async def test_a_reload_resumes_the_session(console_page: Page, live_service: An
     await send_picture(side)
     await expect(page.locator("#waiting-picture")).to_be_hidden()
     refreshes = sum(1 for f in side.frames if is_refresh(f))
+    assert side.e2e is not None
+    compared = side.e2e.check
     await page.reload()
     # The reloaded page kept the handshake's resume secret: its new keys match the sharer's.
-    assert side.e2e is not None
     await side.secure_as_sharer(side.e2e)
     await expect(page.locator("#view-session")).to_be_visible()
     await expect(page.locator("#mode-badge")).to_have_text("Full control")
     await side.wait_frame(lambda f: sum(1 for g in side.frames if is_refresh(g)) > refreshes)
+    # ... and the digits compared before the reload, not the new handshake's.
+    assert side.e2e.check != compared
+    await expect(page.locator("#status-secure")).to_have_text(f"Encrypted, check {compared}")
     await send_picture(side)
     await expect(page.locator("#waiting-picture")).to_be_hidden()
     assert close_to(await pixel(page, 80, 80), RED, 0)

@@ -402,6 +402,23 @@ def test_a_helper_who_left_is_waited_for_and_one_who_returns_must_handshake_agai
     assert fx.ArmTimer(70.0) in run.server(PeerReturned(Role.HELPER))
 
 
+def test_the_digits_compared_stay_after_the_helper_returns_with_new_keys() -> None:
+    # docs/security.md: the check digits the two people compared are shown all session; a
+    # reconnect's handshake is bound to the first by the resume secret, its digits are not shown.
+    run = sharing(Mode.VIEW)
+    compared = run.helper.check
+    [status] = [e for e in run.events(StatusChanged)][-1:]
+    assert isinstance(status, StatusChanged) and status.status.check == compared
+    run.server(PeerLeft(Role.HELPER, 30.0))
+    run.server(PeerReturned(Role.HELPER))
+    run.secure()
+    assert run.helper.check != compared  # new keys underneath
+    run.consent_request(Mode.CONTROL)
+    assert run.events(ConsentRequested)[-1] == ConsentRequested(Mode.CONTROL, HELPER, compared)
+    last = run.events(StatusChanged)[-1]
+    assert isinstance(last, StatusChanged) and last.status.check == compared
+
+
 # Connection -------------------------------------------------------------------------------
 
 

@@ -116,6 +116,8 @@ class SharerSafety(RuleBasedStateMachine):
         self.capture_on = False
         self.step_effects: list[fx.Effect] = []
         self.input_was_ok = False
+        #: The digits of the first handshake the sharer completed: the ones the people compare.
+        self.compared: str | None = None
 
     @initialize()
     def connect(self) -> None:
@@ -127,6 +129,8 @@ class SharerSafety(RuleBasedStateMachine):
     def feed(self, effects: list[fx.Effect]) -> list[fx.Effect]:
         """Check one step's effects against the model as it stood when they were asked for."""
         model = self.model
+        if self.compared is None and self.run.controller.link.ready:
+            self.compared = self.run.helper.check
         for effect in effects:
             match effect:
                 case fx.Inject():
@@ -134,9 +138,10 @@ class SharerSafety(RuleBasedStateMachine):
                 case fx.SetCapture(enabled=enabled):
                     self.capture_on = enabled
                 case fx.Emit(event=ConsentRequested(mode=mode, check=check)):
-                    # The question is asked only with the check digits of the current keys.
+                    # The question is asked only once the current keys are agreed, with the
+                    # digits compared at the first handshake (later ones are bound to it).
                     assert self.run.controller.link.ready
-                    assert check == self.run.helper.check
+                    assert check == self.compared
                     model.question = mode
                 case fx.Finish():
                     model.ended = True

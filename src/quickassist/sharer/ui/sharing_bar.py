@@ -1,8 +1,9 @@
 """The sharing bar: a small always-on-top strip while the screen is shared.
 
-Shows who is connected and in which mode, and offers Pause/Resume, Chat, Take back control
-(only while the helper has control) and End. Closing the bar ends the session. The bar knows
-nothing of sessions: it shows a `SessionStatus` and emits one signal per button.
+Shows who is connected, in which mode, and the check digits compared before Allow; offers
+Pause/Resume, Chat, Take back control (only while the helper has control) and End. Closing the
+bar ends the session. The bar knows nothing of sessions: it shows a `SessionStatus` and emits
+one signal per button.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class SharingBar(QWidget):
         self.status_label = QLabel("Connecting...")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.mode_label = QLabel("")
+        # The digits the helper read out before Allow: the console shows the same ones all along.
+        self.check_label = QLabel("")
+        self.check_label.setToolTip("The security digits your helper read you")
         self.pause_button = QPushButton("Pause")
         self.chat_button = QPushButton("Chat")
         self.revoke_button = QPushButton("Take back control")
@@ -47,6 +51,7 @@ class SharingBar(QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.status_label, 1)
         layout.addWidget(self.mode_label)
+        layout.addWidget(self.check_label)
         for button in (self.pause_button, self.chat_button, self.revoke_button, self.end_button):
             button.setAutoDefault(False)
             layout.addWidget(button)
@@ -57,6 +62,7 @@ class SharingBar(QWidget):
     def set_status(self, status: SessionStatus) -> None:
         self.status_label.setText(status.sentence())
         self.mode_label.setText(mode_label(status.mode))
+        self.check_label.setText(f"Check {status.check}" if status.check else "")
         self._paused = status.paused
         self.pause_button.setText("Resume" if status.paused else "Pause")
         control = status.mode is Mode.CONTROL

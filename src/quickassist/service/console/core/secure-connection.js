@@ -6,8 +6,10 @@
  * A SecureConnection is an EventTarget with the events of Connection ("open", "control",
  * "reconnecting", "closed", "invalid"; "frame" carries the opened inner frame, in arrival order)
  * and two of its own:
- *   "security"  detail {check, resume}   a handshake completed: the six check digits to show,
- *                                        the resume secret to keep (for a page reload)
+ *   "security"  detail {check, resume}   a handshake completed: the six check digits to show
+ *                                        (the first handshake's, the ones the two people
+ *                                        compared, after every reconnect too), the resume
+ *                                        secret to keep (for a page reload)
  *   "insecure"  detail {error, told}     the encryption failed: the service was told
  *                                        (`security_failure`, told=true) and ends the session;
  *                                        told=false: the socket was down, tell it another way
@@ -36,15 +38,16 @@ export class SecureConnection extends EventTarget {
   /**
    * @param {string} url  the helper's relay WebSocket URL
    * @param {string} sessionId
-   * @param {{resume?: Uint8Array, connection?: object, curve?: string}} [options]
+   * @param {{resume?: Uint8Array, check?: string, connection?: object, curve?: string}} [options]
    *   resume: the secret a handshake of this session left before a page reload;
+   *   check: the digits compared at this session's first handshake, before a page reload;
    *   connection: options for Connection (seams for tests)
    */
-  constructor(url, sessionId, { resume, connection = {}, curve } = {}) {
+  constructor(url, sessionId, { resume, check, connection = {}, curve } = {}) {
     super();
     this.commitTimer = null;
     this.conn = new Connection(url, connection);
-    this.link = new SecureLink(sessionId, { resume, curve });
+    this.link = new SecureLink(sessionId, { resume, check, curve });
     this.held = [];
     this.outgoing = Promise.resolve();
     this.incoming = Promise.resolve();

@@ -26,12 +26,13 @@ export { FrameRejected, HandshakeFailed, isHandshake };
 export class SecureLink {
   /**
    * @param {string} sessionId
-   * @param {{resume?: Uint8Array, curve?: string, maxRejections?: number}} [options]
-   *   resume: the secret an earlier handshake of this session left (after a page reload)
+   * @param {{resume?: Uint8Array, check?: string, curve?: string, maxRejections?: number}} [options]
+   *   resume: the secret an earlier handshake of this session left (after a page reload);
+   *   check: the digits compared at that session's first handshake (after a page reload)
    */
   constructor(
     sessionId,
-    { resume = new Uint8Array(0), curve, maxRejections = MAX_REJECTIONS } = {},
+    { resume = new Uint8Array(0), check = null, curve, maxRejections = MAX_REJECTIONS } = {},
   ) {
     this.sessionId = sessionId;
     this.resume = resume;
@@ -39,7 +40,13 @@ export class SecureLink {
     this.maxRejections = maxRejections;
     this.handshake = null;
     this.channel = null;
-    this.check = null;
+    /**
+     * The digits the two people compared: the session's first handshake's, kept for the whole
+     * session (docs/security.md). Every later handshake is bound to the first by the resume
+     * secret, so its own digits prove nothing a person could check again. The sharer keeps the
+     * same ones (protocol/secure_link.py).
+     */
+    this.check = check;
     /** Frames refused over the whole session (a new handshake does not reset it). */
     this.rejections = 0;
     // Bumped by reset() and start(): an answer to an abandoned handshake is ignored.
@@ -105,7 +112,7 @@ export class SecureLink {
     if (generation !== this.generation) return null;
     this.handshake = null;
     this.channel = channel;
-    this.check = secrets.check;
+    this.check ??= secrets.check;
     this.resume = secrets.resume;
     return encodeFrame(FrameKind.CONTROL_E2E, reveal);
   }

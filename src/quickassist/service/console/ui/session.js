@@ -24,10 +24,11 @@ export class Session {
    *          monitors: import("./monitors.js").MonitorPicker,
    *          onView: (name: string, detail?: object) => void,
    *          onSecurity?: (detail: {check: string, resume: Uint8Array}) => void,
-   *          resume?: Uint8Array}} options
-   *   onSecurity: keys were agreed (again); resume: the secret a handshake left before a reload
+   *          resume?: Uint8Array, check?: string}} options
+   *   onSecurity: keys were agreed (again; `check` stays the digits first compared);
+   *   resume, check: the secret a handshake left and the digits compared, before a reload
    */
-  constructor({ created, viewer, chat, monitors, onView, onSecurity = () => {}, resume }) {
+  constructor({ created, viewer, chat, monitors, onView, onSecurity = () => {}, resume, check }) {
     this.id = created.session_id;
     this.viewer = viewer;
     this.chat = chat;
@@ -37,7 +38,7 @@ export class Session {
     this.wasActive = false;
     this.finished = false;
     this.lastRefreshAt = 0;
-    this.conn = new SecureConnection(api.helperSocketUrl(this.id), this.id, { resume });
+    this.conn = new SecureConnection(api.helperSocketUrl(this.id), this.id, { resume, check });
     this.conn.addEventListener("security", (e) => onSecurity(e.detail));
     this.conn.addEventListener("insecure", (e) => {
       this.notice("The connection could not be kept private, so the session is ending.");
