@@ -21,7 +21,10 @@ test("other builders", () => {
   assert.equal(text(p.encodePayload(p.stroke("s1", "#ff0000", 4, [[1, 2], [3.5, 4]], false))), '{"t":"stroke","id":"s1","color":"#ff0000","width":4,"points":[[1,2],[3.5,4]],"done":false}');
   assert.equal(text(p.encodePayload(p.laser(1, 2))), '{"t":"laser","x":1,"y":2}');
   assert.equal(text(p.encodePayload(p.selectMonitor(2))), '{"t":"select_monitor","id":2}');
-  assert.equal(text(p.encodePayload(p.refresh())), '{"t":"refresh"}');
+  assert.equal(text(p.encodePayload(p.refresh())), '{"t":"refresh","video":[]}');
+  assert.equal(text(p.encodePayload(p.refresh(["h264"]))), '{"t":"refresh","video":["h264"]}');
+  // An older console's refresh, without the codecs: tiles only.
+  assert.deepEqual(p.parsePayload(FrameKind.CONTROL_E2E, bytes('{"t":"refresh"}')), { t: "refresh", video: [] });
 });
 
 test("what the sharer sends parses", () => {

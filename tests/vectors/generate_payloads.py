@@ -313,7 +313,8 @@ def payload_vectors() -> dict[str, Any]:
         ("clipboard", p.ClipboardText("line 1\nline 2\t\u00df\u20ac")),
         ("monitors", p.MonitorList(monitors, 1)),
         ("select monitor", p.SelectMonitor(1)),
-        ("refresh", p.Refresh()),
+        ("refresh, a console that decodes only tiles", p.Refresh()),
+        ("refresh, a console that decodes H.264", p.Refresh(("h264",))),
         ("frame drawn", p.FrameDrawn(4294967295, 12)),
         ("quality: sharp", p.QualityChoice("sharp")),
     ]
@@ -400,6 +401,16 @@ def payload_vectors() -> dict[str, Any]:
         ),
         ("control: drawn without draw_ms", FrameKind.CONTROL_E2E, b'{"t":"drawn","seq":1}'),
         ("control: unknown quality", FrameKind.CONTROL_E2E, b'{"t":"quality","mode":"max"}'),
+        (
+            "control: refresh with video not a list",
+            FrameKind.CONTROL_E2E,
+            b'{"t":"refresh","video":"h264"}',
+        ),
+        (
+            "control: refresh with an empty codec name",
+            FrameKind.CONTROL_E2E,
+            b'{"t":"refresh","video":[""]}',
+        ),
     ]
     for name, kind, data in invalid:
         try:

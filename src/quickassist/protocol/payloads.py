@@ -15,8 +15,8 @@ counts, lengths), so a hostile peer cannot make the other side allocate or injec
     chat         ChatMessage
     annotation   Stroke | Laser | LaserOff | ClearAnnotations                  (Annotation)
     clipboard    ClipboardText
-    control-e2e  MonitorList (+ MonitorInfo) | SelectMonitor | Refresh |        (E2EControl)
-                 FrameDrawn | QualityChoice
+    control-e2e  MonitorList (+ MonitorInfo) | SelectMonitor | Refresh (+ video  (E2EControl)
+                 codecs) | FrameDrawn | QualityChoice
 """
 
 from __future__ import annotations
@@ -61,6 +61,9 @@ MAX_STROKE_POINTS = 10_000
 MAX_STROKE_WIDTH = 200
 MAX_MONITORS = 64
 MAX_NAME = 128
+#: Video codecs a console may name in a refresh ("h264" today), and their names' length.
+MAX_VIDEO_CODECS = 8
+MAX_CODEC_NAME = 16
 #: A frame drawn later than this after it arrived is reported as this (a minute).
 MAX_DRAW_MS = 60_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -242,10 +245,16 @@ class SelectMonitor:
 
 @dataclass(frozen=True, slots=True)
 class Refresh:
-    """Asks the sharer for a keyframe."""
+    """Asks the sharer for a keyframe, and says which video codecs the console decodes.
+
+    `video` names them ("h264"; empty: tiles only). Every refresh carries it, so the sharer
+    learns it from whichever console asks (after a reconnect too, and when a console's decoder
+    fails and it falls back to tiles); a console that leaves it out gets tiles only.
+    """
 
     kind: ClassVar[FrameKind] = FrameKind.CONTROL_E2E
     tag: ClassVar[str] = "refresh"
+    video: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +347,8 @@ def _plain(value: Any) -> Any:
     # both sides produce the same canonical bytes.
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
     return value
 
 
@@ -597,7 +608,14 @@ def _read_e2e_control(f: _Fields) -> E2EControl:
     if tag == "select_monitor":
         return SelectMonitor(f.integer("id", 0, 0xFFFF))
     if tag == "refresh":
-        return Refresh()
+        if "video" not in f.obj:
+            return Refresh()
+        codecs = f.array("video", MAX_VIDEO_CODECS)
+        if not all(isinstance(c, str) and 0 < len(c) <= MAX_CODEC_NAME for c in codecs):
+            raise MessageError(
+                f"Each video codec must be a name of 1 to {MAX_CODEC_NAME} characters."
+            )
+        return Refresh(tuple(codecs))
     if tag == "drawn":
         return FrameDrawn(f.integer("seq", 0, 2**32 - 1), f.integer("draw_ms", 0, MAX_DRAW_MS))
     if tag == "quality":

@@ -135,6 +135,7 @@ PAYLOADS = st.one_of(
     _monitor_list(),
     st.builds(p.SelectMonitor, st.integers(0, 0xFFFF)),
     st.just(p.Refresh()),
+    st.just(p.Refresh(("h264", "vp8"))),
     st.builds(p.FrameDrawn, st.integers(0, 2**32 - 1), st.integers(0, p.MAX_DRAW_MS)),
     st.builds(p.QualityChoice, st.sampled_from(p.QUALITY_MODES)),
 )

@@ -67,7 +67,10 @@ export const laserOff = () => ({ t: "laser_off" });
 export const clearAnnotations = () => ({ t: "clear" });
 export const clipboardText = (text) => ({ text });
 export const selectMonitor = (id) => ({ t: "select_monitor", id });
-export const refresh = () => ({ t: "refresh" });
+/** Ask for a keyframe; `video` names the codecs this console decodes ("h264"; none: tiles). */
+export const refresh = (video = []) => ({ t: "refresh", video: [...video] });
+export const MAX_VIDEO_CODECS = 8;
+export const MAX_CODEC_NAME = 16;
 /** Done with every video frame up to `seq` (drawn or discarded); `drawMs` from arrival. */
 export const frameDrawn = (seq, drawMs) => ({ t: "drawn", seq, draw_ms: drawMs });
 export const QUALITY_MODES = Object.freeze(["auto", "sharp", "smooth"]);
@@ -314,7 +317,14 @@ function readControl(f) {
     return { t: "monitors", monitors, current };
   }
   if (t === "select_monitor") return selectMonitor(f.integer("id", 0, 0xffff));
-  if (t === "refresh") return refresh();
+  if (t === "refresh") {
+    if (!("video" in f.obj)) return refresh();
+    const codecs = f.array("video", MAX_VIDEO_CODECS);
+    if (!codecs.every((c) => typeof c === "string" && c.length > 0 && c.length <= MAX_CODEC_NAME)) {
+      throw new MessageError(`Each video codec must be a name of 1 to ${MAX_CODEC_NAME} characters.`);
+    }
+    return refresh(codecs);
+  }
   if (t === "drawn") return frameDrawn(f.integer("seq", 0, 2 ** 32 - 1), f.integer("draw_ms", 0, MAX_DRAW_MS));
   if (t === "quality") {
     const mode = f.text("mode", 16);
