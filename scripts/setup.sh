@@ -18,6 +18,8 @@ APT_PACKAGES=(
   libx11-xcb1 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-util1 libxcb-render0
   # the tests' X server, its tools, a real X client to type into, and the browser
   xvfb xdotool x11-utils x11-xserver-utils xterm chromium
+  # the scale-out tests' reverse proxy in front of three nodes (tests/fixtures/nginx.py)
+  nginx
   # desktop-file-validate checks the sharer's desktop entry (tests/integration/test_install_extras.py)
   desktop-file-utils
 )
@@ -54,6 +56,7 @@ fi
 if [ "$PROFILE" = "service" ]; then
   .venv/bin/python -m pip install -q -e ".[service]"
 else
-  .venv/bin/python -m pip install -q -e ".[service,sharer,dev,bundle]"
+  # scale: the Redis and PostgreSQL clients, for the scale-out tests (tests/integration/scale)
+  .venv/bin/python -m pip install -q -e ".[service,sharer,dev,bundle,scale]"
 fi
 echo "setup: ready (.venv)"

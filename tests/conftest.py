@@ -4,6 +4,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.xvfb",
     "tests.fixtures.service",
     "tests.fixtures.postgres",
+    "tests.fixtures.redis",
     "tests.fixtures.session_clients",
     "tests.fixtures.inprocess_service",
     "tests.fixtures.qt",

@@ -18,7 +18,9 @@ Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``
     QUICKASSIST_LOGIN_DELAY_MAX_SECONDS, QUICKASSIST_LOGIN_FAILURES_GLOBAL,
     QUICKASSIST_LIVE_SESSIONS_PER_HELPER, QUICKASSIST_CODE_REQUESTS_PER_HELPER,
     QUICKASSIST_METRICS_TOKEN, QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_PER_NETWORK,
-    QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_GLOBAL
+    QUICKASSIST_JOIN_FAILURES_UNDER_ATTACK_GLOBAL, QUICKASSIST_REDIS_URL,
+    QUICKASSIST_REDIS_KEY_PREFIX, QUICKASSIST_NODE_NAME,
+    QUICKASSIST_RELAY_PATH, QUICKASSIST_NODE_HEARTBEAT_SECONDS, QUICKASSIST_DRAIN_SECONDS
 
 Lists (``QUICKASSIST_TRUSTED_PROXIES``) are comma-separated.
 """
@@ -28,6 +30,8 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +95,11 @@ class ServiceConfig:
     #: One-file sharer apps to hand out (scripts/build-sharer); default: data_dir/downloads.
     downloads_dir: Path | None = None
     database_url: str = ""  # default: sqlite+aiosqlite:///data_dir/quickassist.db
+    #: Live state (codes, session states, join limits, nodes) shared by many nodes; unset: in
+    #: this process's memory, for one node (docs/deploy.md, "Many nodes").
+    redis_url: str | None = None
+    #: Put before every Redis key: deployments (or test runs) can share one Redis apart.
+    redis_key_prefix: str = "qa:"
     #: Key that signs session cookies; default: generated once into data_dir/secret.key.
     secret_key: str | None = None
     #: Organisation given to the first administrator account.
@@ -127,6 +136,17 @@ class ServiceConfig:
     retention_days: float = 3.0
     retention_interval_seconds: float = 3600.0
 
+    # Many nodes (docs/deploy.md): each session is pinned to the node that holds its relay.
+    #: This node's name among the nodes (letters, digits, dashes); default: the host name.
+    node_name: str = ""
+    #: The path under the public origin where the proxy reaches this node alone, such as
+    #: ``/nodes/n1``: the helper and the sharer are told to open the relay there.
+    relay_path: str = ""
+    #: How often a node says it is alive; it is taken for lost after three missed beats.
+    node_heartbeat_seconds: float = 5.0
+    #: On SIGTERM with many nodes: how long live sessions may go on before they are ended.
+    drain_seconds: float = 0.0
+
     log_level: str = "info"
     #: Bearer token GET /metrics requires. Unset: /metrics answers only clients on loopback.
     metrics_token: str | None = None
@@ -141,6 +161,17 @@ class ServiceConfig:
         if not self.database_url:
             url = f"sqlite+aiosqlite:///{data_dir / 'quickassist.db'}"
             object.__setattr__(self, "database_url", url)
+        if not self.node_name:
+            object.__setattr__(self, "node_name", _default_node_name())
+        if not _NODE_NAME.fullmatch(self.node_name):
+            raise ConfigError(
+                f"A node name is letters, digits and dashes (at most 63), not {self.node_name!r}."
+            )
+        object.__setattr__(self, "relay_path", self.relay_path.rstrip("/"))
+        if self.relay_path and not _RELAY_PATH.fullmatch(self.relay_path):
+            raise ConfigError(f"A relay path looks like /nodes/n1, not {self.relay_path!r}.")
+        if self.node_heartbeat_seconds <= 0 or self.drain_seconds < 0:
+            raise ConfigError("The heartbeat must be positive and the drain time not negative.")
         if self.public_origin is not None:
             object.__setattr__(self, "public_origin", self.public_origin.rstrip("/"))
         if not 0 < self.port < 65536:
@@ -209,6 +240,15 @@ class ServiceConfig:
         return cls(**values)
 
 
+_NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}")
+_RELAY_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def _default_node_name() -> str:
+    name = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63].strip("-")
+    return name or "node"
+
+
 def _path(text: str) -> Path:
     return Path(text)
 
@@ -267,4 +307,10 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "retention_days": ("RETENTION_DAYS", float),
     "retention_interval_seconds": ("RETENTION_INTERVAL_SECONDS", float),
     "log_level": ("LOG_LEVEL", str),
+    "redis_url": ("REDIS_URL", str),
+    "redis_key_prefix": ("REDIS_KEY_PREFIX", str),
+    "node_name": ("NODE_NAME", str),
+    "relay_path": ("RELAY_PATH", str),
+    "node_heartbeat_seconds": ("NODE_HEARTBEAT_SECONDS", float),
+    "drain_seconds": ("DRAIN_SECONDS", float),
 }

@@ -39,7 +39,7 @@ from ..protocol.session import (
 )
 from .errors import JoinRefused, NotAllowed, SessionNotFound
 from .helper_permissions import NOT_PERMITTED, ControlNotPermitted, asks_for_control
-from .join_guard import JoinGuard
+from .join_guard import JoinAdmission, JoinLimits
 from .live_store import LiveStore
 from .metrics import Metrics
 
@@ -87,6 +87,8 @@ class CreatedSession:
     code: codes.SessionCode
     expires_in: float
     expires_at: float
+    #: Where the session's relay node is reached (its public address's path, "" on one node).
+    relay_path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,24 @@ class JoinedSession:
     session_id: str
     sharer_token: str
     helper: HelperCard
+    relay_path: str = ""
+
+
+class SessionsElsewhere(Protocol):
+    """The sessions other nodes hold (service.node_link), for a hub of many nodes."""
+
+    async def create(
+        self,
+        *,
+        helper_id: int,
+        helper: HelperCard,
+        helper_address: str | None,
+        full_control_allowed: bool,
+    ) -> CreatedSession | None:
+        """Create the session on a less loaded node; None to create it on this one."""
+
+    async def join(self, session_id: str, address: str) -> JoinedSession | None:
+        """Let the sharer into a session pinned to another node; None if none holds it."""
 
 
 @dataclass(eq=False)
@@ -128,12 +148,17 @@ class SessionHub:
         *,
         store: LiveStore,
         policy: SessionPolicy,
-        join_guard: JoinGuard,
+        join_guard: JoinLimits,
         metrics: Metrics,
         session_log: SessionLog,
         clock: Callable[[], float],
+        elsewhere: SessionsElsewhere | None = None,
+        relay_path: str = "",
     ) -> None:
+        self._relay_path = relay_path
         self._store = store
+        #: The other nodes (service.node_link), when sessions are spread over many.
+        self._elsewhere = elsewhere
         self._policy = policy
         self._join_guard = join_guard
         self._metrics = metrics
@@ -153,6 +178,32 @@ class SessionHub:
         helper_address: str | None,
         full_control_allowed: bool = True,
     ) -> CreatedSession:
+        """A new session and its code, on the least loaded node when there are many."""
+        if self._elsewhere is not None:
+            created = await self._elsewhere.create(
+                helper_id=helper_id,
+                helper=helper,
+                helper_address=helper_address,
+                full_control_allowed=full_control_allowed,
+            )
+            if created is not None:
+                return created
+        return await self.create_here(
+            helper_id=helper_id,
+            helper=helper,
+            helper_address=helper_address,
+            full_control_allowed=full_control_allowed,
+        )
+
+    async def create_here(
+        self,
+        *,
+        helper_id: int,
+        helper: HelperCard,
+        helper_address: str | None,
+        full_control_allowed: bool = True,
+    ) -> CreatedSession:
+        """A new session pinned to this node."""
         now = self._clock()
         session_id = uuid.uuid4().hex
         state = SessionState.new(helper, now, self._policy)
@@ -170,43 +221,59 @@ class SessionHub:
         await self._store.put_state(session_id, state)
         self._metrics.codes_issued += 1
         self._log.started(session_id, helper_id, helper_address)
-        return CreatedSession(session_id, code, self._policy.code_lifetime, state.deadline)
+        return CreatedSession(
+            session_id, code, self._policy.code_lifetime, state.deadline, self._relay_path
+        )
 
     async def join(self, code_text: str, address: str) -> JoinedSession:
         now = self._clock()
         try:
-            self._join_guard.check(address, now)
+            admission = await self._join_guard.admit(address, now)
         except JoinRefused:
             self._metrics.joins_failed += 1  # counted, but not against the limit again
             raise
         try:
             code = codes.SessionCode.parse(code_text)
         except InvalidCode as exc:
-            self._join_failed(address, now)
+            await self._join_failed(admission)
             raise JoinRefused(exc.message, code="invalid_code", status=400) from None
         session_id = await self._store.claim_code(code.value, now)
-        session = self._sessions.get(session_id or "")
-        if session is None:
+        joined = None
+        if session_id is not None:
+            joined = await self.join_claimed(session_id, address)
+            if joined is None and self._elsewhere is not None:
+                # Claimed here, pinned to another node: that node lets the sharer in.
+                joined = await self._elsewhere.join(session_id, address)
+        if joined is None:
             # Unknown, used, expired and ended codes get one answer: none tells a guesser
             # that a code existed.
-            self._join_failed(address, now)
+            await self._join_failed(admission)
             raise JoinRefused(
                 "That code is not valid or has expired. "
                 "Check it, or ask your helper for a new one.",
                 code="unknown_code",
                 status=404,
             )
+        await self._join_guard.settle(admission, failed=False)
+        return joined
+
+    async def join_claimed(self, session_id: str, address: str) -> JoinedSession | None:
+        """Let the sharer into a session of this node whose code was just claimed (here or on
+        another node); None if this node has no such session."""
+        session = self._sessions.get(session_id)
+        if session is None or session.state.ended:
+            return None
         token = secrets.token_urlsafe(32)
         async with session.lock:
             session.sharer_token_digest = hashlib.sha256(token.encode()).digest()
             await self._apply(session, SharerJoined())
         self._metrics.joins_succeeded += 1
         self._log.joined(session.id, address)
-        return JoinedSession(session.id, token, session.state.helper)
+        return JoinedSession(session.id, token, session.state.helper, self._relay_path)
 
-    def _join_failed(self, address: str, now: float) -> None:
+    async def _join_failed(self, admission: JoinAdmission) -> None:
         self._metrics.joins_failed += 1
-        self._join_guard.failed(address, now)
+        await self._join_guard.settle(admission, failed=True)
 
     # Access ----------------------------------------------------------------------------------
 
@@ -302,10 +369,11 @@ class SessionHub:
         """Run one transition (caller holds the lock) and deliver its messages."""
         before = session.state
         result = transition(before, event, self._clock(), self._policy)
+        kept = True
         if result.state is not before:
             # Most ticks change nothing: then there is nothing to store or purge from queues.
             session.state = result.state
-            await self._store.put_state(session.id, result.state)
+            kept = await self._store.put_state(session.id, result.state)
             for peer in session.peers.values():
                 peer.on_state(result.state)
         for out in result.outgoing:
@@ -316,6 +384,10 @@ class SessionHub:
                     target.send_message(out.message)
         if result.state.ended and not before.ended:
             await self._finish(session)
+        elif not kept:
+            # The shared store gave this session up (its node was taken for lost and its
+            # sessions were ended): it must not go on here either.
+            await self._apply(session, Abort(EndReason.SERVER_SHUTDOWN))
 
     async def _finish(self, session: LiveSession) -> None:
         state = session.state

@@ -21,7 +21,8 @@ before its code is looked at, so a 429 tells nothing about the code.
 from __future__ import annotations
 
 import math
-from typing import NoReturn
+from dataclasses import dataclass
+from typing import NoReturn, Protocol
 
 from .client_address import limiter_key
 from .config import RateLimit
@@ -34,7 +35,32 @@ _ALL = "all"
 UNDER_ATTACK_IPV6_PREFIX = 48
 
 
+@dataclass(frozen=True, slots=True)
+class JoinAdmission:
+    """A join attempt a guard let through: handed back to ``settle`` with its outcome."""
+
+    address: str
+    now: float
+    #: Where a shared guard already counted the attempt (`RedisJoinGuard`), to refund it.
+    counted: tuple[str, ...] = ()
+    member: str = ""
+
+
+class JoinLimits(Protocol):
+    """What the hub asks of a join guard: in memory (`JoinGuard`) or shared (Redis)."""
+
+    async def admit(self, address: str, now: float) -> JoinAdmission:
+        """Let the attempt through, or raise JoinRefused (429) before its code is looked at."""
+        ...
+
+    async def settle(self, admission: JoinAdmission, *, failed: bool) -> None:
+        """The attempt's outcome: a failure counts against the limits, a success does not."""
+        ...
+
+
 class JoinGuard:
+    """The guard of one process, in memory (`redis_live_store.RedisJoinGuard` for many)."""
+
     def __init__(
         self,
         *,
@@ -60,7 +86,7 @@ class JoinGuard:
         """Raise JoinRefused (429) if a join from `address` may not be answered now."""
         wait = self._per_address.retry_after(limiter_key(address), now)
         if wait is not None:
-            _refuse("Too many wrong codes were tried.", wait)
+            refuse_join("Too many wrong codes were tried.", wait)
         overall_wait = self._overall.retry_after(_ALL, now)
         if overall_wait is None:
             return
@@ -70,17 +96,26 @@ class JoinGuard:
             return
         # Either the overall budget frees up, or (later) this network's and the tier's do.
         tier_wait = max(network_wait or 0.0, attack_wait or 0.0)
-        _refuse(
+        refuse_join(
             "Too many wrong codes are being tried on this service right now.",
             min(overall_wait, tier_wait),
         )
+
+    async def admit(self, address: str, now: float) -> JoinAdmission:
+        self.check(address, now)
+        return JoinAdmission(address=address, now=now)
+
+    async def settle(self, admission: JoinAdmission, *, failed: bool) -> None:
+        if failed:
+            self.failed(admission.address, admission.now)
 
     def failed(self, address: str, now: float) -> None:
         """Count a failed join from `address` (after `check` let it through)."""
         self._per_address.record(limiter_key(address), now)
         self._per_network.record(_network(address), now)
-        # The same `now` as the check: with no await between them (the memory store), the
-        # failure lands in the tier that let it through.
+        # The same `now` as the check: in one process nothing changes the windows between
+        # `admit` and `settle` that this attempt did not see, so the failure lands in the tier
+        # that let it through.
         tier = self._under_attack if self.under_attack(now) else self._overall
         tier.record(_ALL, now)
 
@@ -89,7 +124,8 @@ def _network(address: str) -> str:
     return limiter_key(address, ipv6_prefix=UNDER_ATTACK_IPV6_PREFIX)
 
 
-def _refuse(sentence: str, wait: float) -> NoReturn:
+def refuse_join(sentence: str, wait: float) -> NoReturn:
+    """Raise the 429 for a refused join: the sentence, and how long to wait."""
     seconds = max(1, math.ceil(wait))
     raise JoinRefused(
         f"{sentence} Wait {_minutes(seconds)} and try again.",

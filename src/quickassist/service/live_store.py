@@ -26,7 +26,9 @@ class LiveStore(Protocol):
     async def forget_code(self, code: str) -> None:
         """End a code early (its session ended before anyone joined)."""
 
-    async def put_state(self, session_id: str, state: SessionState) -> None: ...
+    async def put_state(self, session_id: str, state: SessionState) -> bool:
+        """Store the state; False if the store no longer holds the session for this node (a
+        shared store ended it when the node was taken for lost): the hub then ends it too."""
 
     async def get_state(self, session_id: str) -> SessionState | None: ...
 
@@ -58,8 +60,9 @@ class MemoryLiveStore:
     async def forget_code(self, code: str) -> None:
         self._codes.pop(code, None)
 
-    async def put_state(self, session_id: str, state: SessionState) -> None:
+    async def put_state(self, session_id: str, state: SessionState) -> bool:
         self._states[session_id] = state
+        return True
 
     async def get_state(self, session_id: str) -> SessionState | None:
         return self._states.get(session_id)

@@ -42,6 +42,11 @@ class CreatedOut(BaseModel):
     code_display: str = Field(description="The code as people read it (ABC-234).")
     expires_in: float = Field(description="Seconds until the code expires.")
     expires_at: str = Field(description="When the code expires (ISO 8601, UTC).")
+    relay_path: str = Field(
+        description='Where on this origin the node the session is pinned to answers ("/nodes/n1"'
+        ', "" on one node): its WebSocket and its own calls go there (docs/deploy.md).'
+    )
+    ws_path: str = Field(description="The helper's relay WebSocket: relay_path + /ws/helper/ID.")
 
 
 class JoinIn(BaseModel):
@@ -119,6 +124,8 @@ async def create_session(
         code_display=created.code.display(),
         expires_in=created.expires_in,
         expires_at=datetime.fromtimestamp(created.expires_at, UTC).isoformat(),
+        relay_path=created.relay_path,
+        ws_path=f"{created.relay_path}/ws/helper/{created.session_id}",
     )
 
 
@@ -140,7 +147,7 @@ async def join(request: Request, body: JoinIn) -> JoinedOut:
             organisation=joined.helper.organisation,
             verified_domain=joined.helper.verified_domain,
         ),
-        ws_path=f"/ws/sharer/{joined.session_id}",
+        ws_path=f"{joined.relay_path}/ws/sharer/{joined.session_id}",
     )
 
 

@@ -6,6 +6,7 @@ modules (`hub`, `rendezvous`, `relay`, `telemetry`, `retention`, `metrics`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -14,8 +15,7 @@ from ..protocol.session import SessionPolicy
 from .config import ServiceConfig
 from .helper_quota import HelperQuota
 from .hub import SessionHub
-from .join_guard import JoinGuard
-from .live_store import MemoryLiveStore
+from .live_backend import live_backend
 from .metrics import Metrics, install_metrics
 from .relay import RelayLimits
 from .relay_endpoints import install_relay
@@ -34,23 +34,22 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
         clock=clock,
         sweeps=[app.state.helper_sessions.store.sweep],
     )
+    backend = live_backend(config, clock, metrics)
     hub = SessionHub(
-        store=MemoryLiveStore(),
+        store=backend.store,
         policy=SessionPolicy(
             code_lifetime=config.code_lifetime_seconds,
             consent_timeout=config.consent_timeout_seconds,
             reconnect_grace=config.reconnect_grace_seconds,
         ),
-        join_guard=JoinGuard(
-            per_address=config.join_failures_per_address,
-            overall=config.join_failures_global,
-            under_attack_per_network=config.join_failures_under_attack_per_network,
-            under_attack_overall=config.join_failures_under_attack_global,
-        ),
+        join_guard=backend.join_guard,
         metrics=metrics,
         session_log=telemetry,
         clock=clock,
+        elsewhere=backend.elsewhere,
+        relay_path=config.relay_path,
     )
+    app.state.live_backend = backend
     app.state.hub = hub
     app.state.helper_quota = HelperQuota(
         live_sessions=config.live_sessions_per_helper,
@@ -63,8 +62,15 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
 
     lifecycle = app.state.lifecycle
     lifecycle.on_startup.extend([telemetry.start, retention.start, hub.start])
-    # Shut-down runs newest first: sessions end (peers told why), then their records are written.
+    lifecycle.on_startup.extend(functools.partial(hook, hub) for hook in backend.on_startup)
+    # Shut-down runs newest first: a node drains (many nodes), sessions end (peers told why),
+    # the node leaves the others, then the sessions' records are written.
+    lifecycle.on_shutdown.extend(backend.after_sessions_end)
     lifecycle.on_shutdown.extend([telemetry.stop, retention.stop, hub.shutdown])
+    lifecycle.on_shutdown.extend(
+        functools.partial(hook, hub) for hook in backend.before_sessions_end
+    )
+    lifecycle.on_closed.extend(backend.on_closed)
 
     install_rendezvous(app)
     install_relay(app)

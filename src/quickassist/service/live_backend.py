@@ -1,0 +1,117 @@
+"""Where live state is kept, chosen once from the config: this process's memory (one node), or
+Redis shared by many nodes (``--redis-url``), with the node's registration and its link to the
+others. `install_sessions` builds the hub from what `live_backend` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from .config import ServiceConfig
+from .hub import SessionHub, SessionsElsewhere
+from .join_guard import JoinGuard, JoinLimits
+from .live_store import LiveStore, MemoryLiveStore
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class LiveBackend:
+    store: LiveStore
+    join_guard: JoinLimits
+    elsewhere: SessionsElsewhere | None = None
+    #: Run after the hub started.
+    on_startup: list[Callable[[SessionHub], Awaitable[None]]] = field(default_factory=list)
+    #: Run before the hub ends its sessions (drain), and after (leave), on shut-down.
+    before_sessions_end: list[Callable[[SessionHub], Awaitable[None]]] = field(default_factory=list)
+    after_sessions_end: list[Hook] = field(default_factory=list)
+    #: Run last, once every connection has closed.
+    on_closed: list[Hook] = field(default_factory=list)
+    #: Checked by /readyz beside the database.
+    reachable: Callable[[], Awaitable[bool]] | None = None
+    node: str = ""
+
+
+def _join_guard(config: ServiceConfig) -> JoinGuard:
+    return JoinGuard(
+        per_address=config.join_failures_per_address,
+        overall=config.join_failures_global,
+        under_attack_per_network=config.join_failures_under_attack_per_network,
+        under_attack_overall=config.join_failures_under_attack_global,
+    )
+
+
+def live_backend(
+    config: ServiceConfig, clock: Callable[[], float], metrics: Metrics
+) -> LiveBackend:
+    """Memory for one node; Redis, the node registry and the node link for many."""
+    if not config.redis_url:
+        return LiveBackend(store=MemoryLiveStore(), join_guard=_join_guard(config))
+    # Imported only here: the embedded default runs without the `scale` extra.
+    from .node_link import NodeLink
+    from .nodes import NodeRegistry
+    from .redis_live_store import RedisJoinGuard, RedisLiveStore, connect_redis, redis_reachable
+
+    redis = connect_redis(config.redis_url)
+    prefix = config.redis_key_prefix
+    store = RedisLiveStore(redis, node=config.node_name, clock=clock, prefix=prefix)
+    join_guard = RedisJoinGuard(
+        redis,
+        per_address=config.join_failures_per_address,
+        overall=config.join_failures_global,
+        under_attack_per_network=config.join_failures_under_attack_per_network,
+        under_attack_overall=config.join_failures_under_attack_global,
+        prefix=prefix,
+    )
+    registry = NodeRegistry(
+        redis,
+        store,
+        relay_path=config.relay_path,
+        heartbeat_seconds=config.node_heartbeat_seconds,
+        live_sessions=lambda: metrics.sessions_active(),
+        prefix=prefix,
+    )
+    link = NodeLink(redis, store, registry, prefix=prefix)
+
+    async def join_the_nodes(hub: SessionHub) -> None:
+        await registry.start()
+        await link.start(hub)
+        log.info("node %s joined the nodes (relay at %r)", registry.name, config.relay_path)
+
+    async def drain(hub: SessionHub) -> None:
+        """Take no new sessions, and let live ones go on for up to ``drain_seconds``."""
+        await registry.drain()
+        deadline = asyncio.get_running_loop().time() + config.drain_seconds
+        # Polled: a count read once a second while draining costs nothing worth an event.
+        while hub.active_count() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(min(1.0, config.drain_seconds))
+        if hub.active_count():
+            log.info("draining: ending the last %d sessions", hub.active_count())
+
+    async def leave() -> None:
+        await link.stop()
+        await registry.stop()
+
+    async def close() -> None:
+        await redis.aclose()
+
+    async def reachable() -> bool:
+        return await redis_reachable(redis)
+
+    return LiveBackend(
+        store=store,
+        join_guard=join_guard,
+        elsewhere=link,
+        on_startup=[join_the_nodes],
+        before_sessions_end=[drain],
+        after_sessions_end=[leave],
+        on_closed=[close],
+        reachable=reachable,
+        node=registry.name,
+    )
