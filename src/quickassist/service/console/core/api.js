@@ -74,13 +74,30 @@ export const login = (username, password, opts) =>
 export const logout = (opts) => request("POST", "/api/auth/logout", undefined, opts);
 export const me = (opts) => request("GET", "/api/auth/me", undefined, opts);
 export const createSession = (opts) => request("POST", "/api/sessions", undefined, opts);
-export const getSession = (id, opts) =>
-  request("GET", `/api/sessions/${encodeURIComponent(id)}`, undefined, opts);
-export const sessionAction = (id, message, opts) =>
-  request("POST", `/api/sessions/${encodeURIComponent(id)}/actions`, message, opts);
 
-/** The helper's relay WebSocket URL for a session, on this page's origin. */
+// With many service nodes each session is pinned to one, reached under its own path on this
+// origin (`relay_path` of the created session, "/nodes/n1"; "" on one node): the session's own
+// calls and its WebSocket go there (docs/deploy.md, "Many nodes").
+let sessionNodePath = "";
+
+/** Send the calls of the session that starts (or resumes) to its node's path. */
+export function useSessionNode(relayPath) {
+  sessionNodePath = typeof relayPath === "string" ? relayPath : "";
+}
+
+export const getSession = (id, opts) =>
+  request("GET", `${sessionNodePath}/api/sessions/${encodeURIComponent(id)}`, undefined, opts);
+export const sessionAction = (id, message, opts) =>
+  request(
+    "POST",
+    `${sessionNodePath}/api/sessions/${encodeURIComponent(id)}/actions`,
+    message,
+    opts,
+  );
+
+/** The helper's relay WebSocket URL for a session, on this page's origin (its node's path). */
 export function helperSocketUrl(sessionId, location = globalThis.location) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws/helper/${encodeURIComponent(sessionId)}`;
+  const path = `${sessionNodePath}/ws/helper/${encodeURIComponent(sessionId)}`;
+  return `${scheme}//${location.host}${path}`;
 }

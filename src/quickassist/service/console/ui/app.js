@@ -55,6 +55,7 @@ const RESUME_KEY = "quickassist.session";
 function remember(created) {
   const saved = {
     session_id: created.session_id,
+    relay_path: created.relay_path ?? "",
     code_display: created.code_display,
     expires_at_ms: Date.now() + created.expires_in * 1000,
     // The end-to-end resume secret: a reloaded page needs it for its next handshake.
@@ -182,6 +183,7 @@ async function newCode() {
 
 /** Connect to a created (or resumed) session; its state messages choose the view from here. */
 function beginSession(created, showCode) {
+  api.useSessionNode(created.relay_path);
   chat.reset();
   monitors.reset();
   const resume = created.resume
@@ -218,6 +220,7 @@ async function resume() {
     saved = null;
   }
   if (!saved?.session_id) return false;
+  api.useSessionNode(saved.relay_path);
   let state;
   try {
     state = await api.getSession(saved.session_id);
@@ -232,6 +235,7 @@ async function resume() {
   const expiresIn = Math.max(0, (saved.expires_at_ms - Date.now()) / 1000);
   const created = {
     session_id: saved.session_id,
+    relay_path: saved.relay_path,
     code_display: saved.code_display,
     expires_in: expiresIn,
     resume: saved.resume,
