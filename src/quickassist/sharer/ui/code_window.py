@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from .text_fit import fit_to_text
+
+#: Wide enough for the code box and the intro in a few lines (it grows for longer text).
+MIN_WIDTH = 380
 
 
 class CodeWindow(QWidget):
@@ -40,7 +45,7 @@ class CodeWindow(QWidget):
         layout.addWidget(service)
         self.share_button.clicked.connect(self._share)
         self.code_edit.returnPressed.connect(self._share)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(MIN_WIDTH)
 
     def _share(self) -> None:
         code = self.code_edit.text().strip()
@@ -57,6 +62,11 @@ class CodeWindow(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message_label.setText(text)
+        fit_to_text(self, min_width=MIN_WIDTH)  # a long sentence shows whole, never cut
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        fit_to_text(self, min_width=MIN_WIDTH)  # narrower means more lines: taller
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()
