@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 
 from quickassist.protocol.frames import FrameKind
+from quickassist.protocol.roles import EndReason, Role
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.inject import InputInjector
 from quickassist.sharer.media_ports import FrameSource, InputSink
@@ -28,6 +29,8 @@ from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
 pytestmark = pytest.mark.x11
+
+SHARER_DECLINED = EndReason.DECLINED.sentence_for(Role.SHARER)
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -85,7 +88,7 @@ async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHel
     await until(lambda: app.dialog is not None and app.dialog.isVisible())
     dialog = app.dialog
     assert dialog is not None
-    assert "Ada L. from Contoso" in dialog.who_label.text()
+    assert dialog.who_label.text() == "Ada L. · Contoso (organisation not verified) is asking."
     assert dialog.check_label.text() == f"Your helper should read you these digits: {check}"
     assert "see your screen" in dialog.what_label.text()
     click(dialog.allow_button)
@@ -94,6 +97,10 @@ async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHel
     await until(lambda: app.bar.isVisible())
     assert "Ada L. (Contoso) can see your screen." in app.bar.status_label.text()
     assert not app.bar.revoke_button.isVisible()
+    # The code window (minimised now) follows the session, not "Waiting for them to ask"; the
+    # bar shows the digits the two people compared.
+    assert window.message_label.text() == "Ada L. (Contoso) can see your screen."
+    assert app.bar.check_label.text() == f"Check {check}"
 
     # Chat from the helper opens the panel.
     await helper.send_frame(FrameKind.CHAT, b'{"id":"c1","text":"hello there","sent_at":1}')
@@ -163,3 +170,23 @@ async def test_closing_the_bar_ends_the_session(
     app.bar.close()
     ended = await helper.wait_type("ended")
     assert ended["reason"] == "sharer_ended"
+
+
+async def test_declining_says_so_to_the_person_who_declined(
+    app: QtSharer, scripted_helper: ScriptedHelper
+) -> None:
+    created = await scripted_helper.create_session()
+    app.code_window.code_edit.setText(created["code"])
+    click(app.code_window.share_button)
+    await until(lambda: "Ada L. from Contoso" in app.code_window.message_label.text())
+    helper = await scripted_helper.connect(created["session_id"])
+    await helper.wait_type("state", phase="joined", sharer_connected=True)
+    await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
+    await helper.send_json({"type": "choose_mode", "mode": "view"})
+    await until(lambda: app.dialog is not None and app.dialog.isVisible())
+    click(app.dialog.decline_button)  # type: ignore[union-attr]
+    ended = await helper.wait_type("ended")
+    assert ended["reason"] == "declined"
+    # The helper's words are "The person sharing their screen declined"; the sharer reads theirs.
+    await until(lambda: app.code_window.message_label.text() == SHARER_DECLINED)
+    assert ended["message"] != SHARER_DECLINED

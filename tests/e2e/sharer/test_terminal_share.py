@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from quickassist.protocol.roles import EndReason, Role
 from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService, quickassist_env
 from tests.fixtures.session_clients import ScriptedHelper, Side
@@ -145,7 +146,7 @@ async def test_wrong_code_then_consent_defaults_to_no(
     await helper.send_json({"type": "choose_mode", "mode": "control"})
     shown = await in_thread(terminal.expect, "Allow? [y/N] ")
     question = shown[shown.rindex("Allow full control?") :]
-    assert "Ada L. from Contoso is asking." in question
+    assert "Ada L. · Contoso (organisation not verified) is asking." in question
     assert f"Your helper should read you these digits: {check}" in question
     assert "control your screen" in question
     assert "Only allow if you started this contact and trust this person." in question
@@ -154,7 +155,8 @@ async def test_wrong_code_then_consent_defaults_to_no(
     ended = await helper.wait_type("ended")
     assert ended["reason"] == "declined"
     assert await asyncio.to_thread(terminal.wait_exit) == 0
-    assert "declined" in terminal.output.splitlines()[-1]
+    # The person who declined reads a sentence for them, not the helper's.
+    assert terminal.output.splitlines()[-1] == EndReason.DECLINED.sentence_for(Role.SHARER)
     assert not helper.frames
 
 
