@@ -5,6 +5,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.service",
     "tests.fixtures.postgres",
     "tests.fixtures.redis",
+    "tests.fixtures.nginx",
     "tests.fixtures.session_clients",
     "tests.fixtures.inprocess_service",
     "tests.fixtures.qt",

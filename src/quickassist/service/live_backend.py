@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ..protocol.close_codes import CloseCode
 from .config import ServiceConfig
 from .hub import SessionHub, SessionsElsewhere
 from .join_guard import JoinGuard, JoinLimits
@@ -36,6 +37,19 @@ class LiveBackend:
     #: Checked by /readyz beside the database.
     reachable: Callable[[], Awaitable[bool]] | None = None
     node: str = ""
+    #: What became of a session this node does not hold (`refusal`), with many nodes.
+    whereabouts: Callable[[str], Awaitable[tuple[CloseCode, str] | None]] | None = None
+
+    async def refusal(self, session_id: str, code: CloseCode, reason: str) -> tuple[CloseCode, str]:
+        """How to close a relay socket for a session this node does not hold.
+
+        On many nodes a reconnect lands here when the session's own node is not answering
+        (the proxy sends it to a backup): once that node is known lost, its people hear so in
+        a final sentence; until then a retry (1001) may still find it.
+        """
+        if code is not CloseCode.UNKNOWN_SESSION or self.whereabouts is None:
+            return code, reason
+        return await self.whereabouts(session_id) or (code, reason)
 
 
 def _join_guard(config: ServiceConfig) -> JoinGuard:
@@ -55,7 +69,7 @@ def live_backend(
         return LiveBackend(store=MemoryLiveStore(), join_guard=_join_guard(config))
     # Imported only here: the embedded default runs without the `scale` extra.
     from .node_link import NodeLink
-    from .nodes import NodeRegistry
+    from .nodes import NODE_LOST_SENTENCE, NODE_UNREACHABLE_SENTENCE, NodeRegistry
     from .redis_live_store import RedisJoinGuard, RedisLiveStore, connect_redis, redis_reachable
 
     redis = connect_redis(config.redis_url)
@@ -104,6 +118,14 @@ def live_backend(
     async def reachable() -> bool:
         return await redis_reachable(redis)
 
+    async def whereabouts(session_id: str) -> tuple[CloseCode, str] | None:
+        if await store.ended_with_its_node(session_id):
+            return CloseCode.UNKNOWN_SESSION, NODE_LOST_SENTENCE
+        owner = await store.owner(session_id)
+        if owner is not None and owner != registry.name:
+            return CloseCode.GOING_AWAY, NODE_UNREACHABLE_SENTENCE
+        return None
+
     return LiveBackend(
         store=store,
         join_guard=join_guard,
@@ -114,4 +136,5 @@ def live_backend(
         on_closed=[close],
         reachable=reachable,
         node=registry.name,
+        whereabouts=whereabouts,
     )

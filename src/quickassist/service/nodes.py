@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 NODE_LOST_SENTENCE = (
     "The server this session ran on stopped, so the session ended. Start a new session."
 )
+#: What a reconnect hears while the session's node is silent but not yet taken for lost.
+NODE_UNREACHABLE_SENTENCE = "The server of this session is not answering. Trying again."
 #: The tombstone of a session ended because its node was lost.
 NODE_LOST = "node_lost"
 #: Missed beats before a node is taken for lost.

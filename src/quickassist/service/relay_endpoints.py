@@ -16,6 +16,7 @@ from ..protocol.roles import Role
 from .auth import helper_from_websocket
 from .errors import ServiceError
 from .hub import SessionHub
+from .live_backend import LiveBackend
 from .relay import RelayLimits, close_before_session, run_side
 from .rendezvous import bearer_token
 from .request_guard import origin_allowed
@@ -47,7 +48,7 @@ async def helper_socket(websocket: WebSocket, session_id: str) -> None:
     try:
         session = _hub(websocket).for_helper(session_id, helper.id)
     except ServiceError as exc:
-        await close_before_session(websocket, CloseCode.UNKNOWN_SESSION, exc.message)
+        await _refuse_session(websocket, session_id, CloseCode.UNKNOWN_SESSION, exc.message)
         return
     await websocket.accept()
     await run_side(_hub(websocket), session, Role.HELPER, websocket, _limits(websocket))
@@ -70,11 +71,19 @@ async def sharer_socket(websocket: WebSocket, session_id: str) -> None:
     except ServiceError as exc:
         refused = exc.status == 401
         close_code = CloseCode.NOT_AUTHENTICATED if refused else CloseCode.UNKNOWN_SESSION
-
-        await close_before_session(websocket, close_code, exc.message)
+        await _refuse_session(websocket, session_id, close_code, exc.message)
         return
     await websocket.accept()
     await run_side(_hub(websocket), session, Role.SHARER, websocket, _limits(websocket))
+
+
+async def _refuse_session(
+    websocket: WebSocket, session_id: str, code: CloseCode, reason: str
+) -> None:
+    """Close for a session this node cannot serve, saying what became of it (many nodes: its
+    node was lost, or is not answering; see `LiveBackend.refusal`)."""
+    backend: LiveBackend = websocket.app.state.live_backend
+    await close_before_session(websocket, *await backend.refusal(session_id, code, reason))
 
 
 def _limits(websocket: WebSocket) -> RelayLimits:
