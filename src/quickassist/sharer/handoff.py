@@ -61,6 +61,9 @@ class FrameHandoff:
         self._monitor_id: int | None = None
         self._reset_cursor = True
         self._video: list[EncodedFrame] = []
+        #: The flow window is full: capture nothing new until it opens (what is captured then is
+        #: fresh, not a picture that waited a round trip in the slot).
+        self._video_held = False
         self._cursor: EncodedFrame | None = None
         self._cursor_update: CursorUpdate | None = None  # what _cursor encodes
         self._control: EncodedFrame | None = None  # a MonitorList after a layout change
@@ -89,6 +92,12 @@ class FrameHandoff:
         with self._lock:
             self._keyframe_requests += 1
             self._reset_cursor = True
+
+    def hold_video(self, held: bool) -> bool:
+        """Whether new captures wait (the flow window is full); True if that changed."""
+        with self._lock:
+            changed, self._video_held = held != self._video_held, held
+            return changed
 
     def request_monitor(self, monitor_id: int) -> bool:
         """Switch now as far as callers can see; the thread follows on its next round."""
@@ -156,7 +165,7 @@ class FrameHandoff:
                 keyframe=self._keyframe_requests if pending else 0,
                 monitor_id=monitor_id,
                 reset_cursor=reset_cursor,
-                video_slot_free=not self._video,
+                video_slot_free=not self._video and not self._video_held,
             )
 
     def publish_monitors(self, monitors: list[MonitorInfo], current: MonitorInfo) -> None:

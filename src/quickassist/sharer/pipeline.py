@@ -191,6 +191,12 @@ class CapturePipeline:
         self._handoff.request_keyframe()
         self._wake()
 
+    def hold_video(self, held: bool) -> None:
+        """True while the flow window is full: no new capture (changes merge meanwhile), so
+        the one taken when it opens shows the screen as it is then."""
+        if self._handoff.hold_video(held) and not held:
+            self._wake()
+
     def set_link(self, link: LinkEstimate) -> None:
         """The link as measured from the console's acknowledgements: sets the JPEG quality
         and the video bitrate."""

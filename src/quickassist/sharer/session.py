@@ -221,12 +221,14 @@ class SharerSession:
     async def _next_frame(self, pipeline: FrameSource) -> Any:
         """The next frame to send; video only while the flow window has room.
 
-        While it is full, cursor and control frames still go, and the capture waiting in the
-        pipeline keeps merging changes; the window opens on the console's acknowledgement
-        (`WindowOpened`) or, if none comes, at the controller's timeout.
+        While it is full, cursor and control frames still go, and capture waits, merging
+        changes (a picture taken now would be stale when it may leave); the window opens on
+        the console's acknowledgement (`WindowOpened`) or, if none comes, at the controller's
+        timeout.
         """
         while True:
             hold = self._controller.video_hold(time.monotonic())
+            pipeline.hold_video(hold is not None)
             if hold is None:
                 return await pipeline.next_frame()
             self._window_opened.clear()
