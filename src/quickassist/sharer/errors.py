@@ -64,9 +64,13 @@ class ServiceUnreachable(SharerError):
 class UntrustedCertificate(SharerError):
     def __init__(self, detail: str = "") -> None:
         prefix = f"{detail} " if detail else ""
+        # The person is rarely technical: the first way out is the app the helper's console
+        # hands out (it carries the pin); the fingerprint is for those in a terminal.
         super().__init__(
-            f"{prefix}The service's certificate is not trusted. Ask your helper for the "
-            "fingerprint and start again with --fingerprint SHA256:..."
+            f"{prefix}The service's certificate is not trusted. Ask your helper to send you the "
+            "sharer app from their console: it knows this service. Ask your helper for the "
+            "fingerprint if you start quickassist share in a terminal, and add "
+            "--fingerprint SHA256:..."
         )
 
 

@@ -1,4 +1,5 @@
-"""The code view's "Send the sharer app": a link to the app the service hands out, or, where
+"""The console for a new helper: the sign-in page explains the self-signed warning, and the code
+view's "Send the sharer app" links to the app the service hands out, or, where
 none is built, how to get the sharer instead (never a link to a missing file)."""
 
 from __future__ import annotations
@@ -59,3 +60,13 @@ async def test_a_built_app_is_offered_as_a_link_to_send(
         await screenshot(page, "sharer-app-offered")
     finally:
         (downloads / APP_NAME).unlink()
+
+
+async def test_the_sign_in_page_explains_the_self_signed_warning(
+    console_page: Page, live_service: Any
+) -> None:
+    await console_page.goto("/")
+    explained = console_page.locator("#signin-certificate")
+    await expect(explained).to_be_visible()
+    await expect(explained).to_contain_text("NET::ERR_CERT_AUTHORITY_INVALID")
+    await expect(explained).to_contain_text("fingerprint matches the one the service printed")
