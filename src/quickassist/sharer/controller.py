@@ -421,7 +421,7 @@ class SharerController:
             self._send_monitors(effects)
             self._keyframe(effects)
         elif isinstance(control, Refresh):
-            self._keyframe(effects)
+            self._keyframe(effects, video=control.video)
 
     # End-to-end encryption ----------------------------------------------------------------
 
@@ -559,9 +559,9 @@ class SharerController:
             return True
         return False
 
-    def _keyframe(self, effects: list[Effect]) -> None:
+    def _keyframe(self, effects: list[Effect], *, video: tuple[str, ...] | None = None) -> None:
         if self._layout is not None and self.guard.video_allowed:
-            effects.append(fx.RequestKeyframe())
+            effects.append(fx.RequestKeyframe(video))
 
     def _send_monitors(self, effects: list[Effect]) -> None:
         layout = self._layout

@@ -54,7 +54,13 @@ class SetCapture:
 
 @dataclass(frozen=True, slots=True)
 class RequestKeyframe:
-    """The next video frame covers the whole monitor."""
+    """The next video frame covers the whole monitor.
+
+    `video` is what the console said it decodes ("h264"; empty: tiles only) when it asked;
+    None when the sharer asks on its own (what the console said still holds).
+    """
+
+    video: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

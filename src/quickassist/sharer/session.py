@@ -285,8 +285,10 @@ class SharerSession:
                 case fx.SetCapture(enabled=enabled):
                     if pipeline is not None:
                         pipeline.set_enabled(enabled)
-                case fx.RequestKeyframe():
+                case fx.RequestKeyframe(video=video):
                     if pipeline is not None:
+                        if video is not None:
+                            pipeline.set_video_codecs(video)
                         pipeline.request_keyframe()
                 case fx.WindowOpened(link=link):
                     self._window_opened.set()

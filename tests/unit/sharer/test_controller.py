@@ -256,7 +256,10 @@ def test_a_returning_helper_gets_a_keyframe() -> None:
 def test_resync_and_refresh_ask_for_a_keyframe_only_while_video_is_allowed() -> None:
     run = sharing()
     assert run.server(Resync()) == [fx.RequestKeyframe()]
-    assert run.receive(run.seal(FrameKind.CONTROL_E2E, Refresh())) == [fx.RequestKeyframe()]
+    assert run.receive(run.seal(FrameKind.CONTROL_E2E, Refresh())) == [fx.RequestKeyframe(())]
+    # The console's refresh says what it decodes; the pipeline hears it with the request.
+    with_h264 = run.seal(FrameKind.CONTROL_E2E, Refresh(("h264",)))
+    assert run.receive(with_h264) == [fx.RequestKeyframe(("h264",))]
     run.take(run.controller.pause())
     assert run.server(Resync()) == []
 

@@ -4,18 +4,23 @@
  * Video tiles are decoded off the main thread by createImageBitmap (from a Blob of the PNG or
  * JPEG bytes) the moment a frame arrives; palette tiles are inflated by DecompressionStream,
  * unpacked here and put on the canvas with putImageData (a copy: going through an ImageBitmap
- * cost more than the unpacking, and the pixels are already decoded); solid tiles are a fillRect.
+ * cost more than the unpacking, and the pixels are already decoded); solid tiles are a fillRect;
+ * copy tiles (a scroll) move part of the canvas with drawImage of the canvas onto itself (the
+ * source is read as if copied first, so overlap is safe); H.264 tiles go through WebCodecs
+ * (decoders/h264.js) and the VideoFrame is drawn like an image.
  * Decoding of
  * consecutive frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must
  * not be painted under an earlier one). Nothing is drawn on a timer.
  *
  * Events (EventTarget): "resize" detail {width, height} when the remote screen size changes;
- * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error} when a
- * tile cannot be decoded (the frame is skipped; the UI asks for a keyframe).
+ * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error, video}
+ * when a tile cannot be decoded (the frame is skipped; the UI asks for a keyframe; `video`:
+ * it was H.264, and the UI falls back to tiles).
  */
 
 import { TILE_MIME, TileEncoding } from "./media.js";
 import { PaletteDecoder } from "./palette.js";
+import { H264Decoder } from "./decoders/h264.js";
 
 export class Display extends EventTarget {
   /** @param {HTMLCanvasElement} screen  @param {HTMLCanvasElement} cursorLayer */
@@ -36,6 +41,8 @@ export class Display extends EventTarget {
     this.generation = 0;
     /** Holds the last palette of palette tiles (they may reuse it). */
     this.palettes = new PaletteDecoder();
+    /** The one H.264 stream of the video region (it keeps state from picture to picture). */
+    this.h264 = new H264Decoder();
   }
 
   get width() {
@@ -53,7 +60,10 @@ export class Display extends EventTarget {
   drawVideo(video, timestampUs = 0) {
     // (Palette tiles settle their palette here, in payload order: a tile may reuse the last.)
     const decoded = video.tiles.map((tile) => {
-      if (tile.encoding === TileEncoding.SOLID) return Promise.resolve(null);
+      if (tile.encoding === TileEncoding.SOLID || tile.encoding === TileEncoding.COPY) {
+        return Promise.resolve(null);
+      }
+      if (tile.encoding === TileEncoding.H264) return this.h264.decode(tile);
       if (tile.encoding === TileEncoding.PALETTE) {
         return this.palettes
           .decode(tile)
@@ -72,10 +82,11 @@ export class Display extends EventTarget {
         results.forEach((r) => r.status === "fulfilled" && r.value?.close?.());
         return;
       }
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) {
+      const failed = results.findIndex((r) => r.status === "rejected");
+      if (failed >= 0) {
         results.forEach((r) => r.status === "fulfilled" && r.value?.close?.());
-        this.emit("error", { error: failed.reason });
+        const isVideo = video.tiles[failed].encoding === TileEncoding.H264;
+        this.emit("error", { error: results[failed].reason, video: isVideo });
         return;
       }
       this.paint(video, results.map((r) => r.value));
@@ -95,7 +106,10 @@ export class Display extends EventTarget {
     }
     video.tiles.forEach((tile, i) => {
       const bitmap = bitmaps[i];
-      if (bitmap instanceof ImageData) {
+      if (tile.encoding === TileEncoding.COPY) {
+        const { x, y } = tile.source;
+        this.ctx.drawImage(this.screen, x, y, tile.width, tile.height, tile.x, tile.y, tile.width, tile.height);
+      } else if (bitmap instanceof ImageData) {
         this.ctx.putImageData(bitmap, tile.x, tile.y);
       } else if (bitmap) {
         this.ctx.drawImage(bitmap, tile.x, tile.y, tile.width, tile.height);
@@ -116,6 +130,7 @@ export class Display extends EventTarget {
   clear() {
     this.generation += 1;
     this.palettes = new PaletteDecoder();
+    this.h264.close();
     for (const canvas of [this.screen, this.cursorLayer]) {
       canvas.width = 1;
       canvas.height = 1;

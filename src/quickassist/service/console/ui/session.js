@@ -140,7 +140,8 @@ export class Session {
     const now = Date.now();
     if (limited && now - this.lastRefreshAt < REFRESH_LIMIT_MS) return;
     this.lastRefreshAt = now;
-    this.sendPayload(FrameKind.CONTROL_E2E, refresh());
+    // Every refresh says what this console decodes: the sharer sends H.264 only to one that can.
+    this.sendPayload(FrameKind.CONTROL_E2E, refresh(this.viewer.videoCodecs));
   }
 
   onControl(message) {

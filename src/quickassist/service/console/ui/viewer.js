@@ -3,11 +3,12 @@
  * the paused overlay, the reconnecting banner, the status line, and full-control input.
  */
 
+import { h264Supported } from "../core/decoders/h264.js";
 import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
 import { FrameFlags } from "../core/frames.js";
 import { parseVideo } from "../core/media.js";
-import { frameDrawn, MAX_DRAW_MS, qualityChoice } from "../core/payloads.js";
+import { frameDrawn, MAX_DRAW_MS, qualityChoice, refresh } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
 import { byId } from "./views.js";
 
@@ -58,7 +59,25 @@ export class Viewer extends EventTarget {
       // Show the first figures at once; after that the interval keeps them current.
       if (now - this.statusShownAt > STATUS_INTERVAL_MS) this.updateStatus();
     });
-    this.display.addEventListener("error", () => this.requestKeyframe());
+    this.display.addEventListener("error", ({ detail }) => {
+      if (detail?.video && this.videoCodecs.length) this.videoFailed(detail.error);
+      else this.requestKeyframe();
+    });
+
+    /**
+     * Video codecs this console decodes: every refresh tells the sharer (docs/protocol.md
+     * section 5). Empty until WebCodecs answers, and for good once a decode failed.
+     */
+    this.videoCodecs = [];
+    this.setVideoNote("Video: checking...");
+    this.videoChecked = h264Supported().then((supported) => {
+      if (this.videoFailedOnce) return;
+      this.videoCodecs = supported ? ["h264"] : [];
+      this.setVideoNote(
+        supported ? "Video: H.264" : "Still pictures only: this browser cannot decode H.264 video",
+      );
+      if (supported) this.requestKeyframe(); // a session may be running: tell its sharer now
+    });
 
     // No pointer input before the first picture: until then the canvas is not the monitor's
     // size, and a click would land at the wrong place on the sharer's screen.
@@ -117,6 +136,25 @@ export class Viewer extends EventTarget {
     const done = () => this.drawn(frame);
     this.display.drawVideo(video, frame.header.timestampUs).then(done, done);
     return true;
+  }
+
+  /**
+   * An H.264 tile did not decode (corrupt or unsupported data): from now on tiles only. The
+   * sharer hears it at once, in a refresh that asks for a keyframe and names no video codec;
+   * deltas until that keyframe are dropped, so the canvas never shows half a picture for long.
+   */
+  videoFailed(error) {
+    console.warn("quickassist: video decoding failed, falling back to still pictures:", error?.message);
+    this.videoFailedOnce = true;
+    this.videoCodecs = [];
+    this.awaitingKeyframe = true;
+    this.setVideoNote("Still pictures only: the video could not be decoded here");
+    this.sendControl(refresh(this.videoCodecs));
+  }
+
+  setVideoNote(text) {
+    const note = byId("status-video");
+    if (note) note.textContent = text;
   }
 
   /**
