@@ -106,6 +106,9 @@ class SharerWindows:
         await self.xdotool("windowfocus", "--sync", str(window["window_id"]))
         x = widget["x"] + widget["width"] // 2
         y = widget["y"] + widget["height"] // 2
+        # `--sync` waits for the pointer to move: it never returns if the pointer is already
+        # there (two dialogs of the same size in a row), so step off the target first.
+        await self.xdotool("mousemove", str(x + 1), str(y + 1))
         await self.xdotool("mousemove", "--sync", str(x), str(y), "click", "1")
 
     async def type_into(self, title: str, text: str) -> None:

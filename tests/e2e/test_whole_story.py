@@ -192,7 +192,7 @@ async def consent_shows(sharer: SharerWindows, title: str, check: str) -> Window
     """The app's consent dialog `title` names the helper and shows the console's digits."""
     dialog = await sharer.wait_window(title)
     shown = texts(dialog)
-    assert "Ada L. from Contoso is asking." in shown, shown
+    assert "Ada L. · Contoso (organisation not verified) is asking." in shown, shown
     assert f"Your helper should read you these digits: {check}" in shown, shown
     return dialog
 
