@@ -124,9 +124,9 @@ class KeyPair:
             ec_key = ec.derive_private_key(int.from_bytes(self.private, "big"), ec.SECP256R1())
             point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), peer_public)
             return ec_key.exchange(ec.ECDH(), point)
-        except ValueError:
+        except ValueError as exc:
             # Not a point on the curve, or (X25519) a low-order point giving an all-zero secret.
-            raise HandshakeFailed("The other side sent an unusable encryption key.") from None
+            raise HandshakeFailed("The other side sent an unusable encryption key.") from exc
 
 
 def _check_curve(curve: str) -> None:
@@ -253,8 +253,8 @@ def parse_handshake(payload: bytes) -> HandshakeMessage:
     bad = HandshakeFailed("The other side sent a malformed encryption handshake.")
     try:
         data = _read_handshake(payload)
-    except MessageError:
-        raise bad from None
+    except MessageError as exc:
+        raise bad from exc
     if data.get("v") != E2E_VERSION:
         raise bad
     tag = data.get("t")
@@ -297,8 +297,8 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str, bad: HandshakeFailed) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise bad from None
+    except (binascii.Error, ValueError) as exc:
+        raise bad from exc
 
 
 # Handshake roles ------------------------------------------------------------------------------
@@ -442,8 +442,8 @@ class FrameOpener:
             # A view, not a copy: a keyframe is a quarter of a megabyte.
             sealed = memoryview(payload)[COUNTER_BYTES:]
             inner = self._aead.decrypt(nonce(counter), sealed, bytes(header))
-        except InvalidTag:
-            raise FrameRejected("A frame was changed on its way.") from None
+        except InvalidTag as exc:
+            raise FrameRejected("A frame was changed on its way.") from exc
         if inner[0] != int(header.kind):
             raise FrameRejected("A frame's inner kind does not match its label.")
         self._mark(counter)

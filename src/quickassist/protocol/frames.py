@@ -103,8 +103,8 @@ class FrameHeader:
             )
         try:
             frame_kind = FrameKind(kind)
-        except ValueError:
-            raise FrameError(f"Unknown frame kind {kind}.") from None
+        except ValueError as exc:
+            raise FrameError(f"Unknown frame kind {kind}.") from exc
         if flags & ~_KNOWN_FLAGS:
             raise FrameError(f"Unknown frame flags {flags:#x}.")
         return cls(frame_kind, length, sequence, timestamp, FrameFlags(flags), version)

@@ -61,8 +61,8 @@ def read_json_object(
         else:
             text = bytes(data).decode("utf-8")
             size = len(data)
-    except UnicodeError:
-        raise MessageError(f"{what} must be UTF-8 JSON.") from None
+    except UnicodeError as exc:
+        raise MessageError(f"{what} must be UTF-8 JSON.") from exc
     if size > limit:
         raise MessageError(f"{what} may be at most {limit} bytes.")
     # Cheap bound first: the depth cannot exceed the number of opening brackets, and most
@@ -71,11 +71,11 @@ def read_json_object(
         raise MessageError(f"{what} is nested too deeply.")
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError) as exc:
         # ValueError: not JSON, a constant or an overflowing float above, or an integer of more
         # digits than Python converts (int_max_str_digits). RecursionError cannot happen after
         # the depth check; it is caught so that a future change to the check fails safe.
-        raise MessageError(f"{what} must be UTF-8 JSON.") from None
+        raise MessageError(f"{what} must be UTF-8 JSON.") from exc
     if not isinstance(value, dict):
         raise MessageError(f"{what} must be a JSON object.")
     return value

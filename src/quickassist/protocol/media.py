@@ -152,8 +152,8 @@ class VideoPayload:
                 raise TruncatedFrame(f"The video payload ends inside the data of tile {index}.")
             try:
                 kind = TileEncoding(encoding)
-            except ValueError:
-                raise FrameError(f"Tile {index} has an unknown encoding {encoding}.") from None
+            except ValueError as exc:
+                raise FrameError(f"Tile {index} has an unknown encoding {encoding}.") from exc
             tile = Tile(x, y, w, h, kind, bytes(view[offset : offset + length]))
             _check_tile(tile, width, height)
             tiles.append(tile)

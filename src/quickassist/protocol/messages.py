@@ -287,8 +287,8 @@ def _decode_field(name: str, value: Any, nullable: bool = False) -> Any:
     if decoder is not None:
         try:
             return decoder(value)
-        except (ValueError, KeyError, TypeError):
-            raise MessageError(f'The field "{name}" has an invalid value.') from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MessageError(f'The field "{name}" has an invalid value.') from exc
     expected = _FIELD_TYPES.get(name)
     if expected is not None and (
         not isinstance(value, expected) or (expected is not bool and isinstance(value, bool))

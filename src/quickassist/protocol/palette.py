@@ -140,8 +140,8 @@ def decode(data: bytes, width: int, height: int, previous: Palette | None) -> Pa
     inflater = zlib.decompressobj(-15)
     try:
         packed = inflater.decompress(data[offset:], expected + 1)  # one more: too long is seen
-    except zlib.error:
-        raise FrameError("A palette tile's indices are not valid DEFLATE data.") from None
+    except zlib.error as exc:
+        raise FrameError("A palette tile's indices are not valid DEFLATE data.") from exc
     if len(packed) != expected or not inflater.eof or inflater.unused_data:
         raise FrameError(f"A palette tile must hold exactly {expected} bytes of indices.")
     if not _indices_in_palette(packed, width, stride, bits, len(palette)):

@@ -484,8 +484,8 @@ def _read_cursor(f: _Fields) -> CursorUpdate:
         encoded = shape_fields.text("png", MAX_PAYLOAD_BYTES[FrameKind.CURSOR], allow_empty=False)
         try:
             png = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise MessageError('The cursor "png" must be base64.') from None
+        except (binascii.Error, ValueError) as exc:
+            raise MessageError('The cursor "png" must be base64.') from exc
         if not png.startswith(PNG_SIGNATURE):
             raise MessageError('The cursor "png" must be a PNG image.')
         width = shape_fields.integer("width", 1, MAX_CURSOR_SIZE)

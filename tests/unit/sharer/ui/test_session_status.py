@@ -8,16 +8,14 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
-
 from quickassist.protocol.messages import PeerLeft, PeerReturned
 from quickassist.protocol.roles import HelperCard, Mode, Phase, Role
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.controller import SharerController
-from quickassist.sharer.media_ports import FrameSource, InputSink
 from quickassist.sharer.session_events import SessionEvent, SessionStatus, joined_sentence
 from quickassist.sharer.ui.terminal import TerminalSharer
 from tests.fixtures.controller_driver import HELPER, SESSION, ControllerDriver
+from tests.unit.sharer.ui.conftest import no_media
 
 ADA = HelperCard("Ada L.", "Contoso")
 WAITING_TO_BE_ASKED = "Waiting for them to ask for your screen"
@@ -41,10 +39,6 @@ def test_each_phase_has_its_own_sentence() -> None:
     for phase in (Phase.JOINED, Phase.CONSENT, Phase.ACTIVE):
         assert LOST in status(phase, Mode.VIEW, helper_connected=False).sentence()
     assert "Reconnecting" in status(Phase.ACTIVE, Mode.VIEW, connected=False).sentence()
-
-
-def no_media() -> tuple[FrameSource, InputSink]:
-    raise AssertionError("no session runs here")
 
 
 def story(show: Callable[[SessionEvent], None]) -> Iterator[str]:
@@ -105,20 +99,6 @@ def test_the_terminal_says_what_the_session_is_doing_at_each_step() -> None:
         last_line = out.getvalue().splitlines()[-1] if out.getvalue() else ""
         if name != "asked":  # the question itself is the last thing printed there
             check_step(name, last_line)
-
-
-@pytest.fixture
-def qt_sharer(qapp: Any) -> Iterator[Any]:
-    from quickassist.sharer.ui.qt_app import QtSharer
-
-    sharer = QtSharer(SessionClient("https://quickassist.test"), media=no_media)
-    sharer.start()
-    yield sharer
-    sharer.loop_thread.stop()
-    if sharer.dialog is not None:
-        sharer.dialog.done(0)
-    sharer.bar.close_quietly()
-    sharer.code_window.close()
 
 
 def test_the_code_window_follows_the_phase(qt_sharer: Any) -> None:
