@@ -24,7 +24,7 @@ from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from quickassist.sharer.ui.qt_app import QtSharer
 from tests.fixtures.e2e_peer import E2EPeer
 from tests.fixtures.service import LiveService
-from tests.fixtures.session_clients import ScriptedHelper
+from tests.fixtures.session_clients import ScriptedHelper, Side
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -152,9 +152,8 @@ async def test_the_whole_window_flow(app: QtSharer, scripted_helper: ScriptedHel
     assert not app.bar.isVisible()
 
 
-async def test_closing_the_bar_ends_the_session(
-    app: QtSharer, scripted_helper: ScriptedHelper
-) -> None:
+async def asked(app: QtSharer, scripted_helper: ScriptedHelper, mode: str) -> Side:
+    """Joined with a new code, secured, and asked for `mode`: the dialog is on screen."""
     created = await scripted_helper.create_session()
     app.code_window.code_edit.setText(created["code"])
     click(app.code_window.share_button)
@@ -163,8 +162,15 @@ async def test_closing_the_bar_ends_the_session(
     helper = await scripted_helper.connect(created["session_id"])
     await helper.wait_type("state", phase="joined", sharer_connected=True)
     await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
-    await helper.send_json({"type": "choose_mode", "mode": "control"})
+    await helper.send_json({"type": "choose_mode", "mode": mode})
     await until(lambda: app.dialog is not None and app.dialog.isVisible())
+    return helper
+
+
+async def test_closing_the_bar_ends_the_session(
+    app: QtSharer, scripted_helper: ScriptedHelper
+) -> None:
+    helper = await asked(app, scripted_helper, "control")
     click(app.dialog.allow_button)  # type: ignore[union-attr]
     await until(lambda: app.bar.isVisible())
     app.bar.close()
@@ -175,15 +181,7 @@ async def test_closing_the_bar_ends_the_session(
 async def test_declining_says_so_to_the_person_who_declined(
     app: QtSharer, scripted_helper: ScriptedHelper
 ) -> None:
-    created = await scripted_helper.create_session()
-    app.code_window.code_edit.setText(created["code"])
-    click(app.code_window.share_button)
-    await until(lambda: "Ada L. from Contoso" in app.code_window.message_label.text())
-    helper = await scripted_helper.connect(created["session_id"])
-    await helper.wait_type("state", phase="joined", sharer_connected=True)
-    await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
-    await helper.send_json({"type": "choose_mode", "mode": "view"})
-    await until(lambda: app.dialog is not None and app.dialog.isVisible())
+    helper = await asked(app, scripted_helper, "view")
     click(app.dialog.decline_button)  # type: ignore[union-attr]
     ended = await helper.wait_type("ended")
     assert ended["reason"] == "declined"
