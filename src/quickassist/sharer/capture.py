@@ -19,8 +19,8 @@ class ScreenGrabber:
         self._display = display
         try:
             self._mss = mss.MSS(display=display) if display else mss.MSS()
-        except mss.exception.ScreenShotError:
-            raise DisplayUnavailable(display) from None
+        except mss.exception.ScreenShotError as exc:
+            raise DisplayUnavailable(display) from exc
 
     def grab(self, monitor: MonitorInfo) -> Frame:
         """The current pixels of `monitor`: a fresh array the caller may keep."""
@@ -32,8 +32,8 @@ class ScreenGrabber:
         }
         try:
             shot = self._mss.grab(area)
-        except mss.exception.ScreenShotError:
-            raise DisplayUnavailable(self._display) from None
+        except mss.exception.ScreenShotError as exc:
+            raise DisplayUnavailable(self._display) from exc
         height, width = shot.size.height, shot.size.width
         return np.frombuffer(shot.raw, dtype=np.uint8).reshape(height, width, 4)
 

@@ -85,7 +85,7 @@ class SessionClient:
         try:
             code = SessionCode.parse(code_text)
         except InvalidCode as exc:
-            raise CodeRefused(exc.message) from None
+            raise CodeRefused(exc.message) from exc
         context = await self.ssl_context()
         try:
             async with httpx.AsyncClient(
@@ -93,7 +93,7 @@ class SessionClient:
             ) as http:
                 response = await http.post("/api/join", json={"code": code.value})
         except httpx.TransportError as exc:
-            raise self._transport_error(exc) from None
+            raise self._transport_error(exc) from exc
         return self._ticket(response)
 
     async def connect(self, ticket: JoinTicket) -> RelayConnection:
@@ -118,13 +118,11 @@ class SessionClient:
                 final = CloseCode.UNKNOWN_SESSION
             elif status in (401, 403):
                 final = CloseCode.NOT_AUTHENTICATED
-            raise RelayClosed(
-                final, "The service refused the connection to this session."
-            ) from None
-        except ssl.SSLCertVerificationError:
-            raise UntrustedCertificate() from None
-        except (OSError, TimeoutError, InvalidHandshake):
-            raise ServiceUnreachable(self.base_url) from None
+            raise RelayClosed(final, "The service refused the connection to this session.") from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise UntrustedCertificate() from exc
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            raise ServiceUnreachable(self.base_url) from exc
         return RelayConnection(ws)
 
     def _transport_error(self, exc: httpx.TransportError) -> SharerError:
@@ -150,8 +148,8 @@ class SessionClient:
                     ),
                     ws_path=str(body["ws_path"]),
                 )
-            except (KeyError, TypeError):
-                raise ServiceUnreachable(self.base_url) from None
+            except (KeyError, TypeError) as exc:
+                raise ServiceUnreachable(self.base_url) from exc
         error = body.get("error")
         if response.status_code in (400, 404) or error in ("unknown_code", "invalid_code"):
             raise WrongCode()
@@ -197,14 +195,14 @@ class RelayConnection:
         try:
             data = await self._ws.recv()
         except ConnectionClosed as exc:
-            raise _closed(exc) from None
+            raise _closed(exc) from exc
         try:
             if isinstance(data, str):
                 return parse_server_message(data)
             return decode_frame(data)
         except ProtocolError as exc:
             await self._ws.close(CloseCode.MALFORMED, "The sharer could not read a message.")
-            raise RelayClosed(CloseCode.MALFORMED, exc.message) from None
+            raise RelayClosed(CloseCode.MALFORMED, exc.message) from exc
 
     async def close(self) -> None:
         await self._ws.close()
@@ -213,7 +211,7 @@ class RelayConnection:
         try:
             await sending
         except ConnectionClosed as exc:
-            raise _closed(exc) from None
+            raise _closed(exc) from exc
 
 
 def _closed(exc: ConnectionClosed) -> RelayClosed:

@@ -201,11 +201,11 @@ def _remember(server_url: str, trust: TrustSettings) -> None:
     try:
         preset = SharerPreset(service_url=server_url.rstrip("/"), fingerprint=pin)
     except MessageError as exc:
-        raise SharerError(exc.message) from None
+        raise SharerError(exc.message) from exc
     try:
         path = remember(preset)
     except OSError as exc:
-        raise SharerError(f"The settings cannot be saved: {exc}.") from None
+        raise SharerError(f"The settings cannot be saved: {exc}.") from exc
     print(f"Saved {server_url} in {path}: next time, `quickassist share` alone is enough.")
 
 

@@ -90,7 +90,7 @@ def default_media(*, monitor_id: int | None = None) -> MediaFactory:
             raise SharerError(
                 "Screen sharing is not available on this system (a part of the app is missing). "
                 "Reinstall quickassist with its sharer extras."
-            ) from None
+            ) from exc
         pipeline: FrameSource = pipeline_module.CapturePipeline(monitor_id=monitor_id)
         injector: InputSink = inject_module.InputInjector()
         return pipeline, injector

@@ -51,7 +51,7 @@ def read_trailer(path: Path) -> SharerPreset | None:
     try:
         return preset_from_tail(tail)
     except MessageError as exc:
-        raise PresetUnreadable(path, exc.message) from None
+        raise PresetUnreadable(path, exc.message) from exc
 
 
 def read_file(path: Path) -> SharerPreset | None:
@@ -65,7 +65,7 @@ def read_file(path: Path) -> SharerPreset | None:
     try:
         return SharerPreset.from_json(data)
     except MessageError as exc:
-        raise PresetUnreadable(path, exc.message) from None
+        raise PresetUnreadable(path, exc.message) from exc
 
 
 def user_preset_path() -> Path:

@@ -82,10 +82,10 @@ async def build_context(
         context = _base_context()
         try:
             context.load_verify_locations(cafile=str(trust.ca_file))
-        except (OSError, ssl.SSLError):
+        except (OSError, ssl.SSLError) as exc:
             raise SharerError(
                 f"The CA file {trust.ca_file} cannot be read as PEM certificates."
-            ) from None
+            ) from exc
         return context
     if trust.fingerprint is None:
         return _base_context()
@@ -119,8 +119,8 @@ async def fetch_certificate(host: str, port: int, *, connect_timeout: float = 10
             _reader, writer = await asyncio.open_connection(
                 host, port, ssl=probe, server_hostname=host
             )
-    except (OSError, TimeoutError, ssl.SSLError):
-        raise ServiceUnreachable(f"https://{host}:{port}") from None
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        raise ServiceUnreachable(f"https://{host}:{port}") from exc
     try:
         ssl_object = writer.get_extra_info("ssl_object")
         der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None

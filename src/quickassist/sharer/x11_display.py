@@ -30,8 +30,8 @@ def open_display(display: str | None = None) -> Xlib.display.Display:
     """Connect to `display` (default: $DISPLAY) or raise `DisplayUnavailable`."""
     try:
         d = Xlib.display.Display(display)
-    except (Xlib.error.DisplayError, Xlib.error.ConnectionClosedError, OSError):
-        raise DisplayUnavailable(display) from None
+    except (Xlib.error.DisplayError, Xlib.error.ConnectionClosedError, OSError) as exc:
+        raise DisplayUnavailable(display) from exc
     # python-xlib 0.33 registers RandR's error classes without the extension's error offset,
     # which overwrites core errors (BadValue would decode as a RandR error): put them back.
     d.display.error_classes.update(Xlib.error.xerror_class)
