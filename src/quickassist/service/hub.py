@@ -236,7 +236,7 @@ class SessionHub:
             code = codes.SessionCode.parse(code_text)
         except InvalidCode as exc:
             await self._join_failed(admission)
-            raise JoinRefused(exc.message, code="invalid_code", status=400) from None
+            raise JoinRefused(exc.message, code="invalid_code", status=400) from exc
         session_id = await self._store.claim_code(code.value, now)
         joined = None
         if session_id is not None:
