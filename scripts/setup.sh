@@ -58,5 +58,11 @@ if [ "$PROFILE" = "service" ]; then
 else
   # scale: the Redis and PostgreSQL clients, for the scale-out tests (tests/integration/scale)
   .venv/bin/python -m pip install -q -e ".[service,sharer,dev,bundle,scale]"
+  # The sign-in tests' OpenID provider (tests/idp: oidc-provider on Node.js 20.19+), as locked.
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --prefix tests/idp --no-audit --no-fund --silent
+  else
+    echo "setup: npm not found; the sign-in tests need Node.js and npm (apt install nodejs npm)." >&2
+  fi
 fi
 echo "setup: ready (.venv)"

@@ -103,7 +103,7 @@ class HelperRow(Base):
             is_admin=self.is_admin,
             verified_domain=verified_domain or "",
             full_control=self.full_control is not False,
-            local=self.oidc_issuer is None,
+            identity_provider=self.oidc_issuer or "",
             totp_enabled=self.totp_secret is not None,
             disabled=bool(self.disabled),
         )
@@ -242,6 +242,62 @@ class HelperAccounts:
             row.full_control = allowed
             return row.identity()
 
+    async def from_provider(
+        self,
+        *,
+        issuer: str,
+        subject: str,
+        verified_email: str,
+        display_name: str,
+        organisation: str,
+    ) -> HelperIdentity | None:
+        """The helper an identity provider signed in: found by (issuer, subject), else linked to
+        the local account whose username is their verified email (first sign-in), else created.
+
+        The display name and organisation follow the provider at every sign-in. None if the
+        account is disabled.
+        """
+        email = verified_email.casefold()
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(
+                select(HelperRow).where(
+                    HelperRow.oidc_issuer == issuer, HelperRow.oidc_subject == subject
+                )
+            )
+            if row is None and email and USERNAME_PATTERN.fullmatch(email):
+                row = await session.scalar(
+                    select(HelperRow).where(
+                        HelperRow.username == email, HelperRow.oidc_issuer.is_(None)
+                    )
+                )
+            if row is None:
+                row = HelperRow(
+                    username=await self._free_username(session, email, subject),
+                    # Not a hash: argon2 refuses it, so this account has no password at all.
+                    password_hash="",
+                    is_admin=False,
+                    created_at=datetime.datetime.now(datetime.UTC),
+                )
+                session.add(row)
+            row.oidc_issuer, row.oidc_subject = issuer, subject
+            row.display_name = display_name.strip()[:200] or row.username
+            row.organisation = organisation
+            await session.flush()
+            helper_id, disabled = row.id, row.disabled
+        return None if disabled else await self._identity_of(helper_id)
+
+    async def _free_username(self, session: AsyncSession, email: str, subject: str) -> str:
+        """The verified email if it is a valid, untaken username, else one made from the subject."""
+        digest = hashlib.sha256(subject.encode()).hexdigest()[:12]
+        for candidate in (email, f"oidc-{digest}"):
+            if candidate and USERNAME_PATTERN.fullmatch(candidate):
+                taken = await session.scalar(
+                    select(HelperRow.id).where(HelperRow.username == candidate)
+                )
+                if taken is None:
+                    return candidate
+        return f"oidc-{digest}-{secrets.token_hex(3)}"
+
     async def _row(self, session: AsyncSession, name: str) -> HelperRow:
         row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
         if row is None:
@@ -290,7 +346,8 @@ class HelperAccounts:
         if name is not None and len(password) <= MAX_PASSWORD_LENGTH:
             async with self._sessions() as session:
                 row = await session.scalar(select(HelperRow).where(HelperRow.username == name))
-        stored = row.password_hash if row is not None else None
+        # An account made by an identity provider has no password hash: nothing matches it.
+        stored = (row.password_hash or None) if row is not None else None
         candidate = password[:MAX_PASSWORD_LENGTH]
         if not await asyncio.to_thread(_verify, stored, candidate) or row is None:
             return None

@@ -34,6 +34,9 @@ from .config import ServiceConfig
 from .errors import ServiceError
 from .helper_session_store import HelperSessionStore, SqlHelperSessionStore, StoredSignIn
 from .identity import HelperIdentity
+from .oidc import OidcSignIn, install_oidc
+from .oidc_providers import load_providers
+from .service_settings import ServiceSettings, Setting
 from .sign_in_guard import SignInGuard
 
 COOKIE_NAME = "qa_session"
@@ -140,6 +143,28 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class ProviderOut(BaseModel):
+    id: str
+    label: str = Field(description='For the button: "Sign in with LABEL".')
+    login_url: str
+
+
+class MethodsOut(BaseModel):
+    local: bool = Field(description="Username and password sign-in is on.")
+    providers: list[ProviderOut]
+
+
+class LoggedOutOut(BaseModel):
+    end_session_url: str | None = Field(
+        description="Open this to sign out at the identity provider too (None: nothing to do)."
+    )
+
+
+LOCAL_SIGN_IN_OFF = (
+    "Signing in with a password is switched off here. Use your organisation's sign-in."
+)
+
+
 NOT_SIGNED_IN = "Sign in to continue."
 
 
@@ -185,6 +210,8 @@ def build_auth_router(
     sessions: HelperSessions,
     guard: SignInGuard,
     clock: Callable[[], float],
+    settings: ServiceSettings,
+    oidc: OidcSignIn,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/auth", tags=["auth"])
     errors: dict[int | str, dict[str, Any]] = {
@@ -200,6 +227,8 @@ def build_auth_router(
 
         Limited per address, per account (a doubling delay) and overall: 429 with Retry-After.
         """
+        if not await settings.get(Setting.LOCAL_SIGN_IN):
+            raise ServiceError(LOCAL_SIGN_IN_OFF, code="local_sign_in_off", status=403)
         address_key = client_limiter_key(request)
         guard.admit(address_key, credentials.username, clock())
         identity = await authenticator.authenticate(credentials.username, credentials.password)
@@ -214,11 +243,38 @@ def build_auth_router(
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
         return identity.public_dict()
 
-    @router.post("/logout", status_code=204, response_class=Response)
+    @router.get("/methods", response_model=MethodsOut)
+    async def methods() -> dict[str, Any]:
+        """How helpers may sign in here: a password (unless switched off) and the providers."""
+        providers = [
+            {
+                "id": c.provider.id,
+                "label": c.provider.label,
+                "login_url": f"/api/auth/oidc/{k}/login",
+            }
+            for k, c in oidc.clients.items()
+        ]
+        return {"local": await settings.get(Setting.LOCAL_SIGN_IN), "providers": providers}
+
+    @router.post("/logout", status_code=204, responses={200: {"model": LoggedOutOut}})
     async def logout(request: Request) -> Response:
-        """Sign out: this sign-in ends on the server (a copy of the cookie stops working too)."""
-        await sessions.revoke(request.cookies.get(COOKIE_NAME))
-        return _signed_out()
+        """Sign out: this sign-in ends on the server (a copy of the cookie stops working too).
+
+        For a helper of an identity provider, the answer names the provider's sign-out page.
+        """
+        value = request.cookies.get(COOKIE_NAME)
+        helper = await sessions.resolve(value)
+        await sessions.revoke(value)
+        url = None
+        if helper is not None and helper.identity_provider:
+            url = await oidc.end_session_url(helper, oidc.origin_of(request))
+        if url is None:
+            return _signed_out()  # 204: nothing more to do
+        response = Response(
+            LoggedOutOut(end_session_url=url).model_dump_json(), media_type="application/json"
+        )
+        _set_cookie(response, "", 0)
+        return response
 
     @router.post(
         "/logout-everywhere",
@@ -259,11 +315,29 @@ def install_auth(
         clock=clock,
     )
     app.state.helper_sessions = sessions
+    settings = ServiceSettings(accounts.sessions)
+    app.state.service_settings = settings
+
+    async def issue_sign_in(response: Response, identity: HelperIdentity) -> None:
+        _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
+
+    oidc = install_oidc(
+        app,
+        load_providers(config.oidc_providers_file),
+        accounts,
+        secret_key=secret_key,
+        clock=clock,
+        leeway_seconds=config.oidc_clock_skew_seconds,
+        public_origin=config.public_origin,
+        issue_sign_in=issue_sign_in,
+    )
     app.include_router(
         build_auth_router(
             authenticator=authenticator or LocalAuthenticator(accounts),
             sessions=sessions,
             guard=SignInGuard(config),
             clock=clock,
+            settings=settings,
+            oidc=oidc,
         )
     )

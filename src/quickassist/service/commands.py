@@ -344,6 +344,47 @@ def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     change.set_defaults(run=_guarded(run_user_set))
 
     _add_org(subparsers)
+    _add_settings(subparsers)
+
+
+#: ``quickassist settings NAME on|off``: the names people type -> service_settings names.
+SETTING_NAMES = {"local-sign-in": "local_sign_in", "admin-2fa": "admin_two_factor"}
+
+
+def _add_settings(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "settings",
+        help="show or change the settings administrators change while the service runs",
+        description="Without arguments, show them. local-sign-in: helpers may sign in with a "
+        "password (off: only through the identity providers). admin-2fa: administrators "
+        "with a password must use an authenticator app.",
+    )
+    parser.add_argument("name", nargs="?", choices=sorted(SETTING_NAMES))
+    parser.add_argument("value", nargs="?", choices=("on", "off"))
+    _add_store_options(parser)
+    parser.set_defaults(run=_guarded(run_settings))
+
+
+def run_settings(args: argparse.Namespace) -> int:
+    from .errors import ServiceError
+
+    if (args.name is None) != (args.value is None):
+        raise ServiceError(
+            "Give a setting and on or off, e.g. `quickassist settings admin-2fa on`."
+        )
+
+    async def change(accounts: HelperAccounts) -> int:
+        from .service_settings import ServiceSettings, Setting
+
+        settings = ServiceSettings(accounts.sessions)
+        if args.name is not None:
+            await settings.set(Setting(SETTING_NAMES[args.name]), args.value == "on")
+        values = await settings.all()
+        for shown, stored in SETTING_NAMES.items():
+            print(f"{shown}  {'on' if values[stored] else 'off'}")
+        return EXIT_OK
+
+    return _with_accounts(args, change)
 
 
 def _add_org(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

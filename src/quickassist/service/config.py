@@ -8,7 +8,8 @@ Environment variables (each mirrors a field; rates are written ``COUNT/SECONDS``
 
     QUICKASSIST_HOST, QUICKASSIST_PORT, QUICKASSIST_DATA_DIR, QUICKASSIST_CERT,
     QUICKASSIST_KEY, QUICKASSIST_DATABASE_URL, QUICKASSIST_DOWNLOADS_DIR, QUICKASSIST_PUBLIC_ORIGIN,
-    QUICKASSIST_SECRET_KEY, QUICKASSIST_ORGANISATION, QUICKASSIST_LOG_LEVEL,
+    QUICKASSIST_SECRET_KEY, QUICKASSIST_ORGANISATION, QUICKASSIST_OIDC_PROVIDERS_FILE,
+    QUICKASSIST_OIDC_CLOCK_SKEW_SECONDS, QUICKASSIST_LOG_LEVEL,
     QUICKASSIST_RETENTION_DAYS, QUICKASSIST_RETENTION_INTERVAL_SECONDS,
     QUICKASSIST_RECONNECT_GRACE_SECONDS, QUICKASSIST_CODE_LIFETIME_SECONDS,
     QUICKASSIST_CONSENT_TIMEOUT_SECONDS, QUICKASSIST_MAX_FRAME_BYTES,
@@ -104,6 +105,10 @@ class ServiceConfig:
     secret_key: str | None = None
     #: Organisation given to the first administrator account.
     organisation: str = "quickassist"
+    #: The OpenID providers helpers may sign in with (TOML, see service/oidc_providers.py).
+    oidc_providers_file: Path | None = None
+    #: How far the providers' clocks may differ from ours when ID tokens are checked.
+    oidc_clock_skew_seconds: float = 120.0
 
     # Sessions
     session_max_age_seconds: int = 12 * 3600  # a helper signs in once per working day
@@ -285,6 +290,8 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "downloads_dir": ("DOWNLOADS_DIR", _path),
     "secret_key": ("SECRET_KEY", str),
     "organisation": ("ORGANISATION", str),
+    "oidc_providers_file": ("OIDC_PROVIDERS_FILE", _path),
+    "oidc_clock_skew_seconds": ("OIDC_CLOCK_SKEW_SECONDS", float),
     "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
     "code_lifetime_seconds": ("CODE_LIFETIME_SECONDS", int),
     "consent_timeout_seconds": ("CONSENT_TIMEOUT_SECONDS", int),

@@ -29,10 +29,15 @@ class HelperIdentity:
     verified_domain: str = ""
     #: May ask for full control; the hub refuses it otherwise (service.helper_permissions).
     full_control: bool = True
-    #: Signs in with a password here (False: through an identity provider).
-    local: bool = True
+    #: The issuer of the identity provider this helper signs in with ("": a local password).
+    identity_provider: str = ""
     totp_enabled: bool = False
     disabled: bool = False
+
+    @property
+    def local(self) -> bool:
+        """Signs in with a password here (not through an identity provider)."""
+        return not self.identity_provider
 
     @property
     def role(self) -> HelperRole:
