@@ -22,7 +22,7 @@ import pytest
 
 from quickassist.protocol.sharer_preset import SharerPreset
 from quickassist.service.tls import certificate_fingerprint
-from tests.e2e.sharer.test_share_command_x11 import find_window
+from tests.e2e.sharer.share_app_steps import share_until_consent_then_stop
 from tests.fixtures.service import LiveService, free_port, quickassist_env
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.fixtures.xvfb import XvfbServer
@@ -175,14 +175,11 @@ async def test_the_desktop_entry_is_valid_and_opens_the_preset_service(
         *argv, "--code", created["code_display"], env=env, stderr=subprocess.PIPE
     )
     try:
-        window = await find_window(xvfb, "quickassist: share your screen")
-        await asyncio.to_thread(
-            subprocess.run, ["xdotool", "windowfocus", "--sync", window, "key", "Return"], env=env
+        await share_until_consent_then_stop(
+            process, xvfb, scripted_helper, created, type_code=False
         )
-        helper = await scripted_helper.connect(created["session_id"])
-        await helper.wait_type("state", phase="joined", sharer_connected=True)
     finally:
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(WAIT):
-            _, stderr = await process.communicate()
+        if process.returncode is None:
+            process.kill()
+        _, stderr = await process.communicate()
     assert b"Traceback" not in stderr, stderr.decode()

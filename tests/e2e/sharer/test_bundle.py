@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.sharer.test_share_command_x11 import find_window, xdotool
-from tests.fixtures.e2e_peer import E2EPeer
+from tests.e2e.sharer.share_app_steps import share_until_consent_then_stop
 from tests.fixtures.service import LiveService, quickassist_env
 from tests.fixtures.session_clients import ScriptedHelper
 from tests.fixtures.xvfb import XvfbServer
@@ -89,23 +88,15 @@ async def test_the_downloaded_app_joins_with_only_the_code_typed(
     with log.open("w") as output:
         # Its own process group: the one-file app runs the program in a child process.
         process = await asyncio.create_subprocess_exec(
-            str(downloaded_app), "--verbose", env=env, stdout=output, stderr=output, start_new_session=True
+            str(downloaded_app),
+            "--verbose",
+            env=env,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
         )
     try:
-        window = await find_window(xvfb, "quickassist: share your screen")
-        await xdotool(xvfb, "windowfocus", "--sync", window)
-        await xdotool(xvfb, "type", "--delay", "20", created["code_display"])
-        await xdotool(xvfb, "key", "Return")
-        helper = await scripted_helper.connect(created["session_id"])
-        await helper.wait_type("state", phase="joined", sharer_connected=True)
-        await helper.secure_as_helper(E2EPeer(created["session_id"], helper=True))
-        await helper.send_json({"type": "choose_mode", "mode": "view"})
-        await find_window(xvfb, "Allow screen sharing?")
-        process.send_signal(signal.SIGTERM)  # the bootloader passes it on to the program
-        ended = await helper.wait_type("ended")
-        assert ended["reason"] == "sharer_ended"
-        async with asyncio.timeout(WAIT):
-            assert await process.wait() == 0
+        await share_until_consent_then_stop(process, xvfb, scripted_helper, created, type_code=True)
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)
