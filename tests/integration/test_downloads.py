@@ -88,6 +88,16 @@ def test_the_preset_names_the_address_the_browser_used(
     assert json.loads(response.content)["quickassist_sharer"] == 1
 
 
+@pytest.mark.parametrize("host", ["help.example/x", "help example", "user@help.example:1:2"])
+def test_a_host_that_is_no_address_gets_no_download(
+    client: httpx.Client, built_app: Path, host: str
+) -> None:
+    for path in ("/api/downloads", "/download/quickassist-sharer.json", f"/download/{APP_NAME}"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code in (400, 404), (path, response.status_code)
+        assert response.json()["error"] in ("unknown_download", "bad_request")
+
+
 @pytest.mark.parametrize(
     "name",
     ["quickassist-sharer.json.bak", "..%2Fcert.pem", "quickassist-sharer-linux-x86_64.part", "x"],

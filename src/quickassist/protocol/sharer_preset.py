@@ -46,6 +46,10 @@ TRAILER_END_BYTES = _LENGTH.size + len(MAGIC)
 #: The most a reader needs from a file's end to find a whole trailer.
 MAX_TRAILER_BYTES = MAX_PRESET_BYTES + TRAILER_END_BYTES
 _FINGERPRINT = re.compile(r"SHA256:[0-9A-F]{2}(?::[0-9A-F]{2}){31}")
+#: A host name or an [IPv6] address, and an optional port: no user name, nothing else.
+_HOST_AND_PORT = re.compile(
+    r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?"
+)
 _WHAT = "The sharer's settings"
 
 
@@ -60,7 +64,13 @@ class SharerPreset:
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.service_url)
-        if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/"):
+        if (
+            parts.scheme != "https"
+            or not _HOST_AND_PORT.fullmatch(parts.netloc)
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
             raise MessageError(f"{_WHAT} must name an https:// address with no path.")
         if self.fingerprint is not None and not _FINGERPRINT.fullmatch(self.fingerprint):
             raise MessageError(f"{_WHAT} hold a fingerprint that is not SHA256:AB:CD:...")

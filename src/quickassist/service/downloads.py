@@ -29,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from ..protocol.errors import MessageError
 from ..protocol.sharer_preset import SharerPreset, trailer
 from .config import ServiceConfig
 from .errors import ServiceError
@@ -93,9 +94,13 @@ class Downloads:
 
     def preset_for(self, request: Request) -> SharerPreset:
         origin = expected_origin(request.headers, "https", request.app.state.config.public_origin)
-        if origin is None:
-            raise NoSuchDownload()
-        return SharerPreset(service_url=origin, fingerprint=self.pin)
+        try:
+            if origin is None:
+                raise MessageError("A request without a Host names no service.")
+            return SharerPreset(service_url=origin, fingerprint=self.pin)
+        except MessageError:
+            # A Host that is no address (a path, a space) names no service to set an app up for.
+            raise NoSuchDownload() from None
 
 
 def self_signed_pin(cert_path: Path) -> str | None:

@@ -47,6 +47,8 @@ def test_json_round_trip_and_the_system_trust_store() -> None:
     plain = SharerPreset(service_url="https://help.example.org")
     assert json.loads(plain.to_json())["fingerprint"] is None
     assert SharerPreset.from_json(plain.to_json()) == plain
+    for url in ("https://[::1]:8443", "https://10.0.0.2", "https://help.example.org:443/"):
+        assert SharerPreset(service_url=url).service_url == url
 
 
 @pytest.mark.parametrize(
@@ -55,6 +57,10 @@ def test_json_round_trip_and_the_system_trust_store() -> None:
         {"quickassist_sharer": 2, "service_url": "https://a.example", "fingerprint": None},
         {"quickassist_sharer": 1, "service_url": "http://a.example", "fingerprint": None},
         {"quickassist_sharer": 1, "service_url": "https://a.example/x", "fingerprint": None},
+        {"quickassist_sharer": 1, "service_url": "https://a example", "fingerprint": None},
+        {"quickassist_sharer": 1, "service_url": "https://u@a.example", "fingerprint": None},
+        {"quickassist_sharer": 1, "service_url": "https://a.example:1:2", "fingerprint": None},
+        {"quickassist_sharer": 1, "service_url": "https://a.example?x", "fingerprint": None},
         {"quickassist_sharer": 1, "service_url": "https://a.example", "fingerprint": "SHA256:AB"},
         {"quickassist_sharer": 1, "service_url": 5, "fingerprint": None},
         {"quickassist_sharer": 1, "service_url": "https://a.example", "fingerprint": {"a": 1}},
