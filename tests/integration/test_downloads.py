@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from quickassist.protocol.sharer_preset import SharerPreset, preset_from_tail, trailer
+from quickassist.service.config import ServiceConfig
 from quickassist.service.downloads import self_signed_pin
 from tests.fixtures.service import LiveService
 from tests.timeouts import WAIT
@@ -142,3 +143,16 @@ def test_a_ca_issued_certificate_is_not_pinned(tmp_path: Path, live_service: Liv
     )
     assert self_signed_pin(impostor) is None
     assert self_signed_pin(live_service.cert_path) == live_service.fingerprint
+
+
+def test_the_downloads_directory_by_flag_environment_or_default(tmp_path: Path) -> None:
+    assert ServiceConfig(data_dir=tmp_path).downloads_path == tmp_path / "downloads"
+    by_env = ServiceConfig.from_sources(
+        {"data_dir": tmp_path}, {"QUICKASSIST_DOWNLOADS_DIR": "/srv/sharer"}
+    )
+    assert by_env.downloads_path == Path("/srv/sharer")
+    by_flag = ServiceConfig.from_sources(
+        {"data_dir": tmp_path, "downloads_dir": Path("/opt/apps")},
+        {"QUICKASSIST_DOWNLOADS_DIR": "/srv/sharer"},
+    )
+    assert by_flag.downloads_path == Path("/opt/apps")
