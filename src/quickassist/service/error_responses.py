@@ -100,12 +100,28 @@ def document_error_responses(schema: dict[str, Any]) -> None:
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     components["Error"] = _ERROR_SCHEMA
-    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    api_error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    # A page of a browser flow (a redirect, or HTML) may answer a refusal with a page of its
+    # own; a malformed request still gets the JSON shape from the handlers above.
+    page_error = {**api_error, "text/html": {"schema": {"type": "string"}}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            content = page_error if _is_page(responses) else api_error
             for status, description in DOCUMENTED_ERRORS.items():
-                responses[str(status)] = {"description": description, "content": content}
+                declared = responses.get(str(status))
+                # What a route declares stands, except FastAPI's own validation answer.
+                if declared is None or "HTTPValidationError" in str(declared):
+                    responses[str(status)] = {"description": description, "content": content}
+
+
+def _is_page(responses: dict[str, Any]) -> bool:
+    """Whether an operation's successes are all redirects or HTML (a page for a browser)."""
+    successes = {status: r for status, r in responses.items() if status[:1] in ("2", "3")}
+    return bool(successes) and all(
+        status.startswith("3") or "text/html" in (r.get("content") or {})
+        for status, r in successes.items()
+    )
 
 
 def install_error_responses(app: FastAPI) -> None:
