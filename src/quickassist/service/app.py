@@ -33,6 +33,7 @@ from .config import ServiceConfig
 from .database import create_engine, migrate, session_factory
 from .downloads import install_downloads
 from .error_responses import install_error_responses
+from .health import install_health
 from .lifecycle import Lifecycle
 from .request_guard import RequestGuardMiddleware
 from .secret_key import load_or_create_secret_key
@@ -109,13 +110,6 @@ def install_store(
         app.state.lifecycle.on_startup.append(open_store)
     app.state.lifecycle.on_closed.append(close_store)
     return accounts
-
-
-def install_health(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["service"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: answers while the process serves requests."""
-        return {"status": "ok"}
 
 
 def install_console(app: FastAPI) -> None:

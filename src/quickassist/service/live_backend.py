@@ -37,6 +37,8 @@ class LiveBackend:
     #: Checked by /readyz beside the database.
     reachable: Callable[[], Awaitable[bool]] | None = None
     node: str = ""
+    #: True while this node drains (takes no new sessions).
+    draining: Callable[[], bool] = lambda: False
     #: What became of a session this node does not hold (`refusal`), with many nodes.
     whereabouts: Callable[[str], Awaitable[tuple[CloseCode, str] | None]] | None = None
 
@@ -91,7 +93,9 @@ def live_backend(
         live_sessions=lambda: metrics.sessions_active(),
         prefix=prefix,
     )
-    link = NodeLink(redis, store, registry, prefix=prefix)
+    link = NodeLink(redis, store, registry, prefix=prefix, metrics=metrics)
+    metrics.node_name = registry.name
+    metrics.node_draining = lambda: registry.draining
 
     async def join_the_nodes(hub: SessionHub) -> None:
         await registry.start()
@@ -136,5 +140,6 @@ def live_backend(
         on_closed=[close],
         reachable=reachable,
         node=registry.name,
+        draining=lambda: registry.draining,
         whereabouts=whereabouts,
     )

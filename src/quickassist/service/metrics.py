@@ -37,9 +37,15 @@ class Metrics:
         self.telemetry_write_failures = 0
         self.telemetry_records_dropped = 0
         self.telemetry_records_pending: Callable[[], int] = lambda: 0
+        #: Many nodes (service.nodes): this node's name, whether it drains, and the calls it
+        #: made to other nodes by outcome ("create:ok", "join:gone", ...).
+        self.node_name = ""
+        self.node_draining: Callable[[], bool] = lambda: False
+        self.node_calls: Counter[str] = Counter()
 
     def render(self) -> str:
         lines = [
+            *self._node_lines(),
             "# HELP quickassist_sessions_active Sessions not yet ended.",
             "# TYPE quickassist_sessions_active gauge",
             f"quickassist_sessions_active {self.sessions_active()}",
@@ -87,6 +93,27 @@ class Metrics:
             f"quickassist_telemetry_records_pending {self.telemetry_records_pending()}",
         ]
         return "\n".join(lines) + "\n"
+
+    def _node_lines(self) -> list[str]:
+        """Which node these counters are from (each node is scraped on its own path)."""
+        if not self.node_name:
+            return []
+        return [
+            "# HELP quickassist_node_info The node these numbers are from.",
+            "# TYPE quickassist_node_info gauge",
+            f'quickassist_node_info{{node="{self.node_name}"}} 1',
+            "# HELP quickassist_node_draining 1 while the node takes no new sessions.",
+            "# TYPE quickassist_node_draining gauge",
+            f"quickassist_node_draining {int(self.node_draining())}",
+            "# HELP quickassist_node_calls_total Calls to other nodes, by call and outcome.",
+            "# TYPE quickassist_node_calls_total counter",
+            *(
+                f'quickassist_node_calls_total{{call="{call}",outcome="{outcome}"}} {count}'
+                for call, outcome, count in sorted(
+                    (*key.split(":", 1), count) for key, count in self.node_calls.items()
+                )
+            ),
+        ]
 
 
 class MetricsRefused(ServiceError):

@@ -25,11 +25,21 @@ from redis.exceptions import RedisError
 
 from ..protocol import codes
 from ..protocol.roles import HelperCard
+from .errors import ServiceError
 from .hub import CreatedSession, JoinedSession, SessionHub
+from .metrics import Metrics
 from .nodes import NodeRegistry
 from .redis_live_store import RedisLiveStore
 
 log = logging.getLogger(__name__)
+
+
+class NodeDraining(ServiceError):
+    """Every healthy node is draining: no new session can start now."""
+
+    status = 503
+    code = "draining"
+
 
 #: How long a caller waits for the other node's answer: a hub call is milliseconds.
 CALL_TIMEOUT_SECONDS = 5.0
@@ -39,9 +49,16 @@ class NodeLink:
     """This node's end of the calls: answers the others' and makes its own (`SessionsElsewhere`)."""
 
     def __init__(
-        self, redis: Redis, store: RedisLiveStore, registry: NodeRegistry, *, prefix: str
+        self,
+        redis: Redis,
+        store: RedisLiveStore,
+        registry: NodeRegistry,
+        *,
+        prefix: str,
+        metrics: Metrics,
     ) -> None:
         self._redis = redis
+        self._metrics = metrics
         self._store = store
         self._registry = registry
         self._prefix = prefix
@@ -77,6 +94,11 @@ class NodeLink:
         """Create the session on the least loaded node; None if that is this one."""
         node = await self._registry.choose()
         if node == self._registry.name:
+            if self._registry.draining:
+                # No other node is healthy, and this one is on its way out.
+                raise NodeDraining(
+                    "This server is restarting and takes no new sessions. Try again in a minute."
+                )
             return None
         args = {
             "helper_id": helper_id,
@@ -95,11 +117,14 @@ class NodeLink:
             answer["relay_path"],
         )
 
-    async def join(self, session_id: str, address: str) -> JoinedSession | None:
+    async def join(
+        self, session_id: str, address: str, *, browser: bool = False
+    ) -> JoinedSession | None:
         node = await self._store.owner(session_id)
         if node is None or node == self._registry.name:
             return None
-        answer = await self._call(node, "join", {"session_id": session_id, "address": address})
+        args = {"session_id": session_id, "address": address, "browser": browser}
+        answer = await self._call(node, "join", args)
         if not answer:
             return None
         return JoinedSession(
@@ -113,13 +138,16 @@ class NodeLink:
         reply = f"{self._prefix}reply:{uuid.uuid4().hex}"
         request = json.dumps({"op": op, "args": args, "reply": reply})
         if not await self._redis.publish(self._channel(node), request):
+            self._metrics.node_calls[f"{op}:gone"] += 1
             return None  # nobody listens on that node's channel: it is gone
         popped = await cast(
             Awaitable[list[str] | None], self._redis.blpop([reply], timeout=CALL_TIMEOUT_SECONDS)
         )
         if popped is None:
+            self._metrics.node_calls[f"{op}:timeout"] += 1
             log.warning("node %s did not answer a %s call in time", node, op)
             return None
+        self._metrics.node_calls[f"{op}:ok"] += 1
         return json.loads(popped[1])
 
     # Calls from other nodes ------------------------------------------------------------------
@@ -169,7 +197,9 @@ class NodeLink:
                 "relay_path": created.relay_path,
             }
         if op == "join":
-            joined = await hub.join_claimed(args["session_id"], args["address"])
+            joined = await hub.join_claimed(
+                args["session_id"], args["address"], browser=bool(args.get("browser"))
+            )
             if joined is None:
                 return None
             return {
