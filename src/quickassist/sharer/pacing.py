@@ -45,9 +45,15 @@ class LinkEstimate:
 
 
 # Defaults -------------------------------------------------------------------------------------
-#: Delivery-rate samples the throughput is the best of (a windowed maximum, as BBR does: a frame
-#: sent to an idle link reads slower than the link, one queued behind another reads true).
-THROUGHPUT_SAMPLES = 16
+#: The throughput is the best run of deliveries of the last THROUGHPUT_MEMORY seconds (a
+#: windowed maximum, as BBR's: a frame sent to an idle link reads slower than the link, one
+#: queued behind another reads true, and a sender with little to send reads as its own
+#: restraint, not the link's) ...
+THROUGHPUT_MEMORY = 5.0
+THROUGHPUT_SAMPLES = 512  # (a bound on memory: 5 s at 100 frames a second)
+#: ... each run being this many consecutive deliveries, bytes over time summed: the time
+#: between two acknowledgements jitters with both ends' load, the time over a run hardly does.
+THROUGHPUT_RUN = 4
 #: Weight of the newest round-trip sample in the smoothed round trip (TCP's 1/8).
 RTT_SMOOTHING = 0.125
 #: The shortest time one delivery is counted to take (a timer's resolution, not a link's).
@@ -61,24 +67,42 @@ MIN_INTERVAL = 0.001
 MAX_FRAMES = 2
 #: With a byte budget (off by default, see above): what may wait beyond the round trip (s).
 LATENCY_BUDGET = 0.05
-#: A window that waits this long (or the link's expected delivery time, twice, if longer) for an
-#: acknowledgement gives the frames up as lost and opens again.
-MIN_ACK_TIMEOUT = 0.5
-MAX_ACK_TIMEOUT = 5.0
+#: A window that waits this long (or the link's expected delivery time, four times, if longer)
+#: for an acknowledgement gives the frames up as lost and opens again. Generous: acknowledgements
+#: are cumulative over a reliable transport, so one missing is made good by the next; only a
+#: console that never acknowledges, or a relay that dropped all in flight, needs the timeout,
+#: while a timeout too eager (a TCP retransmission takes 200 ms and more) lets a backlog build.
+MIN_ACK_TIMEOUT = 1.0
+MAX_ACK_TIMEOUT = 10.0
+#: Before the link is measured: this long, or the bytes in flight at the slowest link we serve.
 UNKNOWN_ACK_TIMEOUT = 2.0
+SLOWEST_LINK_BPS = 1e6
 
 
 class LinkEstimator:
-    """Throughput and round trip from deliveries; pure, fed by `FlowWindow`."""
+    """Throughput and round trip from deliveries; pure, fed by `FlowWindow`.
+
+    A frame sent while the one before was still on its way measures the link when it queued
+    there: the time between the two arrivals is the time the link took for it. A frame sent to
+    an idle link measures only a floor (its bytes over its whole round trip). And a sender with
+    little to send reads as its own restraint: an encoder that followed that would shrink its
+    frames, read slower still, and spiral down. So the throughput is the best of the recent
+    runs and floors (THROUGHPUT_MEMORY seconds): a quiet stretch shorter than that leaves it
+    where it was; after a longer one it is a floor, and an encoder should probe upward while
+    the flow window has room (`FlowWindow.hold` None).
+    """
 
     def __init__(self, *, samples: int = THROUGHPUT_SAMPLES) -> None:
-        self._rates: deque[float] = deque(maxlen=samples)  # bits per second
+        #: (arrived, bytes, seconds on the link) and (arrived, bits per second at least).
+        self._queued: deque[tuple[float, int, float]] = deque(maxlen=samples)
+        self._floors: deque[tuple[float, float]] = deque(maxlen=samples)
         self.srtt = 0.0
         self.min_rtt = 0.0
         self._last_delivery = float("-inf")
 
     def reset(self) -> None:
-        self._rates.clear()
+        self._queued.clear()
+        self._floors.clear()
         self.srtt = self.min_rtt = 0.0
         self._last_delivery = float("-inf")
 
@@ -93,21 +117,36 @@ class LinkEstimator:
     ) -> None:
         """`size` bytes were drawn by `now`: a frame sent at `sent_at` (and the frames before it
         it retired, the first sent at `first_sent`); `draw_s` of that the console spent drawing."""
-        rtt = max(MIN_INTERVAL, now - sent_at - draw_s)
+        # When the frame reached the console, as seen from here: its acknowledgement's arrival
+        # less the console's drawing (the way back is in it, about the same for every frame;
+        # the drawing is not: decoding queues behind the frame before).
+        arrived = now - draw_s
+        rtt = max(MIN_INTERVAL, arrived - sent_at)
         self.min_rtt = rtt if self.min_rtt == 0.0 else min(self.min_rtt, rtt)
         self.srtt = rtt if self.srtt == 0.0 else self.srtt + RTT_SMOOTHING * (rtt - self.srtt)
-        # The link worked on these bytes from when they left, or, if they queued behind the
-        # previous delivery, from when that one arrived.
         started = sent_at if first_sent is None else first_sent
-        interval = now - max(started, self._last_delivery) - draw_s
-        self._rates.append(size * 8 / max(MIN_INTERVAL, interval))
-        self._last_delivery = now
+        if started < self._last_delivery:  # sent while the frame before was still on its way
+            self._queued.append((arrived, size, max(MIN_INTERVAL, arrived - self._last_delivery)))
+        else:
+            self._floors.append((arrived, size * 8 / max(MIN_INTERVAL, arrived - started)))
+        self._last_delivery = max(self._last_delivery, arrived)
+        for old in (self._queued, self._floors):
+            while old and old[0][0] < arrived - THROUGHPUT_MEMORY:
+                old.popleft()
 
     @property
     def estimate(self) -> LinkEstimate:
-        if not self._rates:
+        if not self._queued and not self._floors:
             return LinkEstimate()
-        return LinkEstimate(max(self._rates), self.srtt)
+        queued = list(self._queued)
+        runs = [queued[i : i + THROUGHPUT_RUN] for i in range(len(queued) - THROUGHPUT_RUN + 1)]
+        if queued and not runs:
+            runs = [queued]
+        best = max(
+            [sum(b for _, b, _ in run) * 8 / sum(t for _, _, t in run) for run in runs]
+            + [rate for _, rate in self._floors]
+        )
+        return LinkEstimate(best, self.srtt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +251,7 @@ class FlowWindow:
     def _timeout(self) -> float:
         estimate = self.link.estimate
         if not estimate.known:
-            return self._unknown_timeout
+            at_slowest = self.bytes_in_flight * 8 / SLOWEST_LINK_BPS
+            return min(self._max_timeout, max(self._unknown_timeout, at_slowest))
         expected = estimate.rtt_s + self.bytes_in_flight * 8 / estimate.throughput_bps
-        return min(self._max_timeout, max(self._min_timeout, 2 * expected))
+        return min(self._max_timeout, max(self._min_timeout, 4 * expected))

@@ -36,6 +36,7 @@ from .controller import SECURITY_FAILED, YOU_ENDED, MonitorLayout, SharerControl
 from .errors import ConnectionLost, RelayClosed, SharerError
 from .injection import InjectionWorker
 from .media_ports import FrameSource, MediaFactory, monitor_info
+from .pacing import FlowWindow
 from .session_events import Listener, SessionEvent
 
 __all__ = ["SECURITY_FAILED", "SharerSession"]
@@ -89,6 +90,11 @@ class SharerSession:
         self._injection: InjectionWorker | None = None
         self._finished: asyncio.Future[str] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def pacing(self) -> FlowWindow:
+        """The video in flight to the console (for status and tests; the controller's)."""
+        return self._controller.pacing
 
     @property
     def failed(self) -> bool:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quickassist.sharer.pacing import (
+    MAX_ACK_TIMEOUT,
     MIN_ACK_TIMEOUT,
     UNKNOWN_ACK_TIMEOUT,
     FlowWindow,
@@ -163,7 +164,7 @@ def test_what_leaves_only_when_allowed_never_exceeds_the_window(
             now += value
         assert window.frames_in_flight <= max_frames
         held = window.hold(now)
-        assert held is None or 0 < held <= 5.0 + 1e-9
+        assert held is None or 0 < held <= MAX_ACK_TIMEOUT + 1e-9
         estimate = window.estimate
         assert estimate.throughput_bps >= 0 and estimate.rtt_s >= 0
     assert window.acknowledged + window.timed_out + window.frames_in_flight == len(sent)
@@ -192,11 +193,15 @@ class Bottleneck:
         return due
 
 
-def run(link: Bottleneck, window: FlowWindow, size: int, seconds: float) -> tuple[int, int]:
-    """A sender with a fresh frame every 1/60 s; (frames drawn, the most ever ahead of drawn)."""
-    now, sequence, drawn, worst = 0.0, 0, 0, 0
+def run(
+    link: Bottleneck, window: FlowWindow, size: int, seconds: float, start: float = 0.0
+) -> tuple[int, int]:
+    """A sender with a fresh frame every 1/60 s from `start` for `seconds`; (frames drawn, the
+    most ever ahead of drawn)."""
+    now, drawn, worst = start, 0, 0
+    sequence = window.frames_in_flight + window.acknowledged + window.timed_out
     step = 1 / 60
-    while now < seconds:
+    while now < start + seconds:
         for at, acked in link.acks_until(now):
             window.drawn(acked, 0.0, at)
             drawn += 1
@@ -227,8 +232,9 @@ def test_on_a_bottleneck_the_sender_stays_within_the_window_and_learns_the_link(
     estimate = window.estimate
     assert estimate.rtt_s >= 2 * delay
     if rate * 8 < WANTED:
-        # The link is the limit: frames queue behind each other and read its true rate.
-        assert estimate.throughput_bps == pytest.approx(rate * 8, rel=0.1)
+        # The link is the limit: it reads close to its rate (runs of deliveries include the
+        # moments it idled while the sender's tick came round).
+        assert 0.7 * rate * 8 <= estimate.throughput_bps <= 1.1 * rate * 8
         # (most of it: frames leave only when the sender's 1/60 s tick finds the window open)
         assert drawn >= 0.7 * 10.0 * rate / SIZE
     else:
@@ -244,3 +250,24 @@ def test_the_byte_budget_keeps_the_link_busy_with_small_frames() -> None:
     drawn_bytes, worst = run(Bottleneck(10e6 / 8, 0.05), bytes_, 2_000, 5.0)
     assert drawn_bytes > drawn_frames
     assert worst <= 8
+
+
+def test_a_sender_with_little_to_send_does_not_read_as_a_slow_link() -> None:
+    """Small frames to an idle link after the link was measured full: the estimate stays (an
+    encoder that followed a falling estimate would shrink its frames and spiral down)."""
+    window = FlowWindow(max_frames=2)
+    link = Bottleneck(10e6 / 8, 0.02)
+    run(link, window, SIZE, 3.0)
+    measured = window.estimate.throughput_bps
+    assert measured >= 0.7 * 10e6
+    drawn, _ = run(link, window, 500, 3.0, start=3.0)  # tiny frames: the link idles
+    assert drawn > 0
+    assert window.estimate.throughput_bps >= measured * 0.99
+
+
+def test_one_large_frame_to_an_idle_link_gives_a_floor_near_its_rate() -> None:
+    """A keyframe at the start: its bytes over its round trip, close to the link's rate."""
+    link = LinkEstimator()
+    # 300 kB at 10 Mbit/s: 0.24 s on the wire, 0.04 s round trip.
+    link.delivered(300_000, 0.0, 0.28, 0.0)
+    assert 0.8 * 10e6 <= link.estimate.throughput_bps <= 10e6
