@@ -26,7 +26,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from .accounts import HelperAccounts, generate_password
+from .accounts import HelperAccounts, UsernameTaken, generate_password
 from .config import ServiceConfig
 from .data_dir import make_private
 from .database import create_engine, migrate, session_factory
@@ -63,13 +63,16 @@ async def create_first_admin(accounts: HelperAccounts, organisation: str) -> str
     if await accounts.count() > 0:
         return None
     password = generate_password()
-    await accounts.add(
-        ADMIN_USERNAME,
-        display_name=ADMIN_DISPLAY_NAME,
-        organisation=organisation,
-        password=password,
-        is_admin=True,
-    )
+    try:
+        await accounts.add(
+            ADMIN_USERNAME,
+            display_name=ADMIN_DISPLAY_NAME,
+            organisation=organisation,
+            password=password,
+            is_admin=True,
+        )
+    except UsernameTaken:
+        return None  # nodes starting together on one new database: another one made it
     return password
 
 

@@ -47,3 +47,17 @@ async def test_nodes_starting_together_migrate_one_database_in_turn(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_nodes_starting_together_on_a_new_database_make_one_first_admin(
+    postgres_database_url: str, tmp_path
+) -> None:
+    from quickassist.service.config import ServiceConfig
+    from quickassist.service.server import prepare_store
+
+    configs = [
+        ServiceConfig(data_dir=tmp_path / f"n{i}", database_url=postgres_database_url)
+        for i in range(3)
+    ]
+    passwords = await asyncio.gather(*(prepare_store(config) for config in configs))
+    assert sum(password is not None for password in passwords) == 1
