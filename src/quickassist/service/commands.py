@@ -131,6 +131,29 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--key", metavar="FILE", help="PEM private key of --cert (env QUICKASSIST_KEY)"
     )
     _add_store_options(parser)
+    nodes = parser.add_argument_group("many nodes (docs/deploy.md, 'Many machines')")
+    nodes.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="Redis shared by the nodes, e.g. redis://10.0.0.5:6379/0 (env QUICKASSIST_REDIS_URL; "
+        "prefer it when the URL holds a password, which a flag would show in `ps`)",
+    )
+    nodes.add_argument(
+        "--node-name", help="this node's name (default: the host name; env QUICKASSIST_NODE_NAME)"
+    )
+    nodes.add_argument(
+        "--relay-path",
+        metavar="PATH",
+        help="where the proxy reaches this node alone, e.g. /nodes/n1 "
+        "(env QUICKASSIST_RELAY_PATH)",
+    )
+    nodes.add_argument(
+        "--drain-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM, how long live sessions may go on (default 0; "
+        "env QUICKASSIST_DRAIN_SECONDS)",
+    )
     parser.add_argument(
         "--downloads-dir",
         metavar="DIR",
@@ -168,6 +191,10 @@ def run_serve(args: argparse.Namespace) -> int:
         "downloads_dir": Path(args.downloads_dir) if args.downloads_dir else None,
         "organisation": args.organisation,
         "log_level": args.log_level,
+        "redis_url": args.redis_url,
+        "node_name": args.node_name,
+        "relay_path": args.relay_path,
+        "drain_seconds": args.drain_seconds,
     }
     config = _load_config(flags)
 
