@@ -144,8 +144,7 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     nodes.add_argument(
         "--relay-path",
         metavar="PATH",
-        help="where the proxy reaches this node alone, e.g. /nodes/n1 "
-        "(env QUICKASSIST_RELAY_PATH)",
+        help="where the proxy reaches this node alone, e.g. /nodes/n1 (env QUICKASSIST_RELAY_PATH)",
     )
     nodes.add_argument(
         "--drain-seconds",
