@@ -197,9 +197,7 @@ class NodeLink:
                 "relay_path": created.relay_path,
             }
         if op == "join":
-            joined = await hub.join_claimed(
-                args["session_id"], args["address"], browser=bool(args.get("browser"))
-            )
+            joined = await hub.join_claimed(args["session_id"], args["address"])
             if joined is None:
                 return None
             return {
