@@ -9,6 +9,7 @@ One root, so a boundary can catch everything the core may say about bad input::
     │   └── OversizedFrame     larger than the configured limit
     ├── MessageError       a control message that is not valid JSON of a known shape
     ├── IllegalEvent       an event the session state does not allow (wrong phase or wrong side)
+    │   └── ViewOnlySharer     full control asked of a sharer in a web browser
     └── E2EError           end-to-end encryption failed (protocol/e2e.py)
         ├── HandshakeFailed    a bad key, a key that does not match its commitment, a bad message
         └── FrameRejected      a frame that fails authentication, is replayed or is mislabelled
@@ -52,6 +53,12 @@ class MessageError(ProtocolError):
 
 class IllegalEvent(ProtocolError):
     code = "illegal_event"
+
+
+class ViewOnlySharer(IllegalEvent):
+    """Full control asked of a sharer in a web browser: it can only be viewed."""
+
+    code = "view_only_sharer"
 
 
 class E2EError(ProtocolError):

@@ -108,7 +108,11 @@ _CLIENT_TYPES: dict[str, type[ClientMessage]] = {
 
 @dataclass(frozen=True, slots=True)
 class StateUpdate:
-    """A snapshot of the session as the service sees it; sent to both sides on every change."""
+    """A snapshot of the session as the service sees it; sent to both sides on every change.
+
+    `sharer_browser` (the sharer shares from a web browser: view only) is on the wire only when
+    true, so every peer and vector from before it reads the same.
+    """
 
     type: ClassVar[str] = "state"
     phase: Phase
@@ -117,6 +121,7 @@ class StateUpdate:
     paused: bool
     helper_connected: bool
     sharer_connected: bool
+    sharer_browser: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +222,13 @@ _FIELD_DECODERS: dict[str, Any] = {
 _NULLABLE: dict[type[Any], frozenset[str]] = {
     StateUpdate: frozenset({"mode", "requested_mode"}),
 }
+#: Fields sent only when they differ from their default, per message (absent: the default).
+_OPTIONAL: dict[type[Any], dict[str, Any]] = {
+    StateUpdate: {"sharer_browser": False},
+}
 _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "paused": bool,
+    "sharer_browser": bool,
     "helper_connected": bool,
     "sharer_connected": bool,
     "granted": bool,
@@ -233,8 +243,11 @@ _M = TypeVar("_M", ClientMessage, ServerMessage)
 
 def to_dict(message: ClientMessage | ServerMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"type": message.type}
+    optional = _OPTIONAL.get(type(message), {})
     for f in fields(message):
         value = getattr(message, f.name)
+        if f.name in optional and value == optional[f.name]:
+            continue
         if isinstance(value, HelperCard):
             card = value
             value = {"name": card.name, "organisation": card.organisation}
@@ -266,7 +279,10 @@ def _parse(text: str | bytes, registry: dict[str, type[_M]]) -> _M:
     if cls is None:
         raise MessageError(f'Unknown control message type "{data["type"]}".')
     kwargs: dict[str, Any] = {}
+    optional = _OPTIONAL.get(cls, {})
     for f in fields(cls):
+        if f.name not in data and f.name in optional:
+            continue  # the dataclass's default
         if f.name not in data:
             raise MessageError(f'The "{data["type"]}" message needs a "{f.name}" field.')
         kwargs[f.name] = _decode_field(f.name, data[f.name], f.name in _NULLABLE.get(cls, ()))

@@ -7,6 +7,11 @@
     any --end (either side) | expiry | disconnect past grace | error--> ended(reason)
     any --security_failure (either side: the end-to-end encryption failed)--> ended(security_error)
 
+A sharer that joined from a web browser (`SharerJoined(browser=True)`, the /share page) is view
+only for the whole session: a page cannot inject input, so the machine refuses full control
+(`choose_mode` control, `request_control`) with `ViewOnlySharer` whatever a client sends, and
+`input_allowed` stays false, so the relay never forwards input or clipboard to it.
+
 `transition(state, event, now)` returns the next state and the messages to send, or raises
 `IllegalEvent` (the boundary turns it into an `ErrorNotice`; the session is untouched). No clock
 is read here: `now` is seconds on any monotonic scale the caller keeps consistent.
@@ -17,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .errors import IllegalEvent
+from .errors import IllegalEvent, ViewOnlySharer
 from .messages import (
     Allow,
     ChooseMode,
@@ -54,6 +59,9 @@ class SessionPolicy:
 @dataclass(frozen=True, slots=True)
 class SharerJoined:
     """The sharer used the code (the rendezvous has already checked it)."""
+
+    #: It joined from the web page (/share): the session is view only, for good.
+    browser: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,8 @@ class SessionState:
     sharer_present: bool = False
     #: Features used, for anonymous telemetry ("view_only", "full_control", "pause", ...).
     features: frozenset[str] = field(default_factory=frozenset)
+    #: The sharer shares from a web browser: view only, whatever anyone asks (module docstring).
+    sharer_browser: bool = False
 
     @classmethod
     def new(cls, helper: HelperCard, now: float, policy: SessionPolicy) -> SessionState:
@@ -124,8 +134,13 @@ class SessionState:
 
     @property
     def input_allowed(self) -> bool:
-        """Input may flow to the sharer: active, full control, not paused."""
-        return self.phase is Phase.ACTIVE and self.mode is Mode.CONTROL and not self.paused
+        """Input may flow to the sharer: active, full control, not paused, not a browser."""
+        return (
+            self.phase is Phase.ACTIVE
+            and self.mode is Mode.CONTROL
+            and not self.paused
+            and not self.sharer_browser
+        )
 
     def connected(self, role: Role) -> bool:
         if role is Role.HELPER:
@@ -140,6 +155,7 @@ class SessionState:
             paused=self.paused,
             helper_connected=self.connected(Role.HELPER),
             sharer_connected=self.connected(Role.SHARER),
+            sharer_browser=self.sharer_browser,
         )
 
 
@@ -183,8 +199,8 @@ def transition(
     match event:
         case Abort(reason):
             return _end(state, reason)
-        case SharerJoined():
-            return _join(state, now, policy)
+        case SharerJoined(browser):
+            return _join(state, now, policy, browser=browser)
         case Disconnected(role):
             return _disconnected(state, role, now, policy)
         case Reconnected(role):
@@ -231,11 +247,16 @@ def _tick(state: SessionState, now: float, policy: SessionPolicy) -> Transition:
     return Transition(state, ())
 
 
-def _join(state: SessionState, now: float, policy: SessionPolicy) -> Transition:
+def _join(state: SessionState, now: float, policy: SessionPolicy, *, browser: bool) -> Transition:
     if state.phase is not Phase.WAITING:
         raise IllegalEvent("Someone has already joined this session with its code.")
     joined = replace(
-        state, phase=Phase.JOINED, sharer_present=True, deadline=now + policy.consent_timeout
+        state,
+        phase=Phase.JOINED,
+        sharer_present=True,
+        deadline=now + policy.consent_timeout,
+        sharer_browser=browser,
+        features=state.features | {"browser_sharer"} if browser else state.features,
     )
     return _changed(joined)
 
@@ -287,6 +308,8 @@ _ACTORS: dict[type[ClientMessage], frozenset[Role]] = {
 def _act(state: SessionState, by: Role, message: ClientMessage) -> Transition:
     if by not in _ACTORS[type(message)]:
         raise IllegalEvent(f'Only the {_other_name(by)} can send "{message.type}".')
+    if state.sharer_browser and _asks_for_control(message):
+        raise ViewOnlySharer(VIEW_ONLY_SENTENCE)
     match message:
         case End():
             return _end(
@@ -361,6 +384,16 @@ def _decline(state: SessionState) -> Transition:
         kept = replace(state, requested_mode=None)
         return _changed(kept, Outgoing(Role.HELPER, ControlAnswer(granted=False)))
     return _end(state, EndReason.DECLINED)
+
+
+#: What a helper reads when asking a browser sharer for control (the console says it first).
+VIEW_ONLY_SENTENCE = "This person shares from a web browser: view only."
+
+
+def _asks_for_control(message: ClientMessage) -> bool:
+    if isinstance(message, ChooseMode):
+        return message.mode is Mode.CONTROL
+    return isinstance(message, RequestControl)
 
 
 def _require(state: SessionState, phase: Phase, sentence: str) -> None:

@@ -112,8 +112,12 @@ class SessionsElsewhere(Protocol):
     ) -> CreatedSession | None:
         """Create the session on a less loaded node; None to create it on this one."""
 
-    async def join(self, session_id: str, address: str) -> JoinedSession | None:
-        """Let the sharer into a session pinned to another node; None if none holds it."""
+    async def join(
+        self, session_id: str, address: str, *, browser: bool = False
+    ) -> JoinedSession | None:
+        """Let the sharer into a session pinned to another node; None if none holds it.
+
+        `browser`: the sharer joined from the web page (the session is view only)."""
 
 
 @dataclass(eq=False)
@@ -225,7 +229,8 @@ class SessionHub:
             session_id, code, self._policy.code_lifetime, state.deadline, self._relay_path
         )
 
-    async def join(self, code_text: str, address: str) -> JoinedSession:
+    async def join(self, code_text: str, address: str, *, browser: bool = False) -> JoinedSession:
+        """Let the sharer in with a code; `browser`: from the web page, view only for good."""
         now = self._clock()
         try:
             admission = await self._join_guard.admit(address, now)
@@ -240,10 +245,10 @@ class SessionHub:
         session_id = await self._store.claim_code(code.value, now)
         joined = None
         if session_id is not None:
-            joined = await self.join_claimed(session_id, address)
+            joined = await self.join_claimed(session_id, address, browser=browser)
             if joined is None and self._elsewhere is not None:
                 # Claimed here, pinned to another node: that node lets the sharer in.
-                joined = await self._elsewhere.join(session_id, address)
+                joined = await self._elsewhere.join(session_id, address, browser=browser)
         if joined is None:
             # Unknown, used, expired and ended codes get one answer: none tells a guesser
             # that a code existed.
@@ -257,7 +262,9 @@ class SessionHub:
         await self._join_guard.settle(admission, failed=False)
         return joined
 
-    async def join_claimed(self, session_id: str, address: str) -> JoinedSession | None:
+    async def join_claimed(
+        self, session_id: str, address: str, *, browser: bool = False
+    ) -> JoinedSession | None:
         """Let the sharer into a session of this node whose code was just claimed (here or on
         another node); None if this node has no such session."""
         session = self._sessions.get(session_id)
@@ -266,7 +273,7 @@ class SessionHub:
         token = secrets.token_urlsafe(32)
         async with session.lock:
             session.sharer_token_digest = hashlib.sha256(token.encode()).digest()
-            await self._apply(session, SharerJoined())
+            await self._apply(session, SharerJoined(browser=browser))
         self._metrics.joins_succeeded += 1
         self._log.joined(session.id, address)
         return JoinedSession(session.id, token, session.state.helper, self._relay_path)

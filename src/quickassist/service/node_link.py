@@ -197,7 +197,9 @@ class NodeLink:
                 "relay_path": created.relay_path,
             }
         if op == "join":
-            joined = await hub.join_claimed(args["session_id"], args["address"])
+            joined = await hub.join_claimed(
+                args["session_id"], args["address"], browser=bool(args.get("browser"))
+            )
             if joined is None:
                 return None
             return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -51,6 +51,11 @@ class CreatedOut(BaseModel):
 
 class JoinIn(BaseModel):
     code: str = Field(max_length=64, description="What the sharer typed; case, spaces, dashes ok.")
+    client: Literal["app", "browser"] = Field(
+        default="app",
+        description='"browser" from the /share page: the session is view only, whatever '
+        "either side asks later (docs/protocol.md, the browser sharer).",
+    )
 
 
 class JoinedOut(BaseModel):
@@ -58,6 +63,9 @@ class JoinedOut(BaseModel):
     sharer_token: str = Field(description="Bearer token for this session's sharer side.")
     helper: HelperOut
     ws_path: str
+    view_only: bool = Field(
+        default=False, description="The sharer joined from a web browser: view only, for good."
+    )
 
 
 class StateOut(BaseModel):
@@ -67,6 +75,7 @@ class StateOut(BaseModel):
     paused: bool
     helper_connected: bool
     sharer_connected: bool
+    sharer_browser: bool = Field(default=False, description="The sharer is a web browser.")
 
 
 class ActionIn(BaseModel):
@@ -138,7 +147,8 @@ async def get_session(request: Request, session_id: str) -> StateOut:
 @router.post("/join", response_model=JoinedOut)
 async def join(request: Request, body: JoinIn) -> JoinedOut:
     """Join with a code. Failed attempts are limited per address and overall (429)."""
-    joined = await hub_of(request).join(body.code, peer_address(request))
+    browser = body.client == "browser"
+    joined = await hub_of(request).join(body.code, peer_address(request), browser=browser)
     return JoinedOut(
         session_id=joined.session_id,
         sharer_token=joined.sharer_token,
@@ -148,6 +158,7 @@ async def join(request: Request, body: JoinIn) -> JoinedOut:
             verified_domain=joined.helper.verified_domain,
         ),
         ws_path=f"{joined.relay_path}/ws/sharer/{joined.session_id}",
+        view_only=browser,
     )
 
 
