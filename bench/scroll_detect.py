@@ -27,17 +27,13 @@ from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.scroll import find_shift
 from quickassist.sharer.tiles import Rect, TileGrid
 from quickassist.sharer.updates import ScreenUpdates
+from tests.fixtures.terminal_page import terminal_page
 
 WIDTH, HEIGHT = 1920, 1080
 
 
 def text_page(height: int, seed: int) -> npt.NDArray[np.uint8]:
-    rng = np.random.default_rng(seed)
-    page = np.full((height, WIDTH, 4), 255, dtype=np.uint8)
-    for top in range(0, height - 16, 16):
-        ink = rng.random((11, WIDTH)) < 0.25
-        page[top + 2 : top + 13][ink] = (40, 30, 20, 255)
-    return page
+    return terminal_page(height, WIDTH, seed)
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:

@@ -58,7 +58,7 @@ from .handoff import EncodedFrame, FrameHandoff
 from .monitors import pick_monitor, query_monitors
 from .pacing import LinkEstimate
 from .quality import QualityGovernor
-from .tiles import TILE_SIZE, Rect, TileGrid
+from .tiles import TILE_SIZE, Rect, TileGrid, bounding_box
 from .updates import ScreenUpdates
 from .x11_display import open_display
 
@@ -444,7 +444,7 @@ class _CaptureThread:
                 if clipped is not None:
                     self.dirty.append(clipped)
                     if len(self.dirty) > MAX_DIRTY_RECTS:
-                        self.dirty = [_bounding_box(self.dirty)]
+                        self.dirty = [bounding_box(self.dirty)]
             elif self.cursor.is_motion(event) or self.cursor.is_cursor_change(event):
                 # (A new image is noted by the watch: the next update carries it. Animated
                 # cursors change many times a second, hence the same pacing as motion.)
@@ -546,14 +546,6 @@ def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) ->
     if batch:
         payloads.append(VideoPayload(width, height, tuple(batch)))
     return payloads
-
-
-def _bounding_box(rects: list[Rect]) -> Rect:
-    x0 = min(r.x for r in rects)
-    y0 = min(r.y for r in rects)
-    x1 = max(r.x + r.width for r in rects)
-    y1 = max(r.y + r.height for r in rects)
-    return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
 def _now_us() -> int:

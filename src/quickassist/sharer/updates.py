@@ -25,7 +25,7 @@ from .codecs.base import TileEncoder
 from .codecs.h264 import H264Encoder, VideoEncodeError
 from .motion import MotionChange, MotionSettings, MotionTracker, TileBox
 from .scroll import find_shift
-from .tiles import Frame, Rect, TileGrid, changed_box, join_small
+from .tiles import Frame, Rect, TileGrid, bounding_box, changed_box, join_small
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class ScreenUpdates:
 
     def _copy(self, frame: Frame, changed: list[tuple[int, int]]) -> Tile | None:
         assert self.shown is not None
-        area = changed_box(self.shown, frame, _bounds([self.grid.rect(t) for t in changed]))
+        area = changed_box(self.shown, frame, bounding_box([self.grid.rect(t) for t in changed]))
         if area is None:
             return None
         shift = find_shift(self.shown, frame, area)
@@ -199,11 +199,3 @@ class ScreenUpdates:
         if len(boxes) > MAX_JOIN_BOXES:
             return boxes
         return join_small(boxes, self.grid.size)
-
-
-def _bounds(rects: list[Rect]) -> Rect:
-    x0 = min(r.x for r in rects)
-    y0 = min(r.y for r in rects)
-    x1 = max(r.x + r.width for r in rects)
-    y1 = max(r.y + r.height for r in rects)
-    return Rect(x0, y0, x1 - x0, y1 - y0)

@@ -22,6 +22,7 @@ from quickassist.sharer.motion import MotionSettings
 from quickassist.sharer.pipeline import split_tiles
 from quickassist.sharer.tiles import TileGrid
 from quickassist.sharer.updates import ScreenUpdates
+from tests.fixtures.terminal_page import terminal_page
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +58,7 @@ async ({ payloads, width, height, probe }) => {
 
 
 def text_page(height: int, seed: int) -> npt.NDArray[np.uint8]:
-    """BGRA lines of two-colour "glyphs" on white, a line every 16 rows (terminal-like)."""
-    rng = np.random.default_rng(seed)
-    page = np.full((height, WIDTH, 4), 255, dtype=np.uint8)
-    for top in range(0, height, 16):
-        ink = rng.random((11, WIDTH)) < 0.3
-        page[top + 2 : top + 13][ink] = (40, 30, 20, 255)
-    return page
+    return terminal_page(height, WIDTH, seed)
 
 
 def rgb(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

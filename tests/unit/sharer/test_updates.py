@@ -11,6 +11,7 @@ from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.motion import MotionSettings
 from quickassist.sharer.tiles import TileGrid
 from quickassist.sharer.updates import ScreenUpdates
+from tests.fixtures.terminal_page import terminal_page
 from tests.unit.sharer.screen_model import ScreenModel, bgra_to_rgb
 
 WIDTH, HEIGHT = 640, 384
@@ -19,13 +20,7 @@ STILL = MotionSettings().still_after
 
 
 def text_page(height: int, seed: int) -> npt.NDArray[np.uint8]:
-    """Lines of two-colour "glyphs" on white, a line every 16 rows (terminal-like)."""
-    rng = np.random.default_rng(seed)
-    page = np.full((height, WIDTH, 4), 255, dtype=np.uint8)
-    for top in range(0, height, 16):
-        ink = rng.random((11, WIDTH)) < 0.3
-        page[top + 2 : top + 13][ink] = (40, 30, 20, 255)
-    return page
+    return terminal_page(height, WIDTH, seed)
 
 
 def updates(video: bool) -> tuple[ScreenUpdates, ScreenModel]:
