@@ -33,6 +33,7 @@ async def test_login_answers_the_helper_and_sets_a_strict_cookie(
             "full_control": True,
             "local": True,
             "totp_enabled": False,
+            "two_factor_enrolment_required": False,
         }
         cookies = answer.headers.get_list("set-cookie")
         assert len(cookies) == 1

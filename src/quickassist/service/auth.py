@@ -38,6 +38,7 @@ from .oidc import OidcSignIn, install_oidc
 from .oidc_providers import load_providers
 from .service_settings import ServiceSettings, Setting
 from .sign_in_guard import SignInGuard
+from .totp import CheckResult, TwoFactor
 
 COOKIE_NAME = "qa_session"
 COOKIE_SALT = "quickassist.helper-session"
@@ -125,6 +126,9 @@ def _digest(session_id: str) -> str:
 class LoginRequest(BaseModel):
     username: str = Field(max_length=200)
     password: str = Field(max_length=1024)
+    code: str | None = Field(
+        default=None, max_length=64, description="The authenticator's code, or a recovery code."
+    )
 
 
 class HelperOut(BaseModel):
@@ -136,6 +140,9 @@ class HelperOut(BaseModel):
     full_control: bool = Field(description="May ask for full control; else view only.")
     local: bool = Field(description="Signs in with a password here (not an identity provider).")
     totp_enabled: bool
+    two_factor_enrolment_required: bool = Field(
+        default=False, description="Must set up an authenticator app before doing anything else."
+    )
 
 
 class ErrorOut(BaseModel):
@@ -173,17 +180,40 @@ def _sessions(connection: HTTPConnection) -> HelperSessions:
     return sessions
 
 
-async def require_helper(request: Request) -> HelperIdentity:
-    """FastAPI dependency: the signed-in helper, or a 401 ``not_signed_in`` answer."""
+ENROL_FIRST = "Administrators here must use an authenticator app. Set one up under Account first."
+
+
+async def require_signed_in(request: Request) -> HelperIdentity:
+    """The signed-in helper, even one who must still set up two-factor sign-in (401 if none)."""
     identity = await _sessions(request).resolve(request.cookies.get(COOKIE_NAME))
     if identity is None:
         raise ServiceError(NOT_SIGNED_IN, code="not_signed_in", status=401)
     return identity
 
 
+async def must_enrol(connection: HTTPConnection, identity: HelperIdentity) -> bool:
+    """An administrator with a password and no authenticator, where the setting demands one."""
+    if not (identity.is_admin and identity.local) or identity.totp_enabled:
+        return False
+    settings: ServiceSettings = connection.app.state.service_settings
+    return await settings.get(Setting.ADMIN_TWO_FACTOR)
+
+
+async def require_helper(request: Request) -> HelperIdentity:
+    """FastAPI dependency: the signed-in helper, or a 401 ``not_signed_in`` answer (403
+    ``two_factor_enrolment_required`` for an administrator who must set up an authenticator)."""
+    identity = await require_signed_in(request)
+    if await must_enrol(request, identity):
+        raise ServiceError(ENROL_FIRST, code="two_factor_enrolment_required", status=403)
+    return identity
+
+
 async def helper_from_websocket(websocket: WebSocket) -> HelperIdentity | None:
     """The helper whose cookie came with this WebSocket upgrade, or None."""
-    return await _sessions(websocket).resolve(websocket.cookies.get(COOKIE_NAME))
+    identity = await _sessions(websocket).resolve(websocket.cookies.get(COOKIE_NAME))
+    if identity is not None and await must_enrol(websocket, identity):
+        return None
+    return identity
 
 
 def _set_cookie(response: Response, value: str, max_age: int) -> None:
@@ -212,6 +242,7 @@ def build_auth_router(
     clock: Callable[[], float],
     settings: ServiceSettings,
     oidc: OidcSignIn,
+    two_factor: TwoFactor,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/auth", tags=["auth"])
     errors: dict[int | str, dict[str, Any]] = {
@@ -239,9 +270,36 @@ def build_auth_router(
                 code="invalid_credentials",
                 status=401,
             )
+        if identity.totp_enabled:
+            await _second_factor(identity, credentials.code, address_key, credentials.username)
         guard.succeeded(address_key, credentials.username, clock())
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
-        return identity.public_dict()
+        return await _me(request, identity)
+
+    async def _second_factor(
+        identity: HelperIdentity, code: str | None, address_key: str, username: str
+    ) -> None:
+        if not code:
+            raise ServiceError(
+                "Enter the 6-digit code from your authenticator app, or a recovery code.",
+                code="two_factor_required",
+                status=401,
+            )
+        result = await two_factor.check(identity.id, code)
+        if result is CheckResult.OK:
+            return
+        guard.failed(address_key, username, clock())
+        if result is CheckResult.REUSED:
+            raise ServiceError(
+                "That code was already used. Wait for the app to show the next one.",
+                code="two_factor_required",
+                status=401,
+            )
+        raise ServiceError(
+            "That code is not right. Enter the code your app shows now, or a recovery code.",
+            code="two_factor_required",
+            status=401,
+        )
 
     @router.get("/methods", response_model=MethodsOut)
     async def methods() -> dict[str, Any]:
@@ -284,15 +342,19 @@ def build_auth_router(
     )
     async def logout_everywhere(request: Request) -> Response:
         """Sign out every sign-in of the signed-in helper, on every browser."""
-        identity = await require_helper(request)
+        identity = await require_signed_in(request)
         await sessions.store.revoke_helper(identity.id)
         return _signed_out()
 
     @router.get("/me", response_model=HelperOut, responses={401: {"model": ErrorOut}})
     async def me(request: Request) -> dict[str, Any]:
         """The signed-in helper."""
-        identity = await require_helper(request)
-        return identity.public_dict()
+        return await _me(request, await require_signed_in(request))
+
+    async def _me(request: Request, identity: HelperIdentity) -> dict[str, Any]:
+        answer = identity.public_dict()
+        answer["two_factor_enrolment_required"] = await must_enrol(request, identity)
+        return answer
 
     return router
 
@@ -317,6 +379,8 @@ def install_auth(
     app.state.helper_sessions = sessions
     settings = ServiceSettings(accounts.sessions)
     app.state.service_settings = settings
+    two_factor = TwoFactor(accounts.sessions, clock=clock)
+    app.state.two_factor = two_factor
 
     async def issue_sign_in(response: Response, identity: HelperIdentity) -> None:
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
@@ -339,5 +403,10 @@ def install_auth(
             clock=clock,
             settings=settings,
             oidc=oidc,
+            two_factor=two_factor,
         )
     )
+    # Imported here: two_factor_api depends on this module's require_signed_in.
+    from .two_factor_api import router as two_factor_router
+
+    app.include_router(two_factor_router)

@@ -369,6 +369,16 @@ def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _add_store_options(change)
     change.set_defaults(run=_guarded(run_user_set))
 
+    reset = users.add_parser(
+        "reset-2fa",
+        help="remove a helper's two-factor sign-in (a lost phone)",
+        description="Remove a helper's authenticator and recovery codes; they sign in with "
+        "their password alone until they set one up again, and are signed out everywhere.",
+    )
+    reset.add_argument("username")
+    _add_store_options(reset)
+    reset.set_defaults(run=_guarded(run_user_reset_2fa))
+
     _add_org(subparsers)
     _add_settings(subparsers)
 
@@ -658,6 +668,21 @@ def run_org_list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _with_organisations(args, listing)
+
+
+def run_user_reset_2fa(args: argparse.Namespace) -> int:
+    async def reset(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        import time
+
+        from .totp import TwoFactor
+
+        helper = await accounts.find(args.username)
+        await TwoFactor(accounts.sessions, clock=time.time).reset(helper.id)
+        ended = await sign_ins.revoke_helper(helper.id)
+        print(f"Two-factor sign-in removed for {helper.username} ({_sign_ins(ended)} ended).")
+        return EXIT_OK
+
+    return _with_store(args, reset)
 
 
 def _sign_ins(count: int) -> str:
