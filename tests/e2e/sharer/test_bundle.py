@@ -97,6 +97,9 @@ async def test_the_downloaded_app_joins_with_only_the_code_typed(
         )
     try:
         await share_until_consent_then_stop(process, xvfb, scripted_helper, created, type_code=True)
+    except BaseException:
+        print(f"The app's log:\n{log.read_text()}")  # pytest shows it with the failure
+        raise
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)
