@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from .accounts import HelperAccounts
+from .admin_api import install_administration
 from .api_docs import install_api_docs
 from .auth import install_auth
 from .config import ServiceConfig
@@ -80,6 +81,7 @@ def create_app(
     install_health(app)
     install_api_docs(app)
     install_sessions(app, config, clock)
+    install_administration(app, clock=clock)  # after sessions: adds its retention sweep
     install_downloads(app, config)
     install_console(app)  # last: the catch-all "/" mount
 

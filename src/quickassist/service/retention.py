@@ -62,6 +62,10 @@ class RetentionTask:
             await sweep(self._clock())
         return cleared
 
+    def add_sweep(self, sweep: Callable[[float], Awaitable[int]]) -> None:
+        """Also run ``sweep(now)`` every round (parts installed after this task was made)."""
+        self._sweeps = (*self._sweeps, sweep)
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run_forever(), name="retention")
 
