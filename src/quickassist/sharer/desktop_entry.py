@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from .errors import SharerError
@@ -104,4 +105,13 @@ def install_desktop_entry(*, argv: list[str] | None = None, home: Path | None = 
 
 def icon_svg() -> bytes:
     """The app's icon (SVG), shipped in the package."""
-    return resources.files("quickassist.sharer").joinpath("assets", ICON_FILE).read_bytes()
+    return _icon().read_bytes()
+
+
+def icon_file() -> str:
+    """The icon's file name for Qt (the package is installed as files, never zipped)."""
+    return str(_icon())
+
+
+def _icon() -> Traversable:
+    return resources.files("quickassist.sharer").joinpath("assets", ICON_FILE)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QIcon, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from ..desktop_entry import icon_file
 from .text_fit import fit_to_text
 
 #: Wide enough for the code box and the intro in a few lines (it grows for longer text).
@@ -19,6 +20,7 @@ class CodeWindow(QWidget):
     def __init__(self, service_url: str, code: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("quickassist: share your screen")
+        self.setWindowIcon(QIcon(icon_file()))  # the same as the app menu's (desktop_entry)
         intro = QLabel(
             "Type the code your helper gave you, then click Share screen. You will see who "
             "is asking before anything is shared."
