@@ -8,6 +8,7 @@
  */
 
 import * as api from "../core/api.js";
+import { openAccount, setupAccount } from "./account.js";
 import { byId, setError, showView } from "./views.js";
 
 /** Codes the service answers when the password was right but a second factor is needed. */
@@ -41,6 +42,8 @@ export function setupSignin({ onSignedIn, onSignedOut }) {
       byId("signin-code").value = "";
       codeRow.hidden = true;
       onSignedIn(user);
+      // An administrator who must set up an authenticator first is taken straight there.
+      if (user.two_factor_enrolment_required) await openAccount(user);
     } catch (err) {
       setError(error, err.message);
       if (NEEDS_CODE.has(err.code)) {
@@ -69,6 +72,7 @@ export function setupSignin({ onSignedIn, onSignedOut }) {
     onSignedOut();
   });
 
+  setupAccount();
   showMethods();
 }
 
@@ -101,6 +105,7 @@ export function showUser(user) {
   name.textContent = user ? user.display_name || user.username : "";
   name.hidden = !user;
   byId("signout-button").hidden = !user;
+  byId("account-button").hidden = !user;
 }
 
 export function showSignin() {

@@ -2,7 +2,7 @@
  * The page's views: exactly one <section class="view"> is visible at a time.
  */
 
-const VIEWS = ["signin", "home", "code", "mode", "consent", "session", "ended"];
+const VIEWS = ["signin", "home", "code", "mode", "consent", "session", "ended", "account"];
 // The window title names the step, so a screen reader user (or a tab strip) knows where they are.
 const TITLES = {
   signin: "Sign in",
@@ -12,6 +12,7 @@ const TITLES = {
   consent: "Waiting for the sharer",
   session: "Remote session",
   ended: "Session ended",
+  account: "Account",
 };
 
 /** The element with `id`; a missing id is a bug in index.html, so it throws. */
