@@ -25,7 +25,7 @@ from quickassist.protocol.close_codes import CloseCode
 from quickassist.protocol.frames import FrameFlags, FrameKind
 from quickassist.service.nodes import NODE_LOST_SENTENCE
 from tests.fixtures.nginx import JOIN_FAILURES_PER_ADDRESS, ServiceNodes
-from tests.fixtures.session_clients import Side
+from tests.fixtures.session_clients import Side, close_all_sides
 from tests.timeouts import WAIT
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -115,6 +115,7 @@ async def helper(service_nodes: ServiceNodes) -> AsyncIterator[Helper]:
     )
     assert response.status_code == 200, response.text
     yield Helper(service_nodes, http)
+    await close_all_sides()  # in this test's loop: the next test's would be another
     await http.aclose()
 
 
@@ -141,23 +142,28 @@ async def test_the_helper_on_one_node_the_sharer_through_another_media_through_t
     await sharer.wait_type("ended")
 
 
+async def beaten(nodes: ServiceNodes, node: str, sessions: int) -> None:
+    """Wait until ``node``'s heartbeat tells the others it holds ``sessions`` live sessions."""
+    redis = Redis.from_url(nodes.redis_url, decode_responses=True)
+    alive = f"{nodes.redis_prefix}node:{node}:alive"
+    deadline = asyncio.get_running_loop().time() + WAIT
+    try:
+        while json.loads(await redis.get(alive) or "{}").get("sessions") != sessions:
+            assert asyncio.get_running_loop().time() < deadline, f"{node} never beat {sessions}"
+            await asyncio.sleep(0.05)
+    finally:
+        await redis.aclose()
+
+
 async def test_a_new_session_goes_to_the_node_with_the_fewest(
     service_nodes: ServiceNodes, helper: Helper
 ) -> None:
-    redis = Redis.from_url(service_nodes.redis_url, decode_responses=True)
-    try:
-        first = await helper.create(via="n2")
-        assert first["relay_path"] == "/nodes/n2"
-        # Once n2's heartbeat says it holds one, a code asked through n2 goes elsewhere.
-        alive = f"{service_nodes.redis_prefix}node:n2:alive"
-        deadline = asyncio.get_running_loop().time() + WAIT
-        while json.loads(await redis.get(alive) or "{}").get("sessions") != 1:
-            assert asyncio.get_running_loop().time() < deadline, "n2 never counted its session"
-            await asyncio.sleep(0.05)
-        second = await helper.create(via="n2")
-        assert second["relay_path"] in ("/nodes/n1", "/nodes/n3")
-    finally:
-        await redis.aclose()
+    first = await helper.create(via="n2")
+    assert first["relay_path"] == "/nodes/n2"
+    # Once n2's heartbeat says it holds one, a code asked through n2 goes elsewhere.
+    await beaten(service_nodes, "n2", 1)
+    second = await helper.create(via="n2")
+    assert second["relay_path"] in ("/nodes/n1", "/nodes/n3")
 
 
 async def test_one_code_joined_through_two_nodes_at_once_lets_one_sharer_in(
@@ -184,16 +190,24 @@ async def test_wrong_codes_spread_over_the_nodes_count_against_one_budget(
     assert (await join(service_nodes, "n1", "ZZZ999", address="198.51.100.8")).status_code == 404
 
 
+def _live_sessions(metrics: str) -> int:
+    line = next(x for x in metrics.splitlines() if x.startswith("quickassist_sessions_active "))
+    return int(line.split()[1])
+
+
 async def test_a_killed_node_ends_its_sessions_with_a_sentence_and_the_others_go_on(
     service_nodes: ServiceNodes, helper: Helper
 ) -> None:
     # Live sessions until two nodes hold one each (the least loaded node gets each new one).
     pinned: dict[str, tuple[Side, Side, dict[str, Any]]] = {}
-    for via in ("n1", "n2", "n3") * 2:
+    for via in ("n1", "n2", "n3") * 4:
         created = await helper.create(via=via)
         node = created["relay_path"].rsplit("/", 1)[-1]
         joined = await join(service_nodes, via, created["code"])
         assert joined.status_code == 200, joined.text
+        # The next choice must see this session (earlier tests left the nodes unevenly loaded).
+        state = await helper.http.get(f"/nodes/{node}/metrics")
+        await beaten(service_nodes, node, _live_sessions(state.text))
         if node in pinned:
             continue
         helper_side = await helper.connect(created)
