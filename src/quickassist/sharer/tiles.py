@@ -35,6 +35,23 @@ class Rect:
     width: int
     height: int
 
+    def overlaps(self, other: Rect) -> bool:
+        return (
+            self.x < other.x + other.width
+            and other.x < self.x + self.width
+            and self.y < other.y + other.height
+            and other.y < self.y + self.height
+        )
+
+    def covers(self, other: Rect) -> bool:
+        """True if `other` lies wholly inside this rectangle."""
+        return (
+            self.x <= other.x
+            and self.y <= other.y
+            and other.x + other.width <= self.x + self.width
+            and other.y + other.height <= self.y + self.height
+        )
+
     def clip(self, width: int, height: int) -> Rect | None:
         """This rectangle cut to a `width` x `height` area at the origin, or None if outside."""
         x0, y0 = max(self.x, 0), max(self.y, 0)
@@ -176,7 +193,7 @@ def join_small(boxes: list[Rect], limit: int) -> list[Rect]:
             if union.width > limit or union.height > limit:
                 continue
             others = (box for k, box in enumerate(out) if k not in (i, j))
-            if any(_intersect(union, box) for box in others):
+            if any(union.overlaps(box) for box in others):
                 continue
             out[i] = union
             del out[j]
@@ -198,15 +215,6 @@ def _union(a: Rect, b: Rect) -> Rect:
     x0, y0 = min(a.x, b.x), min(a.y, b.y)
     x1, y1 = max(a.x + a.width, b.x + b.width), max(a.y + a.height, b.y + b.height)
     return Rect(x0, y0, x1 - x0, y1 - y0)
-
-
-def _intersect(a: Rect, b: Rect) -> bool:
-    return (
-        a.x < b.x + b.width
-        and b.x < a.x + a.width
-        and a.y < b.y + b.height
-        and b.y < a.y + a.height
-    )
 
 
 def _words(frame: Frame) -> npt.NDArray[np.uint64] | npt.NDArray[np.uint32]:

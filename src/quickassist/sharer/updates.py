@@ -111,7 +111,7 @@ class ScreenUpdates:
             copy = self._copy(frame, changed)
             if copy is not None:
                 out.append(copy)
-                changed = self.grid.changed(self.shown, frame, changed)
+                changed = self._left_after(copy, frame, changed)
         motion = self.motion.observe(changed, now) if self._video_allowed else MotionChange(None)
         region = motion.region
         if region is not None:
@@ -148,6 +148,26 @@ class ScreenUpdates:
         self.counters.copies += 1
         r = shift.rect
         return Tile.copy(r.x, r.y, r.width, r.height, shift.source)
+
+    def _left_after(
+        self, copy: Tile, frame: Frame, changed: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """The tiles still to send after `copy`: inside its destination the pixels were checked
+        equal to the capture, so only tiles it does not cover wholly are compared again (a
+        whole-frame compare here cost 3.5 ms a scrolled 1080p frame)."""
+        dest = Rect(copy.x, copy.y, copy.width, copy.height)
+        covered, partly, kept = [], [], []
+        for tile in changed:
+            r = self.grid.rect(tile)
+            if dest.covers(r):
+                covered.append(tile)
+            elif dest.overlaps(r):
+                partly.append(tile)
+            else:
+                kept.append(tile)
+        assert self.shown is not None
+        still = set(self.grid.changed(self.shown, frame, partly)) | set(kept)
+        return sorted(still, key=lambda t: (t[1], t[0]))
 
     def _video(
         self, frame: Frame, changed: list[tuple[int, int]], motion: MotionChange, now: float

@@ -32,7 +32,7 @@ class ScreenModel:
         for tile in tiles:
             area = (slice(tile.y, tile.y + tile.height), slice(tile.x, tile.x + tile.width))
             if tile.encoding is TileEncoding.SOLID:
-                self.rgb[area] = tile.data[:3]
+                self.rgb[area] = tuple(tile.data[:3])
             elif tile.encoding is TileEncoding.PALETTE:
                 decoded = palette.decode(tile.data, tile.width, tile.height, self.palette)
                 self.palette = decoded.palette
