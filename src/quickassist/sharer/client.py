@@ -27,6 +27,7 @@ from ..protocol.roles import HelperCard
 from .errors import (
     CodeExpired,
     CodeRefused,
+    HelperNotAllowed,
     RelayClosed,
     ServiceUnreachable,
     SharerError,
@@ -57,9 +58,12 @@ class SessionClient:
         server_url: str = DEFAULT_SERVER_URL,
         *,
         trust: TrustSettings | None = None,
+        #: Managed deployments: only helpers of these verified domains may connect (empty: any).
+        allowed_domains: tuple[str, ...] = (),
         # Timeouts (seconds)
         timeout: float = 10.0,
     ) -> None:
+        self.allowed_domains = tuple(d.strip().rstrip(".").casefold() for d in allowed_domains)
         parts = urlsplit(server_url if "://" in server_url else f"https://{server_url}")
         if parts.scheme != "https" or not parts.hostname:
             raise SharerError(f"The service address must start with https:// (got {server_url!r}).")
@@ -94,7 +98,44 @@ class SessionClient:
                 response = await http.post("/api/join", json={"code": code.value})
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
-        return self._ticket(response)
+        ticket = self._ticket(response)
+        if self.allowed_domains and ticket.helper.verified_domain not in self.allowed_domains:
+            # Refused before any consent is asked: the session ends at the service at once.
+            await self._end_refused(ticket)
+            raise HelperNotAllowed(ticket.helper.who)
+        return ticket
+
+    async def _end_refused(self, ticket: JoinTicket) -> None:
+        try:
+            async with self._http() as http:
+                await http.post(
+                    f"/api/sessions/{ticket.session_id}/actions",
+                    json={"type": "end"},
+                    headers={"Authorization": f"Bearer {ticket.sharer_token}"},
+                )
+        except httpx.TransportError:
+            pass  # the unanswered session expires at the service on its own
+
+    async def report(self, session_id: str, reason: str) -> str:
+        """ "Report this session" to the service's administrators; the sentence to show."""
+        await self.ssl_context()
+        try:
+            async with self._http() as http:
+                response = await http.post(
+                    f"/api/sessions/{session_id}/report", json={"reason": reason[:500]}
+                )
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        message = _json(response).get("message")
+        if response.status_code == 202 or isinstance(message, str):
+            return str(message or "Your report was sent.")
+        raise ServiceUnreachable(self.base_url)
+
+    def _http(self) -> httpx.AsyncClient:
+        assert self._context is not None, "ssl_context() first"
+        return httpx.AsyncClient(
+            base_url=self.base_url, verify=self._context, timeout=self._timeout, trust_env=False
+        )
 
     async def connect(self, ticket: JoinTicket) -> RelayConnection:
         """Open the relay WebSocket for `ticket`; raises `RelayClosed` if the service refuses."""

@@ -76,6 +76,15 @@ def configure_share(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--code", metavar="CODE", help="the code from your helper (prefilled)")
     parser.add_argument(
+        "--allow-org",
+        metavar="DOMAIN",
+        action="append",
+        default=[],
+        help="managed computers: accept only helpers whose organisation the service verified "
+        "for this domain (e.g. contoso.com); repeat for several. Others are refused before "
+        "anything is asked",
+    )
+    parser.add_argument(
         "--no-gui", action="store_true", help="use the terminal instead of a window"
     )
     parser.add_argument(
@@ -152,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
     server_url, trust = resolve_service(args, find_preset())
     if args.remember:
         _remember(server_url, trust)
-    client = SessionClient(server_url, trust=trust)
+    client = SessionClient(server_url, trust=trust, allowed_domains=tuple(args.allow_org))
     media = default_media(monitor_id=args.monitor)
     if not args.no_gui and gui_available():
         with _scratch_dirs():

@@ -8,6 +8,13 @@ from ..protocol.roles import HelperCard, Mode
 
 WARNING = "Only allow if you started this contact and trust this person."
 
+#: Shown before the code box: remote support is what scammers abuse most.
+SCAM_WARNING = (
+    "Only share your screen with someone you contacted yourself, at a number or address you "
+    "found yourself. Real support staff never call, text or pop up out of the blue asking to "
+    "see your computer. If someone is rushing or pressuring you, stop and hang up."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ConsentText:

@@ -7,6 +7,7 @@ One root, so the UIs catch one thing and show its sentence::
     │   ├── WrongCode              404 unknown_code or 400 invalid_code
     │   ├── CodeExpired            410 code_expired
     │   └── TooManyAttempts        429 too_many_attempts (carries retry_after seconds)
+    ├── HelperNotAllowed       the helper's organisation is not on this app's allow-list
     ├── ServiceUnreachable     no TCP/TLS connection, or the service answered nonsense
     ├── UntrustedCertificate   the certificate fails verification or does not match the pin
     ├── SessionEndedError      the helper ended the session (or it ended for another reason)
@@ -29,6 +30,16 @@ class SharerError(Exception):
 
 class CodeRefused(SharerError):
     """The service did not accept the security code."""
+
+
+class HelperNotAllowed(SharerError):
+    """A managed computer's allow-list (``--allow-org``) does not name the helper's domain."""
+
+    def __init__(self, who: str) -> None:
+        super().__init__(
+            f"{who} is not from an organisation this computer accepts, so the session was "
+            "ended and nothing was shared. Ask your own IT department for help."
+        )
 
 
 class WrongCode(CodeRefused):

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from ..consent import SCAM_WARNING
 from ..desktop_entry import icon_file
 from .text_fit import fit_to_text
 
@@ -26,6 +27,10 @@ class CodeWindow(QWidget):
             "is asking before anything is shared."
         )
         intro.setWordWrap(True)
+        self.warning_label = QLabel(SCAM_WARNING)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setObjectName("scam-warning")
+        self.warning_label.setStyleSheet("color: #a00000;")
         self.code_label = QLabel("Code from your helper")
         self.code_edit = QLineEdit(code or "")
         self.code_edit.setPlaceholderText("ABC-234")
@@ -40,6 +45,7 @@ class CodeWindow(QWidget):
         service.setStyleSheet("color: gray;")
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.warning_label)  # before the code box: read before typing
         layout.addWidget(self.code_label)
         layout.addWidget(self.code_edit)
         layout.addWidget(self.share_button)

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from ...protocol.roles import Mode
 from ..client import JoinTicket, SessionClient
-from ..consent import consent_text
+from ..consent import SCAM_WARNING, consent_text
 from ..errors import CodeRefused, SharerError, TooManyAttempts
 from ..media_ports import MediaFactory
 from ..session import SharerSession
@@ -33,7 +33,10 @@ from ..session_events import (
     joined_sentence,
 )
 
-HELP = "Commands: p + Enter pauses or resumes, t takes back control, c TEXT chats, e ends."
+HELP = (
+    "Commands: p + Enter pauses or resumes, t takes back control, c TEXT chats, e ends, "
+    "r REASON reports this session to the service's administrators."
+)
 
 
 def printable(text: str) -> str:
@@ -97,6 +100,7 @@ class TerminalSharer:
     async def run(self) -> int:
         self._lines = LineReader(self._stdin)
         self.say(f"quickassist: share your screen with a helper ({self._client.base_url}).")
+        self.say(SCAM_WARNING)
         ticket = await self._join()
         if ticket is None:
             return 1
@@ -143,6 +147,13 @@ class TerminalSharer:
             except SharerError as exc:
                 self.say(exc.message)
                 return None
+
+    async def _report(self, session_id: str, reason: str) -> None:
+        """ "Report this session": the session id and the reason, to the abuse log."""
+        try:
+            self.say(await self._client.report(session_id, reason))
+        except SharerError as exc:
+            self.say(exc.message)
 
     def _on_event(self, event: SessionEvent) -> None:
         match event:
@@ -200,6 +211,8 @@ class TerminalSharer:
                     self.say("Your helper does not have control.")
             elif command == "c" and rest.strip():
                 session.send_chat(rest)
+            elif command == "r" and rest.strip():
+                await self._report(session.ticket.session_id, rest.strip())
             elif command == "e":
                 session.end()
                 return
