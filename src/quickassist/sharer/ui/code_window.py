@@ -17,6 +17,7 @@ MIN_WIDTH = 380
 class CodeWindow(QWidget):
     share_requested = Signal(str)
     closed = Signal()
+    report_requested = Signal()
 
     def __init__(self, service_url: str, code: str | None = None) -> None:
         super().__init__()
@@ -41,6 +42,10 @@ class CodeWindow(QWidget):
         self.message_label = QLabel("")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        # Offered once a session ended: a scam is often recognised only afterwards.
+        self.report_button = QPushButton("Report this session")
+        self.report_button.setVisible(False)
+        self.report_button.clicked.connect(self.report_requested)
         service = QLabel(f"Service: {service_url}")
         service.setStyleSheet("color: gray;")
         layout = QVBoxLayout(self)
@@ -50,6 +55,7 @@ class CodeWindow(QWidget):
         layout.addWidget(self.code_edit)
         layout.addWidget(self.share_button)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.report_button)
         layout.addWidget(service)
         self.share_button.clicked.connect(self._share)
         self.code_edit.returnPressed.connect(self._share)
@@ -63,6 +69,9 @@ class CodeWindow(QWidget):
         self.set_busy(True)
         self.show_message("Connecting...")
         self.share_requested.emit(code)
+
+    def offer_report(self, offered: bool) -> None:
+        self.report_button.setVisible(offered)
 
     def set_busy(self, busy: bool) -> None:
         self.share_button.setEnabled(not busy)

@@ -12,7 +12,7 @@ import logging
 import signal
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog
 
 from ...protocol.roles import Mode, Phase
 from ..client import JoinTicket, SessionClient
@@ -51,6 +51,16 @@ class _JoinFailed:
         self.message = message
 
 
+class _Reported:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+REPORT_QUESTION = (
+    "What happened? Your words and this session's number go to the service's administrators."
+)
+
+
 class QtSharer(QObject):
     """The whole window flow of one app run (one session at a time)."""
 
@@ -78,6 +88,11 @@ class QtSharer(QObject):
         self.bar.end_requested.connect(lambda: self._act("end"))
         self.bar.chat_requested.connect(self._show_chat)
         self.chat.send_requested.connect(self._send_chat)
+        #: The session "Report this session" is about: the current one, else the last one.
+        self.reported_session_id: str | None = None
+        self.report_dialog: QInputDialog | None = None
+        self.bar.report_requested.connect(self.ask_report)
+        self.code_window.report_requested.connect(self.ask_report)
 
     def start(self) -> None:
         self.code_window.show()
@@ -97,6 +112,8 @@ class QtSharer(QObject):
         self.code_window.show_message(joined_sentence(ticket.helper))
         session = SharerSession(self.client, ticket, media=self.media, listener=self.relay.post)
         self.session = session
+        self.reported_session_id = ticket.session_id
+        self.code_window.offer_report(False)
 
         async def run() -> str:
             try:
@@ -117,6 +134,10 @@ class QtSharer(QObject):
         elif isinstance(item, _JoinFailed):
             self.code_window.set_busy(False)
             self.code_window.show_message(item.message)
+        elif isinstance(item, _Reported):
+            self.code_window.show_message(item.message)
+            if self.bar.isVisible():
+                self.bar.status_label.setText(item.message)
         else:
             self._on_event(item)  # type: ignore[arg-type]
 
@@ -185,6 +206,35 @@ class QtSharer(QObject):
         self.code_window.set_busy(False)
         self.code_window.code_edit.clear()
         self.code_window.show_message(message)
+        self.code_window.offer_report(self.reported_session_id is not None)
+
+    # "Report this session" ------------------------------------------------------------------
+
+    def ask_report(self) -> None:
+        """Ask for a reason (not modal to the session: it goes on meanwhile), then send it."""
+        if self.reported_session_id is None:
+            return
+        parent = self.bar if self.bar.isVisible() else self.code_window
+        dialog = QInputDialog(parent)
+        dialog.setWindowTitle("Report this session")
+        dialog.setLabelText(REPORT_QUESTION)
+        dialog.setOkButtonText("Send report")
+        dialog.textValueSelected.connect(self._send_report)
+        self.report_dialog = dialog
+        dialog.open()
+
+    def _send_report(self, reason: str) -> None:
+        session_id = self.reported_session_id
+        if session_id is None or not reason.strip():
+            return
+
+        async def send() -> None:
+            try:
+                self.relay.post(_Reported(await self.client.report(session_id, reason.strip())))
+            except SharerError as exc:
+                self.relay.post(_Reported(exc.message))
+
+        self.loop_thread.submit(send())
 
     # The person's actions -----------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class SharingBar(QWidget):
     chat_requested = Signal()
     revoke_requested = Signal()
     end_requested = Signal()
+    report_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__(
@@ -41,6 +42,9 @@ class SharingBar(QWidget):
         self.pause_button = QPushButton("Pause")
         self.chat_button = QPushButton("Chat")
         self.revoke_button = QPushButton("Take back control")
+        self.report_button = QPushButton("Report")
+        self.report_button.setToolTip("Report this session to the service's administrators")
+        self.report_button.clicked.connect(self.report_requested)
         self.end_button = QPushButton("End")
         self.end_button.setStyleSheet("background: #b00020; color: white;")
         self.pause_button.clicked.connect(self._toggle_pause)
@@ -52,7 +56,14 @@ class SharingBar(QWidget):
         layout.addWidget(self.status_label, 1)
         layout.addWidget(self.mode_label)
         layout.addWidget(self.check_label)
-        for button in (self.pause_button, self.chat_button, self.revoke_button, self.end_button):
+        buttons = (
+            self.pause_button,
+            self.chat_button,
+            self.revoke_button,
+            self.report_button,
+            self.end_button,
+        )
+        for button in buttons:
             button.setAutoDefault(False)
             layout.addWidget(button)
         self._paused = False
