@@ -7,6 +7,7 @@ import { test } from "node:test";
 import {
   commitment,
   deriveSecrets,
+  E2E_VERSION,
   generateKeyPair,
   parseHandshake,
   SecureChannel,
@@ -74,7 +75,7 @@ class ScriptedSharer {
     this.commit = parseHandshake(payload);
     this.pair = await generateKeyPair("X25519");
     this.publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", this.pair.publicKey));
-    const offer = { t: "e2e_key", v: 1, curve: "X25519", key: toBase64(this.publicRaw) };
+    const offer = { t: "e2e_key", v: E2E_VERSION, curve: "X25519", key: toBase64(this.publicRaw) };
     return encodeFrame(FrameKind.CONTROL_E2E, text(JSON.stringify(offer)));
   }
   async onReveal(payload) {

@@ -2,7 +2,8 @@
 
 For each curve: both private keys (raw and as JWK, so WebCrypto can import them), the handshake
 messages, the transcript, the shared secret, both direction keys, the check string, and a few
-sealed frames each way (nonce, AAD, whole frame). The console's JS (tests/js/e2e.test.mjs) must
+sealed frames each way (nonce, AAD, whole frame; the counter is the header's sequence, extended
+across its wraps, and the payload is the ciphertext and tag only). The console's JS (tests/js/e2e.test.mjs) must
 derive and seal exactly the same bytes; tests/unit/protocol/test_e2e_vectors.py checks that the
 committed file equals what this script produces now.
 
@@ -53,6 +54,9 @@ FRAMES: list[tuple[str, FrameKind, FrameFlags, int, int, bytes]] = [
     ("h2s", FrameKind.CONTROL_E2E, FrameFlags.NONE, 3, 0, b'{"t":"refresh"}'),
     ("h2s", FrameKind.INPUT, FrameFlags.NONE, 4, 0, _KEY),
     ("h2s", FrameKind.CHAT, FrameFlags.NONE, 5, 0, _CHAT),
+    # The sequence wraps: counters 2**32 - 1, then 2**32 (the nonce goes on, the header wraps).
+    ("h2s", FrameKind.INPUT, FrameFlags.NONE, 2**32 - 1, 0, _KEY),
+    ("h2s", FrameKind.INPUT, FrameFlags.NONE, 0, 0, _KEY),
     ("s2h", FrameKind.VIDEO, FrameFlags.KEYFRAME, 1, _T0, bytes(range(40))),
     ("s2h", FrameKind.CURSOR, FrameFlags.NONE, 2, _T0 + 500, _CURSOR),
     ("s2h", FrameKind.CHAT, FrameFlags.NONE, 3, 0, b""),

@@ -25,12 +25,17 @@ reconnect to stand in the middle of the new handshake does not know R, so its ke
 end: the first frames fail and the session ends, instead of quietly carrying on through it after
 the person checked the digits once.
 
-Encrypted frames keep the clear header (flag ENCRYPTED) and carry
-``counter (8 bytes, big-endian) || AES-256-GCM(key, nonce = 4 zero bytes || counter,
-inner kind (1 byte) || inner payload, aad = the 20-byte header as sent)``. Counters start at 1
-for each key and only go up; the receiver keeps a sliding window of `REPLAY_WINDOW` counters, so
-frames the relay drops (stale video) leave gaps that are fine, while a replayed, too old, forged
-or mislabelled frame is rejected with `FrameRejected`.
+Encrypted frames keep the clear header (flag ENCRYPTED) and carry only
+``AES-256-GCM(key, nonce = 4 zero bytes || counter (8 bytes, big-endian), inner payload,
+aad = the 20-byte header as sent)``: 16 bytes over the inner payload, the tag. The counter is
+not carried: it is the header's 32-bit sequence, extended to 64 bits (each wrap of the sequence
+adds 2**32). The sender's counter only goes up (a sequence that does not move forward is taken
+in the next wrap), so no nonce is used twice; the receiver extends a sequence to the counter
+nearest the newest it accepted and keeps a sliding window of `REPLAY_WINDOW` counters, so frames
+the relay drops (stale video) leave gaps that are fine, while a replayed, too old, forged or
+relabelled frame (the header, kind and sequence included, is the additional data) is rejected
+with `FrameRejected`. Version 1 carried the counter in the payload (8 bytes) and the kind again
+inside it (1 byte): 25 bytes a frame, more than a keystroke's picture on the wire.
 """
 
 from __future__ import annotations
@@ -57,11 +62,11 @@ from .frames import Frame, FrameFlags, FrameHeader, FrameKind
 from .json_reader import read_json_object
 
 #: The handshake and frame format version (the "v" field and the transcript's label).
-E2E_VERSION = 1
+E2E_VERSION = 2
 #: Curves, best first: X25519 where the browser has it, P-256 everywhere else.
 CURVES = ("X25519", "P-256")
-COMMIT_LABEL = b"quickassist e2e commit v1"
-TRANSCRIPT_LABEL = b"quickassist e2e v1"
+COMMIT_LABEL = b"quickassist e2e commit v2"
+TRANSCRIPT_LABEL = b"quickassist e2e v2"
 #: How many counters behind the newest one a frame may arrive (IPsec's usual 64).
 REPLAY_WINDOW = 64
 #: Six digits: a middleman who replaces keys goes unnoticed 1 time in 10**6.
@@ -69,8 +74,10 @@ CHECK_DIGITS = 6
 KEY_BYTES = 32
 COUNTER_BYTES = 8
 TAG_BYTES = 16
-#: Bytes an encrypted payload adds to the inner one: counter, inner kind, GCM tag.
-OVERHEAD = COUNTER_BYTES + 1 + TAG_BYTES
+#: Bytes an encrypted payload adds to the inner one: the GCM tag (the nonce's counter is the
+#: header's sequence, extended; the kind is authenticated in the header).
+OVERHEAD = TAG_BYTES
+_SEQUENCE_SPAN = 2**32
 _PUBLIC_SIZES = {"X25519": 32, "P-256": 65}  # P-256: uncompressed SEC1 point (0x04 || x || y)
 _MAX_COUNTER = 2**64 - 1
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -388,24 +395,28 @@ class FrameSealer:
         kind: FrameKind,
         payload: bytes,
         *,
-        sequence: int = 0,
+        sequence: int | None = None,
         timestamp_us: int = 0,
         flags: FrameFlags = FrameFlags.NONE,
     ) -> bytes:
-        """The whole binary message: the clear header (ENCRYPTED set) and the sealed payload."""
-        if self.counter >= _MAX_COUNTER:
+        """The whole binary message: the clear header (ENCRYPTED set) and the sealed payload.
+
+        `sequence` goes in the header (None: the one after the last); the counter is the next
+        one above the last that it names, so a sequence that does not move forward costs a wrap,
+        never a nonce twice.
+        """
+        counter = self.counter + 1
+        if sequence is not None:
+            counter += (sequence - counter) % _SEQUENCE_SPAN
+        if counter > _MAX_COUNTER:
             raise FrameRejected("This connection's encryption counter is exhausted.")
-        self.counter += 1
+        self.counter = counter
         header = FrameHeader(
-            kind,
-            COUNTER_BYTES + 1 + len(payload) + TAG_BYTES,
-            sequence,
-            timestamp_us,
+            kind, len(payload) + TAG_BYTES, counter % _SEQUENCE_SPAN, timestamp_us,
             flags | FrameFlags.ENCRYPTED,
-        )
+        )  # fmt: skip
         aad = bytes(header)
-        sealed = self._aead.encrypt(nonce(self.counter), bytes((int(kind),)) + payload, aad)
-        return aad + self.counter.to_bytes(COUNTER_BYTES, "big") + sealed
+        return aad + self._aead.encrypt(nonce(counter), payload, aad)
 
 
 class FrameOpener:
@@ -435,21 +446,23 @@ class FrameOpener:
             raise FrameRejected("A frame arrived unencrypted.")
         if len(payload) < OVERHEAD:
             raise FrameRejected("An encrypted frame is too short.")
-        counter = int.from_bytes(payload[:COUNTER_BYTES], "big")
+        counter = self._extend(header.sequence)
         if counter == 0 or not self._fresh(counter):
             raise FrameRejected("A frame arrived twice or too late.")
         try:
-            # A view, not a copy: a keyframe is a quarter of a megabyte.
-            sealed = memoryview(payload)[COUNTER_BYTES:]
-            inner = self._aead.decrypt(nonce(counter), sealed, bytes(header))
+            body = self._aead.decrypt(nonce(counter), payload, bytes(header))
         except InvalidTag as exc:
             raise FrameRejected("A frame was changed on its way.") from exc
-        if inner[0] != int(header.kind):
-            raise FrameRejected("A frame's inner kind does not match its label.")
         self._mark(counter)
-        body = inner[1:]
         clear = replace(header, flags=header.flags & ~FrameFlags.ENCRYPTED, length=len(body))
         return Frame(clear, body)
+
+    def _extend(self, sequence: int) -> int:
+        """The counter a 32-bit sequence stands for: of the counters it can name, the one
+        nearest the newest accepted (never 0, which no sender uses)."""
+        base = self.highest - self.highest % _SEQUENCE_SPAN + sequence
+        candidates = [c for c in (base - _SEQUENCE_SPAN, base, base + _SEQUENCE_SPAN) if c > 0]
+        return min(candidates, key=lambda c: abs(c - self.highest))
 
     def _fresh(self, counter: int) -> bool:
         if counter > self.highest:
@@ -459,7 +472,8 @@ class FrameOpener:
 
     def _mark(self, counter: int) -> None:
         if counter > self.highest:
-            shift = counter - self.highest
+            # (A jump past the window forgets it all: shifting by it would build a huge int.)
+            shift = min(counter - self.highest, self._window)
             self._seen = ((self._seen << shift) | 1) & ((1 << self._window) - 1)
             self.highest = counter
         else:
@@ -485,7 +499,7 @@ class SecureChannel:
         kind: FrameKind,
         payload: bytes,
         *,
-        sequence: int = 0,
+        sequence: int | None = None,
         timestamp_us: int = 0,
         flags: FrameFlags = FrameFlags.NONE,
     ) -> bytes:

@@ -80,7 +80,8 @@ async def test_a_forged_frame_is_refused(console_page: Page, live_service: Any) 
     await expect(page.locator("#waiting-picture")).to_be_hidden()
     assert side.e2e is not None
     chat = {"id": "ok", "text": "genuine", "sent_at": 1}
-    sealed = bytearray(side.e2e.seal(FrameKind.CHAT, json.dumps(chat).encode(), sequence=99))
+    side.seq += 1  # the side's next sequence: it is the nonce's counter too
+    sealed = bytearray(side.e2e.seal(FrameKind.CHAT, json.dumps(chat).encode(), sequence=side.seq))
     sealed[-1] ^= 0x01  # one bit changed on the way
     await side.ws.send(bytes(sealed))
     # The altered frame is dropped; a genuine one after it still arrives.

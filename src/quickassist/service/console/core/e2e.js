@@ -12,8 +12,11 @@
  * direction ("h2s", "s2h"), the 6-digit check string ("check") and the next R ("resume"). R ties
  * every reconnect's handshake to the first one, whose digits the people compared.
  *
- * Sealed frame payload: counter (8 bytes, big-endian) || AES-GCM(nonce = 4 zero bytes || counter,
- * inner kind (1 byte) || inner payload, additional data = the 20-byte clear header).
+ * Sealed frame payload (version 2): AES-GCM(nonce = 4 zero bytes || counter (8 bytes, big-endian),
+ * inner payload, additional data = the 20-byte clear header): the inner payload and a 16-byte
+ * tag. The counter is the header's 32-bit sequence extended across its wraps: the sender's only
+ * goes up (a sequence that does not move forward is taken in the next wrap), the receiver takes
+ * the one nearest the newest it accepted. The kind is authenticated in the header.
  *
  *     E2EError (a ProtocolError)
  *     ├── HandshakeFailed    bad key, bad commitment, bad message
@@ -23,18 +26,18 @@
 import { ProtocolError } from "./errors.js";
 import { FrameFlags, FRAME_VERSION, HEADER_SIZE } from "./frames.js";
 
-export const E2E_VERSION = 1;
+export const E2E_VERSION = 2;
 /** Best first: X25519 where this browser has it, P-256 everywhere else. */
 export const CURVES = Object.freeze(["X25519", "P-256"]);
 export const REPLAY_WINDOW = 64;
 export const HANDSHAKE_TAGS = Object.freeze(["e2e_commit", "e2e_key", "e2e_reveal"]);
-const COMMIT_LABEL = new TextEncoder().encode("quickassist e2e commit v1");
-const TRANSCRIPT_LABEL = new TextEncoder().encode("quickassist e2e v1");
+const COMMIT_LABEL = new TextEncoder().encode("quickassist e2e commit v2");
+const TRANSCRIPT_LABEL = new TextEncoder().encode("quickassist e2e v2");
 const PUBLIC_SIZES = { X25519: 32, "P-256": 65 };
-const COUNTER_BYTES = 8;
 const TAG_BYTES = 16;
-/** Bytes a sealed payload adds: counter, inner kind, GCM tag. */
-export const OVERHEAD = COUNTER_BYTES + 1 + TAG_BYTES;
+/** Bytes a sealed payload adds: the GCM tag (the counter is the header's sequence). */
+export const OVERHEAD = TAG_BYTES;
+const SEQUENCE_SPAN = 2n ** 32n;
 
 export class E2EError extends ProtocolError {
   get code() {
@@ -306,23 +309,24 @@ export class SecureChannel {
    * The whole binary message for `payload` of `kind`: clear header (ENCRYPTED set), sealed body.
    * The counter is taken before the first await, so no two calls ever share one.
    */
-  async seal(kind, payload, { sequence = 0, timestampUs = 0, flags = 0 } = {}) {
-    this.counter += 1n;
-    const counter = this.counter;
+  async seal(kind, payload, { sequence, timestampUs = 0, flags = 0 } = {}) {
+    let counter = this.counter + 1n;
+    if (sequence !== undefined) {
+      counter += (((BigInt(sequence) - counter) % SEQUENCE_SPAN) + SEQUENCE_SPAN) % SEQUENCE_SPAN;
+    }
+    if (counter >= 2n ** 64n) throw new FrameRejected("This connection's encryption counter is exhausted.");
+    this.counter = counter;
     const header = headerBytes({
       kind,
       flags: flags | FrameFlags.ENCRYPTED,
-      sequence,
+      sequence: Number(counter % SEQUENCE_SPAN),
       timestampUs,
       length: OVERHEAD + payload.length,
     });
-    const inner = concat(Uint8Array.of(kind), payload);
     const sealed = new Uint8Array(
-      await subtle().encrypt({ name: "AES-GCM", iv: nonce(counter), additionalData: header }, this.sendKey, inner),
+      await subtle().encrypt({ name: "AES-GCM", iv: nonce(counter), additionalData: header }, this.sendKey, payload),
     );
-    const counterBytes = new Uint8Array(COUNTER_BYTES);
-    new DataView(counterBytes.buffer).setBigUint64(0, counter);
-    return concat(header, counterBytes, sealed);
+    return concat(header, sealed);
   }
 
   /**
@@ -342,21 +346,31 @@ export class SecureChannel {
   async openOnce(header, payload) {
     if (!(header.flags & FrameFlags.ENCRYPTED)) throw new FrameRejected("A frame arrived unencrypted.");
     if (payload.length < OVERHEAD) throw new FrameRejected("An encrypted frame is too short.");
-    const counter = new DataView(payload.buffer, payload.byteOffset, COUNTER_BYTES).getBigUint64(0);
+    const counter = this.extend(header.sequence);
     if (counter === 0n || !this.fresh(counter)) throw new FrameRejected("A frame arrived twice or too late.");
-    const inner = new Uint8Array(
+    const body = new Uint8Array(
       await subtle().decrypt(
         { name: "AES-GCM", iv: nonce(counter), additionalData: headerBytes(header) },
         this.receiveKey,
-        payload.subarray(COUNTER_BYTES),
+        payload,
       ),
     );
     // Again after the await: two copies decrypting at once must not both pass.
     if (!this.fresh(counter)) throw new FrameRejected("A frame arrived twice or too late.");
-    if (inner[0] !== header.kind) throw new FrameRejected("A frame's inner kind does not match its label.");
     this.mark(counter);
-    const body = inner.subarray(1);
     return { header: { ...header, flags: header.flags & ~FrameFlags.ENCRYPTED, length: body.length }, payload: body };
+  }
+
+  /** The counter a 32-bit sequence stands for: the one nearest the newest accepted (never 0). */
+  extend(sequence) {
+    const base = this.highest - (this.highest % SEQUENCE_SPAN) + BigInt(sequence);
+    let best = 0n;
+    for (const candidate of [base - SEQUENCE_SPAN, base, base + SEQUENCE_SPAN]) {
+      if (candidate <= 0n) continue;
+      const distance = (c) => (c > this.highest ? c - this.highest : this.highest - c);
+      if (best === 0n || distance(candidate) < distance(best)) best = candidate;
+    }
+    return best;
   }
 
   fresh(counter) {
@@ -368,7 +382,9 @@ export class SecureChannel {
   mark(counter) {
     const mask = (1n << this.window) - 1n;
     if (counter > this.highest) {
-      this.seen = ((this.seen << (counter - this.highest)) | 1n) & mask;
+      // (A jump past the window forgets it all: shifting by it would exceed BigInt's size.)
+      const shift = counter - this.highest < this.window ? counter - this.highest : this.window;
+      this.seen = ((this.seen << shift) | 1n) & mask;
       this.highest = counter;
     } else {
       this.seen |= 1n << (this.highest - counter);
