@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from quickassist.service.accounts import HelperAccounts
-from quickassist.service.database import create_engine, session_factory
 from tests.fixtures.inprocess_service import InProcessService
 from tests.fixtures.service import RELAXED_LIMITS
+from tests.fixtures.service_store import store_of
 from tests.fixtures.session_clients import ScriptedSharer, signed_in_helper
 from tests.timeouts import WAIT
 
@@ -40,18 +39,14 @@ async def signed_in(
 
 
 async def add_admin(service: InProcessService) -> None:
-    assert service.config is not None
-    engine = create_engine(service.config.database_url)
-    try:
-        await HelperAccounts(session_factory(engine)).add(
+    async with store_of(service) as accounts:
+        await accounts.add(
             "root",
             display_name="Rita Root",
             organisation="Contoso",
             password=ADMIN_PASSWORD,
             is_admin=True,
         )
-    finally:
-        await engine.dispose()
 
 
 async def test_administrators_manage_helpers_and_every_action_is_logged(

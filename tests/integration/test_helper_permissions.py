@@ -3,15 +3,14 @@ organisation's verified domain reaching the sharer. Against the real service, in
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 
-from quickassist.service.accounts import HelperAccounts, LastAdministrator
-from quickassist.service.database import create_engine, session_factory
+from quickassist.service.accounts import LastAdministrator
 from quickassist.service.organisations import InvalidDomain, Organisations, VerifiedBy
 from tests.fixtures.inprocess_service import InProcessService
+from tests.fixtures.service_store import store_of
 from tests.fixtures.session_clients import (
     ScriptedHelper,
     ScriptedSharer,
@@ -20,16 +19,6 @@ from tests.fixtures.session_clients import (
 )
 
 VIEWER_PASSWORD = "view only, thank you"
-
-
-@contextlib.asynccontextmanager
-async def store_of(service: InProcessService) -> AsyncIterator[HelperAccounts]:
-    assert service.config is not None
-    engine = create_engine(service.config.database_url)
-    try:
-        yield HelperAccounts(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

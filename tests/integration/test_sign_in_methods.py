@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import httpx
 
-from quickassist.service.database import create_engine, session_factory
 from quickassist.service.service_settings import ServiceSettings, Setting
 from tests.fixtures.inprocess_service import InProcessService
+from tests.fixtures.service_store import store_of
 from tests.timeouts import WAIT
 
 
 async def set_local_sign_in(service: InProcessService, enabled: bool) -> None:
-    assert service.config is not None
-    engine = create_engine(service.config.database_url)
-    try:
-        await ServiceSettings(session_factory(engine)).set(Setting.LOCAL_SIGN_IN, enabled)
-    finally:
-        await engine.dispose()
+    async with store_of(service) as accounts:
+        await ServiceSettings(accounts.sessions).set(Setting.LOCAL_SIGN_IN, enabled)
 
 
 async def test_password_sign_in_can_be_switched_off(inprocess_service_factory) -> None:

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pyotp
 
-from quickassist.service.accounts import HelperAccounts
-from quickassist.service.database import create_engine, session_factory
 from quickassist.service.service_settings import ServiceSettings, Setting
 from quickassist.service.totp import TwoFactor
 from tests.fixtures.inprocess_service import InProcessService
 from tests.fixtures.service import RELAXED_LIMITS
+from tests.fixtures.service_store import store_of
 from tests.timeouts import WAIT
 
 
@@ -27,16 +26,6 @@ async def client(service: InProcessService) -> AsyncIterator[httpx.AsyncClient]:
         headers={"Origin": service.base_url},
     ) as http:
         yield http
-
-
-@contextlib.asynccontextmanager
-async def store_of(service: InProcessService) -> AsyncIterator[HelperAccounts]:
-    assert service.config is not None
-    engine = create_engine(service.config.database_url)
-    try:
-        yield HelperAccounts(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 async def login(service: InProcessService, code: str | None = None) -> httpx.Response:

@@ -7,10 +7,9 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, expect
 
-from quickassist.service.accounts import HelperAccounts
-from quickassist.service.database import create_engine, session_factory
 from quickassist.service.service_settings import ServiceSettings, Setting
 from tests.fixtures.service import RELAXED_LIMITS
+from tests.fixtures.service_store import store_of
 from tests.timeouts import WAIT
 
 ADMIN_PASSWORD = "an administrator's long password"
@@ -19,19 +18,15 @@ ADMIN_PASSWORD = "an administrator's long password"
 @pytest.fixture
 async def admin_service(inprocess_service_factory):
     service = inprocess_service_factory(env=RELAXED_LIMITS)
-    engine = create_engine(service.config.database_url)
-    try:
-        sessions = session_factory(engine)
-        await HelperAccounts(sessions).add(
+    async with store_of(service) as accounts:
+        await accounts.add(
             "root",
             display_name="Rita Root",
             organisation="Contoso",
             password=ADMIN_PASSWORD,
             is_admin=True,
         )
-        await ServiceSettings(sessions).set(Setting.ADMIN_TWO_FACTOR, True)
-    finally:
-        await engine.dispose()
+        await ServiceSettings(accounts.sessions).set(Setting.ADMIN_TWO_FACTOR, True)
     return service
 
 

@@ -8,7 +8,6 @@ import io
 
 import pytest
 
-from quickassist.service.database import create_engine, session_factory
 from quickassist.service.organisations import Organisations, VerifiedBy
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.consent import SCAM_WARNING
@@ -16,6 +15,7 @@ from quickassist.sharer.errors import HelperNotAllowed
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from quickassist.sharer.ui.terminal import TerminalSharer
 from tests.fixtures.inprocess_service import InProcessService
+from tests.fixtures.service_store import store_of
 from tests.fixtures.session_clients import signed_in_helper
 
 
@@ -25,14 +25,8 @@ def client_of(service: InProcessService, *allowed: str) -> SessionClient:
 
 
 async def verify_contoso(service: InProcessService) -> None:
-    assert service.config is not None
-    engine = create_engine(service.config.database_url)
-    try:
-        await Organisations(session_factory(engine)).verify(
-            "Contoso", "contoso.com", VerifiedBy.ADMIN
-        )
-    finally:
-        await engine.dispose()
+    async with store_of(service) as accounts:
+        await Organisations(accounts.sessions).verify("Contoso", "contoso.com", VerifiedBy.ADMIN)
 
 
 async def test_a_helper_outside_the_allow_list_is_refused_before_consent(
