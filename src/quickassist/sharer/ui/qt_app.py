@@ -82,6 +82,9 @@ class QtSharer(QObject):
         self.session: SharerSession | None = None
         self.session_done: concurrent.futures.Future[str] | None = None
         self.dialog: ConsentDialog | None = None
+        #: Set by `quit`: what the loop thread posted meanwhile (a join that just finished)
+        #: starts nothing, since the loop it would run on is stopping or closed.
+        self.quitting = False
         self.bar.pause_requested.connect(lambda: self._act("pause"))
         self.bar.resume_requested.connect(lambda: self._act("resume"))
         self.bar.revoke_requested.connect(lambda: self._act("revoke_control"))
@@ -129,6 +132,8 @@ class QtSharer(QObject):
     # Session events (Qt thread) -----------------------------------------------------------
 
     def _on_item(self, item: object) -> None:
+        if self.quitting:
+            return
         if isinstance(item, _Joined):
             self._start_session(item.ticket)
         elif isinstance(item, _JoinFailed):
@@ -252,6 +257,7 @@ class QtSharer(QObject):
 
     def quit(self, *, wait: float = 5.0) -> None:
         """End any session (releasing input), stop the loop and leave the Qt event loop."""
+        self.quitting = True
         self._act("end")
         done = self.session_done
         if done is not None:
