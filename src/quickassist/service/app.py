@@ -40,6 +40,7 @@ from .request_guard import RequestGuardMiddleware
 from .secret_key import load_or_create_secret_key
 from .security_headers import SecurityHeadersMiddleware
 from .sessions_feature import install_sessions
+from .share_page import install_share_page
 
 CONSOLE_DIR = Path(__file__).with_name("console")
 
@@ -83,6 +84,7 @@ def create_app(
     install_sessions(app, config, clock)
     install_administration(app, clock=clock)  # after sessions: adds its retention sweep
     install_downloads(app, config)
+    install_share_page(app)  # /share and /s/CODE: the browser sharer
     install_console(app)  # last: the catch-all "/" mount
 
     # Outermost last: headers go on every answer, including the guard's refusals.

@@ -67,6 +67,9 @@ const isBool = (v) => typeof v === "boolean";
 const isString = (v) => typeof v === "string";
 const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
 
+// Fields sent only when they differ from their default, as in protocol/messages.py; an absent
+// one stays absent (read as false): the sharer shares from a web browser (view only).
+const OPTIONAL = { state: ["sharer_browser"] };
 // Only the snapshot's modes may be null (no mode chosen yet), as in protocol/messages.py.
 const NULLABLE = { state: new Set(["mode", "requested_mode"]) };
 const FIELD_CHECKS = {
@@ -80,6 +83,7 @@ const FIELD_CHECKS = {
   paused: isBool,
   helper_connected: isBool,
   sharer_connected: isBool,
+  sharer_browser: isBool,
   granted: isBool,
   grace_seconds: isNumber,
   code: isString,
@@ -111,6 +115,13 @@ export function parseClientMessage(text) {
   return parse(text, CLIENT_FIELDS);
 }
 
+/** What the sharer is told of the helper; the verified domain only when there is one. */
+function helperCard(value) {
+  const card = { name: value.name, organisation: value.organisation };
+  if (typeof value.verified_domain === "string" && value.verified_domain) card.verified_domain = value.verified_domain;
+  return card;
+}
+
 function parse(text, registry) {
   // Measured in UTF-8 bytes, as it travels; the cheap length test goes first.
   if (text.length > MAX_CONTROL_MESSAGE || utf8.encode(text).length > MAX_CONTROL_MESSAGE) {
@@ -128,6 +139,11 @@ function parse(text, registry) {
   const names = Object.hasOwn(registry, data.type) ? registry[data.type] : undefined;
   if (!names) throw new MessageError(`Unknown control message type "${data.type}".`);
   const out = { type: data.type };
+  for (const name of OPTIONAL[data.type] ?? []) {
+    if (!Object.hasOwn(data, name)) continue;
+    if (!FIELD_CHECKS[name](data[name])) throw new MessageError(`The field "${name}" has an invalid value.`);
+    out[name] = data[name];
+  }
   for (const name of names) {
     if (!Object.hasOwn(data, name)) {
       throw new MessageError(`The "${data.type}" message needs a "${name}" field.`);
@@ -138,8 +154,7 @@ function parse(text, registry) {
       throw new MessageError(`The field "${name}" has an invalid value.`);
     }
     const value = data[name];
-    out[name] =
-      name === "helper" ? { name: value.name, organisation: value.organisation } : value;
+    out[name] = name === "helper" ? helperCard(value) : value;
   }
   return out;
 }

@@ -64,9 +64,22 @@ export class Session {
     return !this.finished && this.state?.phase === messages.Phase.ACTIVE;
   }
 
-  /** Input is only sent when the state says active + full control + not paused. */
+  /** The sharer shares from a web browser: view only, for the whole session (the service
+   *  refuses full control and never relays input to it; this console never sends any). */
+  get browserSharer() {
+    return this.state?.sharer_browser === true;
+  }
+
+  /** Input is only sent when the state says active + full control + not paused, never to a
+   *  browser sharer. */
   inputAllowed() {
-    return this.active && this.state.mode === messages.Mode.CONTROL && !this.state.paused && this.conn.isOpen;
+    return (
+      this.active &&
+      !this.browserSharer &&
+      this.state.mode === messages.Mode.CONTROL &&
+      !this.state.paused &&
+      this.conn.isOpen
+    );
   }
 
   /** Annotations travel when active and not paused (the relay's rule for kind 5). */
@@ -183,6 +196,8 @@ export class Session {
         this.onView("code");
         break;
       case Phase.JOINED:
+        byId("mode-full-control").disabled = this.browserSharer;
+        byId("mode-browser-note").hidden = !this.browserSharer;
         this.onView("mode");
         break;
       case Phase.CONSENT:
@@ -199,8 +214,12 @@ export class Session {
         this.onView("session", { first });
         const control = state.mode === Mode.CONTROL;
         this.viewer.setState({ control, paused: state.paused });
-        byId("mode-badge").textContent = control ? "Full control" : "View only";
-        byId("request-control").hidden = control;
+        byId("mode-badge").textContent = control
+          ? "Full control"
+          : this.browserSharer
+            ? "View only: this person shares from a web browser"
+            : "View only";
+        byId("request-control").hidden = control || this.browserSharer;
         if (first || previous?.phase !== Phase.ACTIVE) this.requestKeyframe();
         if (previous && previous.mode !== state.mode && !first) {
           this.notice(

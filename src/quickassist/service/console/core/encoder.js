@@ -1,0 +1,206 @@
+/**
+ * The browser sharer's video encoder: captured VideoFrames in, video payloads (frame kind 1) out,
+ * in the format the console already draws (docs/protocol.md section 5; core/media.js).
+ *
+ * - H.264 through WebCodecs `VideoEncoder` (constrained baseline, Annex B, no B-frames, realtime):
+ *   each frame is one full-screen H.264 tile (encoding 5: a flags byte, then the access unit);
+ *   keyframes carry SPS and PPS in band, which is what the console configures its decoder from.
+ * - JPEG (encoding 2), one full-screen tile, for a console that cannot decode H.264 (its
+ *   `refresh` names no video codec) or a browser that cannot encode it: every console draws it.
+ *
+ * The tile's size must be even (4:2:0): an odd captured width or height loses its last column
+ * or row (a visibleRect crop, no copy). Every output is a keyframe-flagged or delta payload, in
+ * the order of the calls.
+ */
+
+import { MediaError } from "./errors.js";
+import { encodeVideo, H264_KEYFRAME, TileEncoding } from "./media.js";
+
+/** The bitrate a full screen starts at: the sharer app's default ceiling (sharer/codecs/h264.py). */
+export const DEFAULT_BITRATE = 6_000_000;
+/** JPEG quality of the fallback: the app's default for photo-like tiles. */
+export const JPEG_QUALITY = 0.7;
+/** Constrained baseline, by level: 3.1 holds 1280x720, 4.0 1920x1080 (2048x1088), 5.1 4K. */
+const LEVELS = [
+  [1280 * 720, "avc1.42E01F"],
+  [2048 * 1088, "avc1.42E028"],
+  [4096 * 2304, "avc1.42E033"],
+];
+
+/** The H.264 codec string for a picture of `width` x `height`. */
+export function h264Codec(width, height) {
+  const pixels = width * height;
+  for (const [most, codec] of LEVELS) if (pixels <= most) return codec;
+  return LEVELS[LEVELS.length - 1][1];
+}
+
+/** The even size a tile of the captured picture has (4:2:0 needs even sides). */
+export function evenSize(width, height) {
+  return { width: width & ~1, height: height & ~1 };
+}
+
+/** A video payload of one full-screen tile. */
+export function fullScreenPayload(width, height, encoding, data) {
+  return encodeVideo({ width, height, tiles: [{ x: 0, y: 0, width, height, encoding, data }] });
+}
+
+/** The payload of one H.264 access unit: flags byte (keyframe or not), then the unit. */
+export function h264Tile(unit, keyframe) {
+  const data = new Uint8Array(unit.length + 1);
+  data[0] = keyframe ? H264_KEYFRAME : 0;
+  data.set(unit, 1);
+  return data;
+}
+
+/** Whether this browser encodes H.264 at `width` x `height` (resolves false, never rejects). */
+export async function h264EncodeSupported(width, height) {
+  if (typeof VideoEncoder === "undefined") return false;
+  try {
+    const answer = await VideoEncoder.isConfigSupported(h264Config(width, height, DEFAULT_BITRATE));
+    return answer.supported === true;
+  } catch {
+    return false;
+  }
+}
+
+function h264Config(width, height, bitrate) {
+  return {
+    codec: h264Codec(width, height),
+    width,
+    height,
+    bitrate,
+    framerate: 30,
+    latencyMode: "realtime",
+    hardwareAcceleration: "no-preference",
+    avc: { format: "annexb" },
+  };
+}
+
+export class H264ScreenEncoder {
+  /**
+   * @param {{onPayload: (payload: Uint8Array, info: {keyframe: boolean, timestampUs: number}) => void,
+   *          onError: (error: MediaError) => void, bitrate?: number}} options
+   *   onPayload gets each video payload in order; onError once, after which the encoder is closed
+   */
+  constructor({ onPayload, onError, bitrate = DEFAULT_BITRATE }) {
+    this.onPayload = onPayload;
+    this.onError = onError;
+    this.bitrate = bitrate;
+    this.encoder = null;
+    this.size = null;
+    /** Capture timestamps (us since the epoch) by the frame's own timestamp, until output. */
+    this.captured = new Map();
+  }
+
+  /** Frames waiting inside the encoder: the caller drops captures while this is not 0. */
+  get busy() {
+    return this.encoder !== null && this.encoder.encodeQueueSize > 0;
+  }
+
+  /**
+   * Encode one captured frame (the caller still closes it). `capturedAtUs`: when it was taken,
+   * microseconds since the epoch, carried to the frame header for the console's latency figure.
+   */
+  encode(frame, { keyframe = false, capturedAtUs = 0 } = {}) {
+    const size = evenSize(frame.displayWidth, frame.displayHeight);
+    if (size.width === 0 || size.height === 0) return;
+    let newStream = false;
+    if (!this.encoder || this.encoder.state === "closed" || this.size.width !== size.width || this.size.height !== size.height) {
+      this.configure(size);
+      newStream = true;
+    }
+    const source =
+      size.width === frame.displayWidth && size.height === frame.displayHeight
+        ? frame
+        : new VideoFrame(frame, { visibleRect: { x: 0, y: 0, width: size.width, height: size.height } });
+    try {
+      this.captured.set(source.timestamp, capturedAtUs);
+      this.encoder.encode(source, { keyFrame: keyframe || newStream });
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      if (source !== frame) source.close();
+    }
+  }
+
+  configure(size) {
+    this.close();
+    if (typeof VideoEncoder === "undefined") throw new MediaError("This browser has no WebCodecs video encoder.");
+    this.size = size;
+    this.encoder = new VideoEncoder({
+      output: (chunk) => this.output(chunk),
+      error: (error) => this.fail(error),
+    });
+    this.encoder.configure(h264Config(size.width, size.height, this.bitrate));
+  }
+
+  output(chunk) {
+    const unit = new Uint8Array(chunk.byteLength);
+    chunk.copyTo(unit);
+    const keyframe = chunk.type === "key";
+    const capturedAtUs = this.captured.get(chunk.timestamp) ?? 0;
+    this.captured.delete(chunk.timestamp);
+    const { width, height } = this.size;
+    const payload = fullScreenPayload(width, height, TileEncoding.H264, h264Tile(unit, keyframe));
+    this.onPayload(payload, { keyframe, timestampUs: capturedAtUs });
+  }
+
+  fail(error) {
+    this.close();
+    this.onError(error instanceof MediaError ? error : new MediaError(`H.264 encoding failed: ${error.message}`));
+  }
+
+  close() {
+    if (this.encoder && this.encoder.state !== "closed") {
+      try {
+        this.encoder.close();
+      } catch {
+        // closed by an error already
+      }
+    }
+    this.encoder = null;
+    this.captured.clear();
+  }
+}
+
+/**
+ * The fallback: each frame as one full-screen JPEG tile (a keyframe every time: JPEG frames
+ * stand alone). Drawn through an OffscreenCanvas, off the page's layout.
+ */
+export class JpegScreenEncoder {
+  constructor({ onPayload, onError, quality = JPEG_QUALITY }) {
+    this.onPayload = onPayload;
+    this.onError = onError;
+    this.quality = quality;
+    this.canvas = null;
+    this.pending = 0;
+  }
+
+  get busy() {
+    return this.pending > 0;
+  }
+
+  encode(frame, { capturedAtUs = 0 } = {}) {
+    const { width, height } = evenSize(frame.displayWidth, frame.displayHeight);
+    if (width === 0 || height === 0) return;
+    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+    }
+    this.canvas.getContext("2d").drawImage(frame, 0, 0);
+    this.pending += 1;
+    this.canvas
+      .convertToBlob({ type: "image/jpeg", quality: this.quality })
+      .then(async (blob) => {
+        const data = new Uint8Array(await blob.arrayBuffer());
+        this.onPayload(fullScreenPayload(width, height, TileEncoding.JPEG, data), { keyframe: true, timestampUs: capturedAtUs });
+      })
+      .catch((error) => this.onError(new MediaError(`JPEG encoding failed: ${error.message}`)))
+      .finally(() => {
+        this.pending -= 1;
+      });
+  }
+
+  close() {
+    this.canvas = null;
+  }
+}

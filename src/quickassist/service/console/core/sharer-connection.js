@@ -1,0 +1,167 @@
+/**
+ * The browser sharer's relay connection with end-to-end encryption on top: the sharer's twin of
+ * secure-connection.js, on the same Connection (reconnects within the grace period) and the
+ * same sealed-frame code (e2e.js through sharer-link.js).
+ *
+ * Events, as SecureConnection's ("open", "control", "frame" with opened inner frames in arrival
+ * order, "reconnecting", "closed", "invalid") and:
+ *   "security"  detail {check}   keys agreed (again); `check` the digits first compared
+ *   "insecure"  detail {error}   the encryption failed; the service was told (security_failure)
+ *
+ * The helper starts every handshake; this side answers. Keys are dropped when the connection
+ * drops and when the helper leaves or returns (it will start a new handshake). Until keys are
+ * agreed, video is dropped (a keyframe follows the keys) and other frames wait in a small
+ * bounded queue.
+ */
+
+import { Connection } from "./connection.js";
+import { FrameFlags, FrameKind } from "./frames.js";
+import { securityFailure } from "./messages.js";
+import { HandshakeFailed, isHandshake, SharerLink } from "./sharer-link.js";
+
+// Limits
+const MAX_HELD = 64;
+/** Frames a missing key makes worthless: the next keyframe replaces them. */
+const DROPPED_WITHOUT_KEYS = new Set([FrameKind.VIDEO, FrameKind.CURSOR]);
+
+export class SharerConnection extends EventTarget {
+  /**
+   * @param {string} url wss://host/ws/sharer/{id}?token=...
+   * @param {string} sessionId
+   * @param {{resume?: Uint8Array, check?: string, connection?: object}} [options]
+   */
+  constructor(url, sessionId, { resume, check, connection = {} } = {}) {
+    super();
+    this.conn = new Connection(url, connection);
+    this.link = new SharerLink(sessionId, { resume, check });
+    this.held = [];
+    this.outgoing = Promise.resolve();
+    this.incoming = Promise.resolve();
+    this.gaveUp = false;
+    this.conn.addEventListener("open", (e) => {
+      this.link.reset(); // a new socket: the helper starts a new handshake
+      this.emit("open", e.detail);
+    });
+    this.conn.addEventListener("control", (e) => this.onControl(e.detail));
+    this.conn.addEventListener("frame", (e) => this.receive(e.detail));
+    this.conn.addEventListener("reconnecting", (e) => {
+      this.link.reset();
+      this.emit("reconnecting", e.detail);
+    });
+    for (const type of ["closed", "invalid"]) {
+      this.conn.addEventListener(type, (e) => this.emit(type, e.detail));
+    }
+  }
+
+  get isOpen() {
+    return this.conn.isOpen;
+  }
+
+  get secured() {
+    return this.link.ready;
+  }
+
+  connect() {
+    this.conn.connect();
+  }
+
+  close(code, reason) {
+    this.conn.close(code, reason);
+  }
+
+  sendControl(message) {
+    return this.conn.sendControl(message);
+  }
+
+  /**
+   * Send `payload` as a sealed frame of `kind`. Returns the frame's sequence number, or null when
+   * nothing left (socket down, or video without keys).
+   */
+  send(kind, payload, { flags = FrameFlags.NONE, timestampUs = 0 } = {}) {
+    if (!this.conn.isOpen || this.gaveUp) return null;
+    if (!this.link.ready) {
+      if (DROPPED_WITHOUT_KEYS.has(kind)) return null;
+      if (this.held.length >= MAX_HELD) this.held.shift();
+      this.held.push([kind, payload, { flags, timestampUs }]);
+      return null;
+    }
+    return this.sealAndSend(kind, payload, { flags, timestampUs });
+  }
+
+  sealAndSend(kind, payload, options) {
+    const sequence = this.conn.nextSequence();
+    // Sealing runs in parallel; sending keeps the order (and the counters were taken in it).
+    const sealed = this.link.seal(kind, payload, { ...options, sequence });
+    this.outgoing = this.outgoing.then(async () => {
+      try {
+        this.conn.sendBytes(await sealed);
+      } catch (error) {
+        console.warn("quickassist: a frame could not be sealed:", error);
+      }
+    });
+    return sequence;
+  }
+
+  onControl(message) {
+    if ((message.type === "peer_left" || message.type === "peer_returned") && message.role === "helper") {
+      this.link.reset(); // the helper has no keys now: it starts a new handshake
+    }
+    this.emit("control", message);
+  }
+
+  receive(frame) {
+    if (this.gaveUp) return;
+    if (!(frame.header.flags & FrameFlags.ENCRYPTED)) {
+      if (frame.header.kind === FrameKind.CONTROL_E2E && isHandshake(frame.payload)) {
+        this.incoming = this.incoming.then(() => this.onHandshake(frame.payload));
+      } else {
+        this.link.refuse(); // never clear: the relay (or a broken peer) sent it
+        this.checkLink();
+      }
+      return;
+    }
+    // In order with handshakes: a frame right after the reveal opens with the new keys.
+    this.incoming = this.incoming.then(async () => {
+      if (!this.link.ready) return; // sealed with keys this side no longer has
+      const inner = await this.link.open(frame);
+      if (inner) this.emit("frame", { ...inner, size: frame.size, receivedAt: frame.receivedAt });
+      else this.checkLink();
+    });
+  }
+
+  async onHandshake(payload) {
+    const wasReady = this.link.ready;
+    let reply;
+    try {
+      reply = await this.link.onHandshake(payload);
+    } catch (error) {
+      if (error instanceof HandshakeFailed) this.fail(error);
+      else throw error;
+      return;
+    }
+    if (reply) this.conn.sendBytes(reply);
+    if (this.link.ready && !wasReady) {
+      this.emit("security", { check: this.link.check, resume: this.link.resume });
+      const held = this.held;
+      this.held = [];
+      for (const [kind, body, options] of held) this.sealAndSend(kind, body, options);
+    }
+  }
+
+  checkLink() {
+    if (this.link.failed) this.fail(new Error("Frames that were changed, replayed or unencrypted arrived."));
+  }
+
+  fail(error) {
+    if (this.gaveUp) return;
+    this.gaveUp = true;
+    this.held = [];
+    this.link.reset();
+    this.conn.sendControl(securityFailure());
+    this.emit("insecure", { error });
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * One browser-sharer session from the join to the end: the relay connection (end-to-end
+ * encrypted to the helper's console), the consent question, the captured screen encoded in the
+ * page and paced by the console's acknowledgements, chat, annotations, pause and end. The
+ * browser's twin of sharer/controller.py; it tells the page what to show through `ui`.
+ *
+ * Rules it keeps, as the app does (docs/security.md):
+ * - the question is shown only once the check digits are known; nothing is captured before
+ *   Allow, and the browser's own picker comes with the click on Allow;
+ * - video leaves only while the service's state says active, not paused, the helper there, and
+ *   keys are agreed; a pause stops frames at once, here, before the service hears of it;
+ * - the helper's input is never acted on (a page cannot inject input; the service refuses
+ *   full control for a browser sharer and never relays input to it);
+ * - stopping the share from the browser's own bar (the track ends) ends the session.
+ */
+
+import { FrameFlags, FrameKind } from "../core/frames.js";
+import { H264ScreenEncoder, h264EncodeSupported, JpegScreenEncoder } from "../core/encoder.js";
+import { FlowWindow } from "../core/flow-window.js";
+import { chatMessage, encodePayload, parsePayload } from "../core/payloads.js";
+import { SharerConnection } from "../core/sharer-connection.js";
+
+export const SECURING = "Securing the connection...";
+export const TRACK_ENDED = "You stopped sharing from the browser's bar, so the session ended.";
+const RECONNECTING = "The connection was lost. Reconnecting...";
+const CHOOSE = "Choose your screen, a window or a tab to share, or Decline.";
+/**
+ * What to ask the browser for: the screen's own pixels (Chromium otherwise scales an entire
+ * screen to 1280x720: PLATFORM-NOTES.md), at most 4K, up to 30 frames a second.
+ */
+const CAPTURE = {
+  video: {
+    width: { ideal: Math.min(3840, Math.round(screen.width * devicePixelRatio)) },
+    height: { ideal: Math.min(2160, Math.round(screen.height * devicePixelRatio)) },
+    frameRate: { ideal: 30 },
+  },
+  audio: false,
+};
+
+/** The sharer's WebSocket URL: the token in the query (a browser cannot set the header). */
+export function sharerSocketUrl(joined, location = globalThis.location) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${joined.ws_path}?token=${encodeURIComponent(joined.sharer_token)}`;
+}
+
+export class ShareSession {
+  /**
+   * @param {{joined: object, ui: object, resume?: Uint8Array, check?: string}} options
+   *   joined: the join call's answer; ui: {view(name, detail), status(text), notice(text),
+   *   consent({mode, helper, check}), security({check, resume}), chat(who, text),
+   *   annotation(payload), screen(width, height), paused(bool), capturing(bool), ended(text)}
+   */
+  constructor({ joined, ui, resume, check }) {
+    this.joined = joined;
+    this.id = joined.session_id;
+    this.ui = ui;
+    this.state = null;
+    this.pending = null; // the consent request not answered: {mode, helper}
+    this.shownMode = null;
+    this.finished = false;
+    this.paused = false;
+    this.track = null;
+    this.lastFrame = null;
+    this.wantKeyframe = true;
+    this.consoleCodecs = [];
+    this.h264Encodes = false;
+    this.encoder = null;
+    this.flow = new FlowWindow();
+    this.chatCount = 0;
+    this.fresh = false;
+    this.conn = new SharerConnection(sharerSocketUrl(joined), this.id, { resume, check });
+    this.conn.addEventListener("control", (e) => this.onControl(e.detail));
+    this.conn.addEventListener("frame", (e) => this.onFrame(e.detail));
+    this.conn.addEventListener("security", (e) => this.onSecured(e.detail));
+    this.conn.addEventListener("insecure", () =>
+      this.finish("The connection could not be kept private, so the session ended. Ask your helper for a new code."),
+    );
+    this.conn.addEventListener("reconnecting", () => {
+      this.flow.reset();
+      if (!this.finished) this.ui.notice(RECONNECTING);
+    });
+    this.conn.addEventListener("open", ({ detail }) => {
+      if (detail.reconnected && !this.finished) this.ui.notice("Reconnected.");
+    });
+    this.conn.addEventListener("closed", ({ detail }) =>
+      this.finish(detail.reason || "The connection to the service closed, so the session ended."),
+    );
+  }
+
+  start() {
+    this.conn.connect();
+  }
+
+  get videoAllowed() {
+    const s = this.state;
+    return (
+      !this.finished && !this.paused && s !== null && s.phase === "active" && !s.paused && s.helper_connected && this.conn.secured
+    );
+  }
+
+  // The person's choices ----------------------------------------------------------------------
+
+  /**
+   * Allow: the browser's picker first (it needs this click), then `allow` for the mode the
+   * person saw. A picker closed without a choice leaves the question open.
+   */
+  async allow() {
+    const mode = this.pending?.mode;
+    if (!mode) return;
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia(CAPTURE);
+    } catch {
+      this.ui.notice(CHOOSE);
+      return;
+    }
+    await this.capture(stream);
+    this.conn.sendControl({ type: "allow", mode });
+  }
+
+  /** After a reload of the tab the picture is gone: the person picks again (a click). */
+  async shareAgain() {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia(CAPTURE);
+    } catch {
+      this.ui.notice("Choose what to share, or stop sharing.");
+      return;
+    }
+    await this.capture(stream);
+  }
+
+  decline() {
+    this.action({ type: "decline" });
+  }
+
+  pause() {
+    this.paused = true; // nothing leaves from now on, whatever the service has heard yet
+    this.action({ type: "pause" });
+    this.ui.paused(true);
+  }
+
+  resume() {
+    this.paused = false;
+    this.wantKeyframe = true;
+    this.action({ type: "resume" });
+    this.ui.paused(false);
+  }
+
+  end(sentence = "You ended the session.") {
+    this.action({ type: "end" });
+    this.finish(sentence);
+  }
+
+  sendChat(text) {
+    this.chatCount += 1;
+    const message = chatMessage(`b${Date.now().toString(36)}-${this.chatCount}`, text, Date.now());
+    this.conn.send(FrameKind.CHAT, encodePayload(message));
+  }
+
+  /** A control message on the socket, or through the HTTP API while it reconnects. */
+  async action(message) {
+    if (this.conn.sendControl(message)) return;
+    try {
+      await fetch(`${this.joined.ws_path.replace(/\/ws\/sharer\/.*$/, "")}/api/sessions/${encodeURIComponent(this.id)}/actions`, {
+        method: "POST",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${this.joined.sharer_token}` },
+        body: JSON.stringify(message),
+      });
+    } catch {
+      // Unreachable: the grace period ends the session on the service's side.
+    }
+  }
+
+  // What the service says ------------------------------------------------------------------------
+
+  onControl(message) {
+    if (this.finished) return;
+    switch (message.type) {
+      case "state":
+        this.onState(message);
+        break;
+      case "consent_request":
+        this.pending = { mode: message.mode, helper: message.helper };
+        this.shownMode = null;
+        this.offerConsent();
+        break;
+      case "ended":
+        // The close that follows carries this side's sentence (EndReason.sentence_for sharer).
+        this.stopCapture();
+        break;
+      case "resync":
+        this.keyframe();
+        break;
+      case "peer_left":
+        if (message.role === "helper") {
+          this.flow.reset();
+          this.ui.notice("Your helper lost the connection. Waiting for them to come back...");
+        }
+        break;
+      case "peer_returned":
+        if (message.role === "helper") this.ui.notice("Your helper is back.");
+        break;
+      case "error":
+        this.ui.notice(message.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onState(state) {
+    const before = this.state;
+    const wasAllowed = this.videoAllowed;
+    this.state = state;
+    if (state.requested_mode === null) this.pending = null;
+    if (state.phase === "active") {
+      // The person's own pause wins over a service that has not heard of it (sent meanwhile).
+      if (this.paused && !state.paused) this.conn.sendControl({ type: "pause" });
+      this.ui.view("sharing");
+      this.ui.capturing(this.track !== null);
+    } else if (state.phase === "joined" || (state.phase === "consent" && !this.pending)) {
+      this.ui.view("waiting");
+      this.ui.status(this.conn.secured ? "Waiting for your helper..." : SECURING);
+    }
+    if (this.videoAllowed && !wasAllowed) this.startVideo();
+    if (before && !before.helper_connected && state.helper_connected) this.keyframe();
+  }
+
+  offerConsent() {
+    const pending = this.pending;
+    if (!pending || this.shownMode === pending.mode) return;
+    if (!this.conn.secured || !this.conn.link.check) {
+      this.ui.view("waiting");
+      this.ui.status(SECURING);
+      return;
+    }
+    this.shownMode = pending.mode;
+    this.ui.consent({ mode: pending.mode, helper: pending.helper, check: this.conn.link.check });
+  }
+
+  onSecured(detail) {
+    this.flow.reset();
+    this.ui.security(detail);
+    this.offerConsent();
+    if (this.state?.phase === "joined") this.ui.status("Waiting for your helper...");
+    if (this.videoAllowed) this.startVideo();
+  }
+
+  // The helper's frames --------------------------------------------------------------------------
+
+  onFrame(frame) {
+    const { kind } = frame.header;
+    try {
+      if (kind === FrameKind.CHAT) {
+        this.ui.chat("Helper", parsePayload(kind, frame.payload).text);
+      } else if (kind === FrameKind.ANNOTATION) {
+        if (this.videoAllowed) this.ui.annotation(parsePayload(kind, frame.payload));
+      } else if (kind === FrameKind.CONTROL_E2E) {
+        this.onE2eControl(parsePayload(kind, frame.payload));
+      }
+      // INPUT and CLIPBOARD: never acted on (and never relayed to a browser sharer).
+    } catch (error) {
+      console.warn("quickassist: ignored a malformed frame:", error.message);
+    }
+  }
+
+  onE2eControl(control) {
+    if (control.t === "drawn") {
+      if (this.flow.drawn(control.seq)) this.offerLast();
+    } else if (control.t === "refresh") {
+      this.consoleCodecs = control.video;
+      this.keyframe();
+    }
+  }
+
+  // Video ----------------------------------------------------------------------------------------
+
+  async capture(stream) {
+    this.stopCapture();
+    const [track] = stream.getVideoTracks();
+    this.track = track;
+    track.addEventListener("ended", () => {
+      if (this.track === track && !this.finished) this.end(TRACK_ENDED);
+    });
+    const { width = 1920, height = 1080 } = track.getSettings();
+    this.h264Encodes = await h264EncodeSupported(width & ~1, height & ~1);
+    this.ui.screen(width, height);
+    this.ui.capturing(true);
+    this.pump(track);
+  }
+
+  /** Read the track frame by frame (MediaStreamTrackProcessor), else from a <video> element. */
+  async pump(track) {
+    if (typeof MediaStreamTrackProcessor !== "undefined") {
+      const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+      while (this.track === track) {
+        const { value: frame, done } = await reader.read();
+        if (done) break;
+        this.captured(frame);
+      }
+      reader.cancel().catch(() => {});
+      return;
+    }
+    const video = document.createElement("video");
+    video.muted = true;
+    video.srcObject = new MediaStream([track]);
+    await video.play();
+    const next = () => {
+      if (this.track !== track) return;
+      this.captured(new VideoFrame(video, { timestamp: performance.now() * 1000 }));
+      video.requestVideoFrameCallback(next);
+    };
+    video.requestVideoFrameCallback(next);
+  }
+
+  /** A new picture of the screen: kept as the last one, sent if the window is open. */
+  captured(frame) {
+    if (this.lastFrame) this.lastFrame.close();
+    this.lastFrame = frame;
+    this.fresh = true;
+    this.offerLast();
+  }
+
+  /**
+   * Encode the last picture if it was not sent yet, or a keyframe is owed (a still screen
+   * delivers no new capture, so a keyframe request encodes the last one again).
+   */
+  offerLast() {
+    const frame = this.lastFrame;
+    if (!frame || (!this.fresh && !this.wantKeyframe)) return;
+    if (!this.videoAllowed || !this.flow.open(performance.now())) return;
+    const encoder = this.chooseEncoder();
+    if (encoder.busy) return;
+    encoder.encode(frame, { keyframe: this.wantKeyframe, capturedAtUs: Date.now() * 1000 });
+    this.fresh = false;
+    this.wantKeyframe = false;
+  }
+
+  chooseEncoder() {
+    // H.264 to a console that decodes it; one full-screen JPEG a frame to any other.
+    const h264 = this.h264Encodes && this.consoleCodecs.includes("h264");
+    const Kind = h264 ? H264ScreenEncoder : JpegScreenEncoder;
+    if (!(this.encoder instanceof Kind)) {
+      this.encoder?.close();
+      this.encoder = new Kind({
+        onPayload: (payload, info) => this.sendVideo(payload, info),
+        onError: (error) => {
+          console.warn("quickassist:", error.message);
+          if (Kind === H264ScreenEncoder) this.h264Encodes = false; // JPEG from now on
+          this.encoder = null;
+          this.keyframe();
+        },
+      });
+      this.wantKeyframe = true;
+    }
+    return this.encoder;
+  }
+
+  sendVideo(payload, { keyframe, timestampUs }) {
+    if (!this.videoAllowed) {
+      this.wantKeyframe = true; // paused or keys gone meanwhile: what follows must stand alone
+      return;
+    }
+    const flags = keyframe ? FrameFlags.KEYFRAME : FrameFlags.NONE;
+    const sequence = this.conn.send(FrameKind.VIDEO, payload, { flags, timestampUs });
+    if (sequence === null) this.wantKeyframe = true;
+    else this.flow.sent(sequence, performance.now());
+  }
+
+  startVideo() {
+    const settings = this.track?.getSettings() ?? {};
+    if (settings.width) {
+      const monitor = { id: 0, x: 0, y: 0, width: settings.width, height: settings.height, primary: true, name: "Shared screen" };
+      this.conn.send(FrameKind.CONTROL_E2E, encodePayload({ t: "monitors", monitors: [monitor], current: 0 }));
+    }
+    this.keyframe();
+  }
+
+  /** The next frame that leaves is a keyframe (a still screen: its last picture, again). */
+  keyframe() {
+    this.wantKeyframe = true;
+    this.offerLast();
+  }
+
+  stopCapture() {
+    const track = this.track;
+    this.track = null;
+    if (track) track.stop();
+    if (this.lastFrame) this.lastFrame.close();
+    this.lastFrame = null;
+    this.encoder?.close();
+    this.encoder = null;
+  }
+
+  finish(sentence) {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopCapture();
+    this.conn.close();
+    this.ui.ended(sentence);
+  }
+}

@@ -1,0 +1,258 @@
+"""A person shares their screen from a web browser, nothing installed: the real service, the
+sharer's Chromium headed on Xvfb capturing the real X screen (getDisplayMedia, WebCodecs
+H.264), and the helper's console in a second, headless Chromium.
+
+The helper sees a pattern painted on the X screen; chat goes both ways; both see the same
+check digits; the console offers view only and sends no input; a pause stops frames; stopping
+the share from the browser's bar ends the session with a sentence on both sides; the page sets
+no cookie and uses no localStorage; and the relay, tapped on both pages' sockets, carries no
+pixel and no chat text in the clear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, WebSocket, expect
+
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind
+from tests.e2e.console.console_steps import SentFrames, close_to, get_code, pixel, sign_in
+from tests.e2e.sharer.x11_painter import Painter
+from tests.fixtures.xvfb import XvfbServer
+from tests.timeouts import QUIET, WAIT
+
+pytestmark = [pytest.mark.browser, pytest.mark.x11]
+
+PATTERN = (0xC0, 0x1D, 0xE5)  # a colour nothing else on the screen has
+CHANGED = (0x10, 0xE0, 0x20)  # painted over it while paused
+#: x, y, w, h on the 1920x1080 X screen, clear of the sharer's own browser window (1000x800).
+PATTERN_BOX = (1300, 700, 400, 240)
+BACKGROUND = "#336699"
+CHAT_OUT = "meet me at the old mill 7731"
+CHAT_BACK = "understood gate four 4242"
+#: H.264 at the encoder's default rate shifts a flat colour by a few levels.
+VIDEO_SLACK = 24
+
+
+class Tap:
+    """Every WebSocket message a page sent and received, as the relay saw them."""
+
+    def __init__(self, page: Page) -> None:
+        self.received: list[str | bytes] = []
+        self.sent: list[str | bytes] = []
+        page.on("websocket", self._on_socket)
+
+    def _on_socket(self, ws: WebSocket) -> None:
+        ws.on("framereceived", lambda payload: self.received.append(payload))
+        ws.on("framesent", lambda payload: self.sent.append(payload))
+
+    def binary(self) -> list[bytes]:
+        return [m for m in (*self.received, *self.sent) if isinstance(m, bytes)]
+
+    def video_received(self) -> int:
+        return sum(1 for m in self.received if isinstance(m, bytes) and m[1] == FrameKind.VIDEO)
+
+    def everything(self) -> bytes:
+        messages = [*self.received, *self.sent]
+        return b"\x00".join(m if isinstance(m, bytes) else m.encode() for m in messages)
+
+
+async def paint_screen(xvfb: XvfbServer) -> None:
+    root = ["xsetroot", "-solid", BACKGROUND]
+    await asyncio.to_thread(subprocess.run, root, env=xvfb.env, check=True, timeout=WAIT)
+    painter = Painter(xvfb.display)
+    try:
+        painter.fill(*PATTERN_BOX, PATTERN)
+    finally:
+        painter.close()
+
+
+async def pattern_point(helper: Page) -> tuple[int, int]:
+    """The pattern's centre in the canvas's pixels (the capture may be scaled from the screen)."""
+    width, height = await helper.evaluate(
+        "() => { const c = document.getElementById('screen-canvas'); return [c.width, c.height]; }"
+    )
+    x, y, w, h = PATTERN_BOX
+    return round((x + w / 2) * width / 1920), round((y + h / 2) * height / 1080)
+
+
+async def wait_for_pattern(helper: Page, colour: tuple[int, int, int] = PATTERN) -> None:
+    """Until the helper's canvas shows `colour` where the pattern is painted."""
+    async with asyncio.timeout(WAIT):
+        # Canvas pixels raise no event to wait for: poll them.
+        while True:
+            drawn = await helper.evaluate(
+                "() => document.getElementById('screen-canvas').width > 1"
+            )
+            if drawn and close_to(
+                await pixel(helper, *await pattern_point(helper)), colour, VIDEO_SLACK
+            ):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def until_quiet(tap: Tap) -> int:
+    """Video frames received once nothing more arrives for QUIET (frames in flight landed)."""
+    seen = tap.video_received()
+    while True:
+        await asyncio.sleep(QUIET)  # watching for frames that must not come
+        now = tap.video_received()
+        if now == seen:
+            return now
+        seen = now
+
+
+async def start_shared_session(
+    helper: Page, sharer: Page, live_service: Any, xvfb: XvfbServer
+) -> str:
+    """Paint, sign in, get a code, open its link, join, compare digits, view only, Allow."""
+    await paint_screen(xvfb)
+    await sign_in(helper, live_service)
+    code = await get_code(helper)
+    await sharer.goto(f"/s/{code.replace('-', '')}")
+    await expect(sharer.locator("#share-warning")).to_contain_text("trust this person")
+    await expect(sharer.locator("#share-code")).to_have_value(code.replace("-", ""))
+    await sharer.click("#share-submit")
+
+    # The console: the person joined from a browser, so full control is not on offer.
+    await expect(helper.locator("#view-mode")).to_be_visible()
+    await expect(helper.locator("#mode-browser-note")).to_have_text(
+        "This person shares from a web browser: view only."
+    )
+    await expect(helper.locator("#mode-full-control")).to_be_disabled()
+    digits = helper.locator("#mode-check strong")
+    await expect(digits).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    check = await digits.text_content()
+    assert check is not None
+    await helper.click("#mode-view-only")
+
+    await expect(sharer.locator("#view-consent")).to_be_visible()
+    await expect(sharer.locator("#consent-who")).to_have_text(
+        "Ada L. · Contoso (organisation not verified) is asking."
+    )
+    await expect(sharer.locator("#consent-check strong")).to_have_text(check)
+    await sharer.click("#consent-allow")
+    await expect(sharer.locator("#view-sharing")).to_be_visible()
+    await expect(sharer.locator("#sharing-check strong")).to_have_text(check)
+    await expect(helper.locator("#view-session")).to_be_visible()
+    await expect(helper.locator("#mode-badge")).to_have_text(
+        "View only: this person shares from a web browser"
+    )
+    await expect(helper.locator("#request-control")).to_be_hidden()
+    return check
+
+
+async def test_a_screen_shared_from_the_browser_reaches_the_helper_sealed(
+    console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer
+) -> None:
+    helper, sharer = console_page, share_page
+    helper_tap, sharer_tap = Tap(helper), Tap(sharer)
+    sent_by_helper = SentFrames()
+    sent_by_helper.attach(helper)
+    await start_shared_session(helper, sharer, live_service, xvfb)
+    await wait_for_pattern(helper)
+
+    # The console sends no input to a browser sharer: clicks and keys on the picture stay here.
+    box = await helper.locator("#screen-canvas").bounding_box()
+    assert box is not None
+    await helper.mouse.click(box["x"] + 20, box["y"] + 20)
+    await helper.keyboard.type("typed on the picture")
+
+    # Chat both ways.
+    await helper.click("#chat-toggle")
+    await helper.fill("#chat-input", CHAT_OUT)
+    await helper.press("#chat-input", "Enter")
+    await expect(sharer.locator("#chat-log")).to_contain_text(f"Helper:{CHAT_OUT}")
+    await sharer.fill("#chat-input", CHAT_BACK)
+    await sharer.press("#chat-input", "Enter")
+    await expect(helper.locator("#chat-log")).to_contain_text(CHAT_BACK)
+
+    # The helper's laser pointer shows in the sharer's pointer window (in the page here).
+    await helper.click("#tool-laser")
+    await helper.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    async with asyncio.timeout(WAIT):
+        while not await sharer.evaluate(RED_PIXELS):
+            await helper.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2)
+            await asyncio.sleep(0.05)
+    await helper.keyboard.press("Escape")
+
+    # A pause stops frames at once; resume brings them back.
+    await sharer.click("#pause-button")
+    await expect(helper.locator("#paused-overlay")).to_be_visible()
+    paused_at = await until_quiet(helper_tap)
+    painter = Painter(xvfb.display)
+    try:
+        painter.fill(*PATTERN_BOX, CHANGED)  # a change that would make a frame
+    finally:
+        painter.close()
+    await asyncio.sleep(QUIET)  # watching for a frame that must not come
+    assert helper_tap.video_received() == paused_at
+    await sharer.click("#resume-button")
+    await expect(helper.locator("#paused-overlay")).to_be_hidden()
+    await wait_for_pattern(helper, CHANGED)
+
+    # Privacy: no cookie, no localStorage; sessionStorage only, and empty after the end.
+    assert await sharer.evaluate("() => document.cookie") == ""
+    assert await sharer.evaluate("() => localStorage.length") == 0
+    assert await sharer.context.cookies() == []
+
+    # Stopping the share from the browser's bar: the track's `ended`, as Chromium fires it.
+    await sharer.evaluate(
+        "() => { const [t] = window.__capturedStreams.at(-1).getVideoTracks();"
+        " t.stop(); t.dispatchEvent(new Event('ended')); }"
+    )
+    await expect(sharer.locator("#ended-message")).to_have_text(
+        "You stopped sharing from the browser's bar, so the session ended."
+    )
+    await expect(helper.locator("#ended-message")).to_have_text(
+        "The person sharing their screen ended the session."
+    )
+    assert await sharer.evaluate("() => sessionStorage.length") == 0
+    assert await sharer.evaluate("() => localStorage.length") == 0
+
+    assert sent_by_helper.of_kind(FrameKind.INPUT) == []
+    # The tap: no chat text, no H.264 parameter set, nothing clear but the handshake.
+    everything = helper_tap.everything() + sharer_tap.everything()
+    for secret in (CHAT_OUT, CHAT_BACK, "typed on the picture"):
+        assert secret.encode() not in everything, secret
+    for marker in (b"\x00\x00\x00\x01\x67", b"\x00\x00\x01\x67", b'"monitors"', b'"text"'):
+        assert marker not in everything, marker
+    frames = helper_tap.binary() + sharer_tap.binary()
+    assert sum(1 for data in frames if data[1] == FrameKind.VIDEO) > 5
+    for data in frames:
+        if not data[2] & FrameFlags.ENCRYPTED:
+            assert data[1] == FrameKind.CONTROL_E2E, data[:HEADER_SIZE]
+            assert json.loads(data[HEADER_SIZE:])["t"] in ("e2e_commit", "e2e_key", "e2e_reveal")
+
+
+#: Whether the sharer's pointer canvas shows the laser's red dot.
+RED_PIXELS = """() => {
+  const c = document.getElementById("annotation-canvas");
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] > 200 && d[i + 1] < 80 && d[i + 3] > 200) return true;
+  }
+  return false;
+}"""
+
+
+async def test_the_page_is_under_the_strict_csp_and_refuses_a_bad_link(
+    share_page: Page, live_service: Any
+) -> None:
+    for path in ("/share", "/s/ABC234"):
+        response = await share_page.goto(path)
+        assert response is not None and response.status == 200
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "default-src 'self'" in policy
+        assert "set-cookie" not in response.headers
+    await expect(share_page.locator("#share-code")).to_have_value("ABC234")
+    # A code that was never issued: the join's plain sentence, nothing else happens.
+    await share_page.click("#share-submit")
+    await expect(share_page.locator("#share-error")).to_contain_text("not valid or has expired")
+    bad = await share_page.request.get("/s/<script>")
+    assert bad.status == 404
