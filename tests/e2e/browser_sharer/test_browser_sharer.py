@@ -256,3 +256,41 @@ async def test_the_page_is_under_the_strict_csp_and_refuses_a_bad_link(
     await expect(share_page.locator("#share-error")).to_contain_text("not valid or has expired")
     bad = await share_page.request.get("/s/<script>")
     assert bad.status == 404
+
+
+async def test_a_reload_resumes_the_session_and_the_pointer_goes_on_top(
+    console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer
+) -> None:
+    helper, sharer = console_page, share_page
+    check = await start_shared_session(helper, sharer, live_service, xvfb)
+    await wait_for_pattern(helper)
+
+    # The pointer in an always-on-top window (Document Picture-in-Picture; a click opens it).
+    await sharer.click("#annotation-window-button")
+    await sharer.wait_for_function(
+        "() => documentPictureInPicture.window?.document.getElementById('annotation-canvas')"
+    )
+    assert await sharer.locator("#annotation-canvas").count() == 0  # moved, not copied
+    await sharer.click("#annotation-window-button")
+    await expect(sharer.locator("#annotation-canvas")).to_be_attached()
+
+    # A reload (or a crashed tab) within the grace period: the tab's sessionStorage resumes the
+    # same session, bound to its first handshake; the picture needs the person's click again.
+    await sharer.reload()
+    await expect(sharer.locator("#view-sharing")).to_be_visible()
+    await expect(sharer.locator("#share-again-button")).to_be_visible()
+    await expect(sharer.locator("#sharing-check strong")).to_have_text(check)
+    await expect(helper.locator("#status-secure")).to_contain_text(check)
+    painter = Painter(xvfb.display)
+    try:
+        painter.fill(*PATTERN_BOX, CHANGED)
+    finally:
+        painter.close()
+    await sharer.click("#share-again-button")
+    await expect(sharer.locator("#share-again-button")).to_be_hidden()
+    await wait_for_pattern(helper, CHANGED)
+    assert await sharer.evaluate("() => localStorage.length") == 0
+
+    await helper.click("#end-button")
+    await expect(sharer.locator("#ended-message")).to_have_text("Your helper ended the session.")
+    assert await sharer.evaluate("() => sessionStorage.length") == 0
