@@ -69,15 +69,7 @@ export class Viewer extends EventTarget {
      * section 5). Empty until WebCodecs answers, and for good once a decode failed.
      */
     this.videoCodecs = [];
-    this.setVideoNote("Video: checking...");
-    this.videoChecked = h264Supported().then((supported) => {
-      if (this.videoFailedOnce) return;
-      this.videoCodecs = supported ? ["h264"] : [];
-      this.setVideoNote(
-        supported ? "Video: H.264" : "Still pictures only: this browser cannot decode H.264 video",
-      );
-      if (supported) this.requestKeyframe(); // a session may be running: tell its sharer now
-    });
+    this.probeVideo();
 
     // No pointer input before the first picture: until then the canvas is not the monitor's
     // size, and a click would land at the wrong place on the sharer's screen.
@@ -143,6 +135,20 @@ export class Viewer extends EventTarget {
    * sharer hears it at once, in a refresh that asks for a keyframe and names no video codec;
    * deltas until that keyframe are dropped, so the canvas never shows half a picture for long.
    */
+  /** Ask WebCodecs whether H.264 decodes here; a session running by then hears the answer. */
+  probeVideo() {
+    this.videoFailedOnce = false;
+    this.setVideoNote("Video: checking...");
+    this.videoChecked = h264Supported().then((supported) => {
+      if (this.videoFailedOnce) return;
+      this.videoCodecs = supported ? ["h264"] : [];
+      this.setVideoNote(
+        supported ? "Video: H.264" : "Still pictures only: this browser cannot decode H.264 video",
+      );
+      if (supported) this.requestKeyframe();
+    });
+  }
+
   videoFailed(error) {
     console.warn("quickassist: video decoding failed, falling back to still pictures:", error?.message);
     this.videoFailedOnce = true;
@@ -213,6 +219,8 @@ export class Viewer extends EventTarget {
    * quality shown (it may still hold another choice from before a page reload).
    */
   start() {
+    // A decoder that failed in the last session gets another chance with this sharer's video.
+    if (this.videoFailedOnce) this.probeVideo();
     this.sendQuality();
     byId("waiting-picture").hidden = false;
     this.display.clear();
