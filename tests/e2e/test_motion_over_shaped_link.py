@@ -11,7 +11,8 @@ Counted, not timed:
   captures when behind; without it the console fell dozens of frames behind);
 * the relay never dropped a frame for the helper as too slow (its bounded queue is the last
   line of defence, never reached);
-* every frame the sharer sent was acknowledged, none given up as lost.
+* every frame the sharer sent was acknowledged, none given up as lost;
+* and the toolbar's Quality choice reaches the sharer's capture.
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ class RecordingPipeline(CapturePipeline):
     def __init__(self, display: str) -> None:
         super().__init__(display=display)
         self.sent: list[tuple[float, int]] = []  # (wall clock seconds, capture timestamp us)
+        self.quality_modes: list[str] = []
+        self.quality_chosen = asyncio.Event()
+
+    def set_quality_mode(self, mode: str) -> None:
+        self.quality_modes.append(mode)
+        self.quality_chosen.set()
+        super().set_quality_mode(mode)
 
     async def next_frame(self, *, video: bool = True) -> EncodedFrame:
         frame = await super().next_frame(video=video)
@@ -196,5 +204,13 @@ async def test_full_screen_motion_over_10_mbit_never_runs_ahead_of_the_console(
         pacing = sharer.session.pacing
         assert pacing.timed_out == 0
         assert pacing.acknowledged >= len(sent) - pacing.frames_in_flight
+
+        # The helper's quality choice reaches the sharer's capture (Auto at the start).
+        assert capture.quality_modes[:1] == ["auto"]
+        capture.quality_chosen.clear()
+        await page.select_option("#quality-select", "smooth")
+        async with asyncio.timeout(WAIT):
+            await capture.quality_chosen.wait()
+        assert capture.quality_modes[-1] == "smooth"
     finally:
         await stop(sharer)
