@@ -65,6 +65,12 @@ def test_first_run_prints_url_fingerprint_and_where_the_admin_password_is(
             "username": "admin",
             "display_name": "Administrator",
             "organisation": "quickassist",
+            "verified_domain": "",
+            "role": "admin",
+            "full_control": True,
+            "local": True,
+            "totp_enabled": False,
+            "two_factor_enrolment_required": False,
         }
 
     service.restart()

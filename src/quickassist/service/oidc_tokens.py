@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 
 from .errors import ServiceError
@@ -92,6 +91,10 @@ def verify_id_token(id_token: str, jwks: Mapping[str, Any], expected: Expected) 
 
 
 def _verified_claims(id_token: str, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+    # Imported on first use: joserfc loads cryptography, which a service without identity
+    # providers never needs in memory (tests/integration/test_serve_startup.py).
+    from joserfc import jwk, jwt
+
     for candidate in candidates:
         try:
             key = jwk.import_key(candidate)
