@@ -362,6 +362,9 @@ async def typing(rig: Rig, count: int) -> Figures:
     frames = await rig.take_frames()
     for painted, change in matched:
         figures.add(painted, change, frames.get(change.captured))
+    # What typing costs on the wire toward the console: every video byte (headers and sealing
+    # included) over the glyphs painted, as kB per 10 s at 10 characters a second.
+    figures.extra["kb_per_10s"] = sum(f.bytes for f in frames.values()) / (count + 5) * 100 / 1000
     return figures
 
 
@@ -582,6 +585,10 @@ def report(results: dict[str, Figures], rig: Rig, secure: str) -> None:
             f"| {label} | {p50_p95(getattr(typing_, name))} | {p50_p95(getattr(scroll, name))} "
             f"| {target} |"
         )
+    print(
+        f"| typing on the wire: kB per 10 s at 10 characters/s | "
+        f"{typing_.extra['kb_per_10s']:.1f} | | <= 6 |"
+    )
     print(
         f"| samples (not matched) | {len(typing_.latencies_ms)} ({typing_.missed}) "
         f"| {len(scroll.latencies_ms)} pictures for {int(scroll.extra['steps'])} steps "
