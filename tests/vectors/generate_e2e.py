@@ -3,9 +3,10 @@
 For each curve: both private keys (raw and as JWK, so WebCrypto can import them), the handshake
 messages, the transcript, the shared secret, both direction keys, the check string, and a few
 sealed frames each way (nonce, AAD, whole frame; the counter is the header's sequence, extended
-across its wraps, and the payload is the ciphertext and tag only). The console's JS (tests/js/e2e.test.mjs) must
-derive and seal exactly the same bytes; tests/unit/protocol/test_e2e_vectors.py checks that the
-committed file equals what this script produces now.
+across its wraps, and the payload is the ciphertext and tag only). The console's JS
+(tests/js/e2e.test.mjs) must derive and seal exactly the same bytes;
+tests/unit/protocol/test_e2e_vectors.py checks that the committed file equals what this script
+produces now.
 
     .venv/bin/python tests/vectors/generate_e2e.py          # rewrite e2e.json
     .venv/bin/python tests/vectors/generate_e2e.py --check  # exit 1 if it is out of date
