@@ -182,6 +182,9 @@ class SharerController:
         mode = self._pending_consent
         if mode is None or self._consent_shown is not mode or self._finished:
             return []  # no question on screen: nothing to answer (a stale or early click)
+        if seen is not mode:
+            log.info("refused an answer to a %s question: the question is now %s", seen, mode)
+            return []
         self._pending_consent = None
         effects: list[Effect] = []
         if allow:
@@ -190,9 +193,6 @@ class SharerController:
         else:
             self.guard.decline(mode)
             effects += [fx.ReleaseInput(), fx.SendControl(Decline())]
-        if seen is not mode:
-            log.info("refused an answer to a %s question: the question is now %s", seen, mode)
-            return []
         # Capture switching on starts with a keyframe: no separate request here.
         self._apply_guard(effects)
         return effects
