@@ -1,0 +1,169 @@
+"""The browser sharer (/share) beside the app: typing glass to glass and full-screen motion at
+1920x1080, the same probes and animations as bench/glass_to_glass.py and bench/motion.py.
+
+    .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app]
+
+Real parts only: `quickassist serve` on loopback with TLS, a fresh 1920x1080 Xvfb, the helper's
+console in headless Chromium (view only: a browser sharer can only be watched), and the sharer
+either as the app (`quickassist share --no-gui`, the rig of glass_to_glass.py) or as the page
+in a second Chromium, headed on the Xvfb, capturing the entire screen with getDisplayMedia and
+encoding with WebCodecs H.264 (PLATFORM-NOTES.md, "Screen capture in the browser"). The sharer's
+window is put beside the screen (off its right edge), so the screen it captures is all root
+window, as the animations paint it. Each scenario gets a fresh service, Xvfb and browsers, and
+both run in the same invocation, one after the other: the machine is shared and noisy, so the
+ratio of the two is the figure to read, not either one alone.
+
+The capture timestamp of a browser-sharer frame is the page's Date.now() when the picture was
+taken from the track: the system clock, the same one the benchmark paints by.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+
+from playwright.async_api import Page, async_playwright, expect
+
+from bench.glass_to_glass import HEIGHT, PAGE_PROBE, VIEWPORT, WIDTH, Figures, Rig, typing
+from bench.motion import Motion, motion
+from bench.service_process import running_service
+from tests.e2e.console.console_steps import get_code, sign_in
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.fixtures.service import LiveService
+from tests.fixtures.xvfb import XvfbServer, start_xvfb
+from tests.timeouts import WAIT
+
+#: The sharer's Chromium: the entire screen picked without asking, its own window off the
+#: screen's right edge (the capture is of the screen, not of the window).
+SHARER_ARGS = [
+    *CHROMIUM_ARGS,
+    "--auto-select-desktop-capture-source=Entire screen",
+    f"--window-position={WIDTH},0",
+    "--window-size=1000,800",
+]
+
+
+class BrowserRig(Rig):
+    """The console (the rig's page) watching the /share page in a second Chromium."""
+
+    def __init__(self, service: LiveService, xvfb: XvfbServer, page: Page, sharer: Page) -> None:
+        super().__init__(service, xvfb, page)
+        self.sharer = sharer
+
+    async def start_session(self) -> None:
+        page, sharer = self.page, self.sharer
+        await sign_in(page, self.service)
+        code = await get_code(page)
+        await sharer.goto(f"/s/{code.replace('-', '')}")
+        await sharer.click("#share-submit")
+        await expect(page.locator("#mode-browser-note")).to_be_visible()
+        await page.click("#mode-view-only")
+        await sharer.click("#consent-allow")
+        await expect(page.locator("#view-session")).to_be_visible()
+        await expect(page.locator("#waiting-picture")).to_be_hidden()
+
+    async def stop(self) -> None:
+        self.painter.close()
+
+
+async def measure(rig: Rig, count: int, seconds: float) -> tuple[Figures, Motion]:
+    await rig.start_session()
+    await rig.calibrate()
+    typed = await typing(rig, count)
+    moved = await motion(rig, seconds)
+    return typed, moved
+
+
+async def run(browser_sharer: bool, count: int, seconds: float) -> tuple[Figures, Motion]:
+    xvfb = start_xvfb(WIDTH, HEIGHT)
+    try:
+        await asyncio.to_thread(
+            subprocess.run, ["xsetroot", "-solid", "#336699"], env=xvfb.env, check=True
+        )
+        with running_service() as service:
+            async with async_playwright() as playwright:
+                console = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+                sharer_browser = None
+                try:
+                    context = await console.new_context(
+                        base_url=service.base_url, ignore_https_errors=True, viewport=VIEWPORT
+                    )
+                    context.set_default_timeout(WAIT * 3 * 1000)
+                    await context.add_init_script(PAGE_PROBE)
+                    page = await context.new_page()
+                    rig: Rig
+                    if browser_sharer:
+                        env: dict[str, str | float | bool] = dict(xvfb.env)
+                        sharer_browser = await playwright.chromium.launch(
+                            executable_path=CHROMIUM, headless=False, env=env, args=SHARER_ARGS
+                        )
+                        sharer_context = await sharer_browser.new_context(
+                            base_url=service.base_url, ignore_https_errors=True, no_viewport=True
+                        )
+                        sharer_context.set_default_timeout(WAIT * 3 * 1000)
+                        rig = BrowserRig(service, xvfb, page, await sharer_context.new_page())
+                    else:
+                        rig = Rig(service, xvfb, page)
+                    try:
+                        return await measure(rig, count, seconds)
+                    finally:
+                        await rig.stop()
+                finally:
+                    if sharer_browser is not None:
+                        await sharer_browser.close()
+                    await console.close()
+    finally:
+        xvfb.process.terminate()
+        xvfb.process.wait()
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else float("nan")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--typing", type=int, default=60, help="glyphs painted")
+    parser.add_argument("--seconds", type=float, default=8.0, help="of full-screen motion")
+    parser.add_argument("--no-app", action="store_true", help="the browser sharer only")
+    args = parser.parse_args()
+    sys.setswitchinterval(0.0005)
+    results = {"browser sharer": await run(True, args.typing, args.seconds)}
+    if not args.no_app:
+        results["sharer app"] = await run(False, args.typing, args.seconds)
+    print(
+        "| sharer | typing glass to glass p50 / p95 ms | typing samples (missed) "
+        "| motion distinct frames/s | motion glass to glass p50 / p95 ms | motion Mbit/s "
+        "| CPU during motion (cores): sharer app / Chromium (both) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, (typed, moved) in results.items():
+        f = moved.figures
+        print(
+            f"| {name} | {p50(typed.latencies_ms):.0f} / {p95(typed.latencies_ms):.0f} "
+            f"| {len(typed.latencies_ms)} ({typed.missed}) | {f.extra['fps']:.1f} "
+            f"| {p50(f.latencies_ms):.0f} / {p95(f.latencies_ms):.0f} | {f.extra['mbit_s']:.1f} "
+            f"| {f.extra.get('cpu sharer', 0.0):.2f} / {f.extra.get('cpu Chromium', 0.0):.2f} |",
+            flush=True,
+        )
+    if len(results) == 2:
+        (bt, bm), (at, am) = results["browser sharer"], results["sharer app"]
+        print()
+        print(
+            f"browser / app: typing p50 {p50(bt.latencies_ms) / p50(at.latencies_ms):.2f}x, "
+            f"motion frames/s {bm.figures.extra['fps'] / am.figures.extra['fps']:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
