@@ -3,9 +3,10 @@ real X screen (PLATFORM-NOTES.md, "Screen capture in the browser": the entire sc
 `--auto-select-desktop-capture-source`, and no `--use-fake-ui-for-media-stream`, with which the
 capture fails). The helper's console is the usual headless `console_page`.
 
-`share_page` records the streams the page got from getDisplayMedia (an init script wraps the
-call, nothing else), so a test can fire the track's `ended` event: what Chromium does when the
-person presses "Stop sharing" in the browser's own bar, which a script cannot press.
+`share_page` records the streams the page got from getDisplayMedia and the WebSockets it opened
+(an init script wraps the two, nothing else), so a test can fire the track's `ended` event
+(what Chromium does when the person presses "Stop sharing" in the browser's own bar, which a
+script cannot press) and drop a socket as a network would.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ CAPTURE_ARGS = [
 ]
 RECORD_STREAMS = """
 (() => {
+  // The page's sockets too, so a test can drop one as a network would.
+  const NativeWebSocket = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      window.__sockets.push(this);
+    }
+  };
   const original = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
   window.__capturedStreams = [];
   navigator.mediaDevices.getDisplayMedia = async (...args) => {

@@ -258,7 +258,7 @@ async def test_the_page_is_under_the_strict_csp_and_refuses_a_bad_link(
     assert bad.status == 404
 
 
-async def test_a_reload_resumes_the_session_and_the_pointer_goes_on_top(
+async def test_a_drop_and_a_reload_resume_the_session_and_the_pointer_goes_on_top(
     console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer
 ) -> None:
     helper, sharer = console_page, share_page
@@ -274,6 +274,20 @@ async def test_a_reload_resumes_the_session_and_the_pointer_goes_on_top(
     await sharer.click("#annotation-window-button")
     await expect(sharer.locator("#annotation-canvas")).to_be_attached()
 
+    # A dropped connection (any close but the final codes): the page comes back by itself
+    # within the grace period, a new handshake bound to the first, the picture goes on.
+    await sharer.evaluate("() => window.__sockets.at(-1).close(4000, 'network gone')")
+    await expect(helper.locator("#reconnecting-banner")).to_contain_text("lost the connection")
+    await expect(helper.locator("#reconnecting-banner")).to_be_hidden()
+    painter = Painter(xvfb.display)
+    try:
+        painter.fill(*PATTERN_BOX, CHANGED)
+    finally:
+        painter.close()
+    await wait_for_pattern(helper, CHANGED)
+    await expect(sharer.locator("#sharing-check strong")).to_have_text(check)
+    await expect(sharer.locator("#sharing-notice")).to_have_text("Reconnected.")
+
     # A reload (or a crashed tab) within the grace period: the tab's sessionStorage resumes the
     # same session, bound to its first handshake; the picture needs the person's click again.
     await sharer.reload()
@@ -283,12 +297,12 @@ async def test_a_reload_resumes_the_session_and_the_pointer_goes_on_top(
     await expect(helper.locator("#status-secure")).to_contain_text(check)
     painter = Painter(xvfb.display)
     try:
-        painter.fill(*PATTERN_BOX, CHANGED)
+        painter.fill(*PATTERN_BOX, PATTERN)
     finally:
         painter.close()
     await sharer.click("#share-again-button")
     await expect(sharer.locator("#share-again-button")).to_be_hidden()
-    await wait_for_pattern(helper, CHANGED)
+    await wait_for_pattern(helper, PATTERN)
     assert await sharer.evaluate("() => localStorage.length") == 0
 
     await helper.click("#end-button")
