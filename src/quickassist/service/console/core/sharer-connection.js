@@ -23,29 +23,35 @@ import { HandshakeFailed, isHandshake, SharerLink } from "./sharer-link.js";
 const MAX_HELD = 64;
 /** Frames a missing key makes worthless: the next keyframe replaces them. */
 const DROPPED_WITHOUT_KEYS = new Set([FrameKind.VIDEO, FrameKind.CURSOR]);
+// Timeouts
+/** From this side's key offer to the helper's reveal, as the app (sharer/controller.py). */
+export const REVEAL_TIMEOUT_MS = 10_000;
 
 export class SharerConnection extends EventTarget {
   /**
    * @param {string} url wss://host/ws/sharer/{id}?token=...
    * @param {string} sessionId
-   * @param {{resume?: Uint8Array, check?: string, connection?: object}} [options]
+   * @param {{resume?: Uint8Array, check?: string, connection?: object, revealTimeoutMs?: number}} [options]
+   *   connection: options for Connection (seams for tests)
    */
-  constructor(url, sessionId, { resume, check, connection = {} } = {}) {
+  constructor(url, sessionId, { resume, check, connection = {}, revealTimeoutMs = REVEAL_TIMEOUT_MS } = {}) {
     super();
+    this.revealTimeoutMs = revealTimeoutMs;
     this.conn = new Connection(url, connection);
     this.link = new SharerLink(sessionId, { resume, check });
     this.held = [];
     this.outgoing = Promise.resolve();
     this.incoming = Promise.resolve();
     this.gaveUp = false;
+    this.revealTimer = null;
     this.conn.addEventListener("open", (e) => {
-      this.link.reset(); // a new socket: the helper starts a new handshake
+      this.forget(); // a new socket: the helper starts a new handshake
       this.emit("open", e.detail);
     });
     this.conn.addEventListener("control", (e) => this.onControl(e.detail));
     this.conn.addEventListener("frame", (e) => this.receive(e.detail));
     this.conn.addEventListener("reconnecting", (e) => {
-      this.link.reset();
+      this.forget();
       this.emit("reconnecting", e.detail);
     });
     for (const type of ["closed", "invalid"]) {
@@ -66,7 +72,14 @@ export class SharerConnection extends EventTarget {
   }
 
   close(code, reason) {
+    clearTimeout(this.revealTimer);
     this.conn.close(code, reason);
+  }
+
+  /** Drop the keys and any handshake in progress (its timeout with it). */
+  forget() {
+    clearTimeout(this.revealTimer);
+    this.link.reset();
   }
 
   sendControl(message) {
@@ -104,7 +117,7 @@ export class SharerConnection extends EventTarget {
 
   onControl(message) {
     if ((message.type === "peer_left" || message.type === "peer_returned") && message.role === "helper") {
-      this.link.reset(); // the helper has no keys now: it starts a new handshake
+      this.forget(); // the helper has no keys now: it starts a new handshake
     }
     this.emit("control", message);
   }
@@ -139,8 +152,16 @@ export class SharerConnection extends EventTarget {
       else throw error;
       return;
     }
-    if (reply) this.conn.sendBytes(reply);
+    if (reply) {
+      this.conn.sendBytes(reply);
+      // A handshake that does not finish ends the session, as a failed one does.
+      clearTimeout(this.revealTimer);
+      this.revealTimer = setTimeout(() => {
+        if (!this.link.ready) this.fail(new HandshakeFailed("The helper's key did not come in time."));
+      }, this.revealTimeoutMs);
+    }
     if (this.link.ready && !wasReady) {
+      clearTimeout(this.revealTimer);
       this.emit("security", { check: this.link.check, resume: this.link.resume });
       const held = this.held;
       this.held = [];
@@ -156,7 +177,7 @@ export class SharerConnection extends EventTarget {
     if (this.gaveUp) return;
     this.gaveUp = true;
     this.held = [];
-    this.link.reset();
+    this.forget();
     this.conn.sendControl(securityFailure());
     this.emit("insecure", { error });
   }
