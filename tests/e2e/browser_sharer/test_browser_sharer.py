@@ -241,6 +241,26 @@ RED_PIXELS = """() => {
 }"""
 
 
+async def test_decline_shares_nothing_and_says_so_on_both_sides(
+    console_page: Page, share_page: Page, live_service: Any
+) -> None:
+    helper, sharer = console_page, share_page
+    await sign_in(helper, live_service)
+    code = await get_code(helper)
+    await sharer.goto("/share")
+    await sharer.fill("#share-code", code.lower())  # as people type it
+    await sharer.click("#share-submit")
+    await helper.click("#mode-view-only")
+    await expect(sharer.locator("#consent-check strong")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    await sharer.click("#consent-decline")
+    await expect(sharer.locator("#ended-message")).to_have_text(
+        "You declined, so nothing was shared."
+    )
+    await expect(helper.locator("#ended-message")).to_contain_text("declined")
+    assert await sharer.evaluate("() => window.__capturedStreams.length") == 0
+    assert await sharer.evaluate("() => sessionStorage.length + localStorage.length") == 0
+
+
 async def test_the_page_is_under_the_strict_csp_and_refuses_a_bad_link(
     share_page: Page, live_service: Any
 ) -> None:

@@ -188,7 +188,16 @@ function setup() {
   const linked = CODE_PATH.exec(location.pathname);
   if (linked) byId("share-code").value = linked[1].toUpperCase();
   byId("share-form").addEventListener("submit", join);
-  byId("consent-allow").addEventListener("click", () => session?.allow());
+  byId("consent-allow").addEventListener("click", async () => {
+    // One picker at a time: a second click while the browser asks would open another.
+    const allow = byId("consent-allow");
+    allow.disabled = true;
+    try {
+      await session?.allow();
+    } finally {
+      allow.disabled = false;
+    }
+  });
   byId("consent-decline").addEventListener("click", () => session?.decline());
   byId("waiting-cancel").addEventListener("click", () => session?.end());
   byId("pause-button").addEventListener("click", () => session?.pause());
