@@ -317,7 +317,14 @@ export class ShareSession {
 
   /** A new picture of the screen: kept as the last one, sent if the window is open. */
   captured(frame) {
-    if (this.lastFrame) this.lastFrame.close();
+    const last = this.lastFrame;
+    if (last && (last.displayWidth !== frame.displayWidth || last.displayHeight !== frame.displayHeight)) {
+      // A shared window was resized: the pointer's canvas and the console's monitor follow
+      // (the encoder starts a new stream at the new size by itself).
+      this.ui.screen(frame.displayWidth, frame.displayHeight);
+      if (this.videoAllowed) this.sendMonitors(frame.displayWidth, frame.displayHeight);
+    }
+    if (last) last.close();
     this.lastFrame = frame;
     this.fresh = true;
     this.offerLast();
@@ -370,12 +377,16 @@ export class ShareSession {
   }
 
   startVideo() {
-    const settings = this.track?.getSettings() ?? {};
-    if (settings.width) {
-      const monitor = { id: 0, x: 0, y: 0, width: settings.width, height: settings.height, primary: true, name: "Shared screen" };
-      this.conn.send(FrameKind.CONTROL_E2E, encodePayload({ t: "monitors", monitors: [monitor], current: 0 }));
-    }
+    const width = this.lastFrame?.displayWidth ?? this.track?.getSettings().width;
+    const height = this.lastFrame?.displayHeight ?? this.track?.getSettings().height;
+    if (width && height) this.sendMonitors(width, height);
     this.keyframe();
+  }
+
+  /** What the console's monitor list shows: the one picture this page shares. */
+  sendMonitors(width, height) {
+    const monitor = { id: 0, x: 0, y: 0, width, height, primary: true, name: "Shared screen" };
+    this.conn.send(FrameKind.CONTROL_E2E, encodePayload({ t: "monitors", monitors: [monitor], current: 0 }));
   }
 
   /** The next frame that leaves is a keyframe (a still screen: its last picture, again). */
