@@ -49,6 +49,10 @@ JPEG_8X8 = base64.b64decode(
 #: structure only: the parsers never decode H.264.
 H264_IDR = bytes.fromhex("00000001674200280000000168ce3c800000000165888400")
 H264_DELTA = bytes.fromhex("00000001419a0010")
+#: VP8 frames of the same kind: a key frame (frame tag, start code 9d 01 2a, 640x360) and an
+#: inter frame (tag bit 0 set), structure only.
+VP8_KEY = bytes.fromhex("5002009d012a80026801")
+VP8_DELTA = bytes.fromhex("71020000")
 
 
 def png(width: int, height: int, rows: list[list[int]]) -> bytes:
@@ -217,6 +221,14 @@ def media_vectors() -> dict[str, Any]:
                 ),
             ),
         ),
+        (
+            "vp8 keyframe of the whole screen",
+            VideoPayload(640, 360, (Tile.vp8(0, 0, 640, 360, VP8_KEY, keyframe=True),)),
+        ),
+        (
+            "vp8 delta",
+            VideoPayload(640, 360, (Tile.vp8(0, 0, 640, 360, VP8_DELTA, keyframe=False),)),
+        ),
     ]
     s, t = _video_heads, _tile_head
     solid = b"\x01\x02\x03\xff"
@@ -243,6 +255,9 @@ def media_vectors() -> dict[str, Any]:
         ("h264 tile of odd width", s(100, 100, 1) + t(0, 0, 9, 10, 5, 2) + b"\x01\x00"),
         ("h264 tile with unknown flags", s(100, 100, 1) + t(0, 0, 10, 10, 5, 2) + b"\x02\x00"),
         ("h264 tile without an access unit", s(100, 100, 1) + t(0, 0, 10, 10, 5, 1) + b"\x01"),
+        ("vp8 tile of odd height", s(100, 100, 1) + t(0, 0, 10, 9, 6, 2) + b"\x01\x00"),
+        ("vp8 tile with unknown flags", s(100, 100, 1) + t(0, 0, 10, 10, 6, 2) + b"\x03\x00"),
+        ("vp8 tile without a frame", s(100, 100, 1) + t(0, 0, 10, 10, 6, 1) + b"\x00"),
         (
             "palette tile cut inside its palette",
             s(100, 100, 1) + t(0, 0, 10, 10, 3, 5) + bytes((2, 0, 0, 0, 9)),
@@ -255,8 +270,9 @@ def media_vectors() -> dict[str, Any]:
             "must be rejected. 'palette' holds palette tiles (encoding 3) with their RGB pixels, "
             "to be decoded in order (a tile may reuse the previous palette), and palette tiles "
             "a decoder must refuse. Encoding 4 (copy) is a source corner; encoding 5 (h264) a "
-            "flags byte and an access unit (the vectors' units are structure only, not "
-            "decodable). Regenerate with tests/vectors/generate_payloads.py."
+            "flags byte and an access unit, encoding 6 (vp8) a flags byte and a VP8 frame (the "
+            "vectors' units are structure only, not decodable). Regenerate with "
+            "tests/vectors/generate_payloads.py."
         ),
         "valid": [
             {

@@ -12,6 +12,8 @@ has them when it reaches this tile, move to (x, y) (source and destination may o
 `H264` is content in motion: u8 flags (bit 0: keyframe, an IDR with its SPS and PPS), then one
 H.264 access unit (Annex B) of exactly w x h pixels (even sizes: 4:2:0), the next picture of the
 one video stream the payloads carry; a keyframe starts the stream anew (and may change its size).
+`VP8` is the same with one VP8 frame in place of the access unit (bit 0: a key frame), for the
+browser sharer where H.264 encode is missing; a payload's video tiles are all of one codec.
 Tiles apply in payload order. Coordinates are relative to the shared monitor and every tile (and
 every copy's source) lies inside the screen rectangle the payload announces.
 
@@ -38,7 +40,7 @@ MAX_DIMENSION = 0xFFFF
 MAX_TILES = 0xFFFF
 SOLID_SIZE = 4
 COPY_SIZE = _COPY_SOURCE.size  # 4
-#: Bits of an H.264 tile's flags byte.
+#: Bits of an H.264 (or VP8) tile's flags byte.
 H264_KEYFRAME = 0x01
 
 
@@ -51,6 +53,14 @@ class TileEncoding(enum.IntEnum):
     PALETTE = 3  # u8 count, count x RGB, raw DEFLATE of packed indices (protocol/palette.py)
     COPY = 4  # u16 source_x, u16 source_y: a w x h rectangle of the receiver's picture moves here
     H264 = 5  # u8 flags (bit 0: keyframe), one H.264 access unit (Annex B) of w x h pixels
+    VP8 = 6  # u8 flags (bit 0: keyframe), one VP8 frame of w x h pixels
+
+
+#: The video stream tiles (a flags byte, then one picture, even sizes) and how errors name them.
+_VIDEO_TILES = {
+    TileEncoding.H264: ("An H.264 tile", "an access unit"),
+    TileEncoding.VP8: ("A VP8 tile", "a frame"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,12 @@ class Tile:
         """One H.264 picture of the video stream, drawn at (x, y)."""
         flags = H264_KEYFRAME if keyframe else 0
         return cls(x, y, width, height, TileEncoding.H264, bytes((flags,)) + access_unit)
+
+    @classmethod
+    def vp8(cls, x: int, y: int, width: int, height: int, frame: bytes, *, keyframe: bool) -> Tile:
+        """One VP8 frame of the video stream, drawn at (x, y)."""
+        flags = H264_KEYFRAME if keyframe else 0
+        return cls(x, y, width, height, TileEncoding.VP8, bytes((flags,)) + frame)
 
     @property
     def copy_source(self) -> tuple[int, int]:
@@ -189,11 +205,12 @@ def _check_tile(tile: Tile, screen_width: int, screen_height: int) -> None:
                 f"The copy source {tile.width}x{tile.height} at ({source_x}, {source_y}) lies "
                 f"outside the {screen_width}x{screen_height} screen."
             )
-    if tile.encoding is TileEncoding.H264:
+    if tile.encoding in _VIDEO_TILES:
+        what, picture = _VIDEO_TILES[tile.encoding]
         if tile.width % 2 or tile.height % 2:
-            raise FrameError("An H.264 tile has an even width and height.")
+            raise FrameError(f"{what} has an even width and height.")
         if len(tile.data) < 2 or tile.data[0] & ~H264_KEYFRAME:
-            raise FrameError("An H.264 tile is a flags byte (0 or 1) and an access unit.")
+            raise FrameError(f"{what} is a flags byte (0 or 1) and {picture}.")
     if tile.encoding is not TileEncoding.SOLID and not tile.data:
         raise FrameError("An image tile cannot be empty.")
     # A palette tile: its count, that many RGB triples, then at least one byte of DEFLATE.

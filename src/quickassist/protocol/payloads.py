@@ -61,7 +61,7 @@ MAX_STROKE_POINTS = 10_000
 MAX_STROKE_WIDTH = 200
 MAX_MONITORS = 64
 MAX_NAME = 128
-#: Video codecs a console may name in a refresh ("h264" today), and their names' length.
+#: Video codecs a console may name in a refresh ("h264", "vp8"), and their names' length.
 MAX_VIDEO_CODECS = 8
 MAX_CODEC_NAME = 16
 #: A frame drawn later than this after it arrived is reported as this (a minute).

@@ -92,6 +92,13 @@ def payloads(draw: st.DrawFn) -> VideoPayload:
             unit = draw(st.binary(min_size=1, max_size=64))
             tiles.append(Tile.h264(x, y, w, h, unit, keyframe=draw(st.booleans())))
             continue
+        elif encoding is TileEncoding.VP8:
+            w, h = w - w % 2, h - h % 2
+            if not (w and h):
+                continue
+            frame = draw(st.binary(min_size=1, max_size=64))
+            tiles.append(Tile.vp8(x, y, w, h, frame, keyframe=draw(st.booleans())))
+            continue
         else:
             data = draw(st.binary(min_size=1, max_size=64))
         tiles.append(Tile(x, y, w, h, encoding, data))

@@ -8,6 +8,7 @@
  * COPY (a scroll): u16 source_x, u16 source_y; the w x h pixels there, as the canvas has them when
  * this tile is reached, move to (x, y). H264 (motion): u8 flags (bit 0: keyframe), then one
  * H.264 access unit (Annex B) of w x h pixels (even sizes), the next picture of the one stream.
+ * VP8 (the browser sharer without H.264 encode): the same with one VP8 frame.
  * Tiles apply in payload order.
  *
  * `parseVideo` checks structure only (sizes, bounds, counts) and never decodes images; tile
@@ -22,11 +23,19 @@ export const MAX_DIMENSION = 0xffff;
 export const MAX_TILES = 0xffff;
 export const SOLID_SIZE = 4;
 export const COPY_SIZE = 4;
-/** Bit 0 of an H.264 tile's flags byte: the access unit is a keyframe (IDR, SPS, PPS). */
+/** Bit 0 of an H.264 (or VP8) tile's flags byte: a keyframe (H.264: an IDR with SPS and PPS). */
 export const H264_KEYFRAME = 0x01;
 
 /** PALETTE: a colour table and DEFLATE-packed indices (palette.js decodes it). */
-export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2, PALETTE: 3, COPY: 4, H264: 5 });
+export const TileEncoding = Object.freeze({ SOLID: 0, PNG: 1, JPEG: 2, PALETTE: 3, COPY: 4, H264: 5, VP8: 6 });
+/**
+ * The video stream tiles (a flags byte, then one picture, even sizes): the WebCodecs codec
+ * family each is decoded with (decoders/webcodecs.js), and how errors name them.
+ */
+export const VIDEO_TILES = Object.freeze({
+  [TileEncoding.H264]: Object.freeze({ codec: "h264", what: "An H.264 tile", picture: "an access unit" }),
+  [TileEncoding.VP8]: Object.freeze({ codec: "vp8", what: "A VP8 tile", picture: "a frame" }),
+});
 /** MIME type per image encoding, for `new Blob([data], {type})`. */
 export const TILE_MIME = Object.freeze({ 1: "image/png", 2: "image/jpeg" });
 
@@ -135,10 +144,11 @@ function checkTile(tile, screenWidth, screenHeight) {
       );
     }
   }
-  if (tile.encoding === TileEncoding.H264) {
-    if (tile.width % 2 || tile.height % 2) throw new FrameError("An H.264 tile has an even width and height.");
+  const video = VIDEO_TILES[tile.encoding];
+  if (video) {
+    if (tile.width % 2 || tile.height % 2) throw new FrameError(`${video.what} has an even width and height.`);
     if (tile.data.length < 2 || tile.data[0] & ~H264_KEYFRAME) {
-      throw new FrameError("An H.264 tile is a flags byte (0 or 1) and an access unit.");
+      throw new FrameError(`${video.what} is a flags byte (0 or 1) and ${video.picture}.`);
     }
   }
   if (tile.encoding !== TileEncoding.SOLID && tile.data.length === 0) {
