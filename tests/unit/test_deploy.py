@@ -54,6 +54,15 @@ def test_there_is_a_manifest_to_check() -> None:
     assert containers()
 
 
+def test_the_statefulsets_governing_service_is_there() -> None:
+    """Not a schema rule, but Kubernetes expects the Service a StatefulSet names to exist."""
+    services = {d["metadata"]["name"]: d for _n, d in documents() if d["kind"] == "Service"}
+    for _name, document in documents():
+        if document["kind"] == "StatefulSet":
+            governing = services[document["spec"]["serviceName"]]
+            assert governing["spec"]["clusterIP"] == "None"
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(("name", "document"), documents(), ids=[n for n, _ in documents()])
 def test_every_kubernetes_document_is_valid(
