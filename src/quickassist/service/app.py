@@ -72,16 +72,11 @@ def create_app(
 
     install_error_responses(app)
     accounts = install_store(app, config, migrate_on_start=migrate_on_start)
-    install_auth(
-        app,
-        config,
-        accounts,
-        secret_key=load_or_create_secret_key(config.data_dir, config.secret_key),
-        clock=clock,
-    )
+    secret_key = load_or_create_secret_key(config.data_dir, config.secret_key)
+    install_auth(app, config, accounts, secret_key=secret_key, clock=clock)
     install_health(app)
     install_api_docs(app)
-    install_sessions(app, config, clock)
+    install_sessions(app, config, clock, secret_key=secret_key)  # and the sign-in guard
     install_administration(app, clock=clock)  # after sessions: adds its retention sweep
     install_downloads(app, config)
     install_share_page(app)  # /share and /s/CODE: the browser sharer

@@ -7,7 +7,9 @@ request looks it up in the `HelperSessionStore`, so a sign-in ends the moment it
 logout, "sign out everywhere" (``quickassist user signout``, POST /api/auth/logout-everywhere),
 and account removal or disabling delete or outdate it. The row also holds the password's
 fingerprint at sign-in, so a changed password ends every older sign-in even where the command
-that changed it could not reach the store. Sign-in attempts pass a `SignInGuard` first.
+that changed it could not reach the store. Sign-in attempts pass the sign-in guard first
+(``app.state.sign_in_guard``, a `SignInLimits` that `live_backend` chooses: one node's memory or
+Redis shared by every node).
 
 For other routes:
 
@@ -37,7 +39,7 @@ from .identity import HelperIdentity
 from .oidc import OidcSignIn, install_oidc
 from .oidc_providers import load_providers
 from .service_settings import ServiceSettings, Setting
-from .sign_in_guard import SignInGuard
+from .sign_in_guard import SignInLimits
 from .totp import CheckResult, TwoFactor
 
 COOKIE_NAME = "qa_session"
@@ -238,7 +240,6 @@ def build_auth_router(
     *,
     authenticator: Authenticator,
     sessions: HelperSessions,
-    guard: SignInGuard,
     clock: Callable[[], float],
     settings: ServiceSettings,
     oidc: OidcSignIn,
@@ -261,23 +262,30 @@ def build_auth_router(
         if not await settings.get(Setting.LOCAL_SIGN_IN):
             raise ServiceError(LOCAL_SIGN_IN_OFF, code="local_sign_in_off", status=403)
         address_key = client_limiter_key(request)
-        guard.admit(address_key, credentials.username, clock())
+        guard: SignInLimits = request.app.state.sign_in_guard
+        await guard.admit(address_key, credentials.username, clock())
         identity = await authenticator.authenticate(credentials.username, credentials.password)
         if identity is None:
-            guard.failed(address_key, credentials.username, clock())
+            await guard.failed(address_key, credentials.username, clock())
             raise ServiceError(
                 "That username and password do not match. Check them and try again.",
                 code="invalid_credentials",
                 status=401,
             )
         if identity.totp_enabled:
-            await _second_factor(identity, credentials.code, address_key, credentials.username)
-        guard.succeeded(address_key, credentials.username, clock())
+            await _second_factor(
+                guard, identity, credentials.code, address_key, credentials.username
+            )
+        await guard.succeeded(address_key, credentials.username, clock())
         _set_cookie(response, await sessions.issue(identity), sessions.max_age_seconds)
         return await _me(request, identity)
 
     async def _second_factor(
-        identity: HelperIdentity, code: str | None, address_key: str, username: str
+        guard: SignInLimits,
+        identity: HelperIdentity,
+        code: str | None,
+        address_key: str,
+        username: str,
     ) -> None:
         if not code:
             raise ServiceError(
@@ -288,7 +296,7 @@ def build_auth_router(
         result = await two_factor.check(identity.id, code)
         if result is CheckResult.OK:
             return
-        guard.failed(address_key, username, clock())
+        await guard.failed(address_key, username, clock())
         if result is CheckResult.REUSED:
             raise ServiceError(
                 "That code was already used. Wait for the app to show the next one.",
@@ -399,7 +407,6 @@ def install_auth(
         build_auth_router(
             authenticator=authenticator or LocalAuthenticator(accounts),
             sessions=sessions,
-            guard=SignInGuard(config),
             clock=clock,
             settings=settings,
             oidc=oidc,

@@ -1,6 +1,9 @@
 """Where live state is kept, chosen once from the config: this process's memory (one node), or
 Redis shared by many nodes (``--redis-url``), with the node's registration and its link to the
 others. `install_sessions` builds the hub from what `live_backend` returns.
+
+The limits go with the live state: the join guard, the sign-in guard and the per-helper quota
+are each one node's in memory, or kept in Redis so that every node counts against one budget.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from dataclasses import dataclass, field
 
 from ..protocol.close_codes import CloseCode
 from .config import ServiceConfig
+from .helper_quota import HelperLimits, HelperQuota, MemoryHelperQuota
 from .hub import SessionHub, SessionsElsewhere
 from .join_guard import JoinGuard, JoinLimits
 from .live_store import LiveStore, MemoryLiveStore
 from .metrics import Metrics
+from .sign_in_guard import MemorySignInLimits, SignInGuard, SignInLimits
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,10 @@ Hook = Callable[[], Awaitable[None]]
 class LiveBackend:
     store: LiveStore
     join_guard: JoinLimits
+    sign_in_guard: SignInLimits
+    #: The per-helper quota, for the hub built on this backend (one node counts the hub's own
+    #: sessions; many count every node's in Redis).
+    helper_quota: Callable[[SessionHub], HelperLimits]
     elsewhere: SessionsElsewhere | None = None
     #: Run after the hub started.
     on_startup: list[Callable[[SessionHub], Awaitable[None]]] = field(default_factory=list)
@@ -63,15 +72,35 @@ def _join_guard(config: ServiceConfig) -> JoinGuard:
     )
 
 
+def _memory_quota(config: ServiceConfig) -> Callable[[SessionHub], HelperLimits]:
+    def quota(hub: SessionHub) -> HelperLimits:
+        rule = HelperQuota(
+            live_sessions=config.live_sessions_per_helper,
+            code_requests=config.code_requests_per_helper,
+        )
+        return MemoryHelperQuota(rule, hub.active_count_of)
+
+    return quota
+
+
 def live_backend(
-    config: ServiceConfig, clock: Callable[[], float], metrics: Metrics
+    config: ServiceConfig, clock: Callable[[], float], metrics: Metrics, *, secret_key: str
 ) -> LiveBackend:
-    """Memory for one node; Redis, the node registry and the node link for many."""
+    """Memory for one node; Redis, the node registry and the node link for many.
+
+    ``secret_key`` (the service's, the same on every node) keys the digests that stand for
+    accounts and networks in Redis's sign-in keys."""
     if not config.redis_url:
-        return LiveBackend(store=MemoryLiveStore(), join_guard=_join_guard(config))
+        return LiveBackend(
+            store=MemoryLiveStore(),
+            join_guard=_join_guard(config),
+            sign_in_guard=MemorySignInLimits(SignInGuard(config)),
+            helper_quota=_memory_quota(config),
+        )
     # Imported only here: the embedded default runs without the `scale` extra.
     from .node_link import NodeLink
     from .nodes import NODE_LOST_SENTENCE, NODE_UNREACHABLE_SENTENCE, NodeRegistry
+    from .redis_limits import RedisHelperQuota, RedisSignInGuard
     from .redis_live_store import RedisJoinGuard, RedisLiveStore, connect_redis, redis_reachable
 
     redis = connect_redis(config.redis_url)
@@ -83,6 +112,13 @@ def live_backend(
         overall=config.join_failures_global,
         under_attack_per_network=config.join_failures_under_attack_per_network,
         under_attack_overall=config.join_failures_under_attack_global,
+        prefix=prefix,
+    )
+    sign_in_guard = RedisSignInGuard(redis, config, secret=secret_key.encode(), prefix=prefix)
+    helper_quota = RedisHelperQuota(
+        redis,
+        live_sessions=config.live_sessions_per_helper,
+        code_requests=config.code_requests_per_helper,
         prefix=prefix,
     )
     registry = NodeRegistry(
@@ -133,6 +169,8 @@ def live_backend(
     return LiveBackend(
         store=store,
         join_guard=join_guard,
+        sign_in_guard=sign_in_guard,
+        helper_quota=lambda _hub: helper_quota,
         elsewhere=link,
         on_startup=[join_the_nodes],
         before_sessions_end=[drain],

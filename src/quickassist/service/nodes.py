@@ -55,10 +55,17 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 return #sessions
 """
 
-# KEYS: the node's session set. ARGV: prefix, TTL ms.
+# KEYS: the node's session set. ARGV: prefix, TTL ms. A session's helper's index of open
+# sessions (`redis_limits.open_sessions_key`) is renewed with it: it lives as long as they do.
 _RENEW = """
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  redis.call('PEXPIRE', ARGV[1] .. 'session:' .. sid, ARGV[2])
+  local key = ARGV[1] .. 'session:' .. sid
+  redis.call('PEXPIRE', key, ARGV[2])
+  local helper = redis.call('HGET', key, 'helper')
+  if helper then
+    local open = ARGV[1] .. 'quota:helper:' .. helper .. ':open'
+    if redis.call('PTTL', open) < tonumber(ARGV[2]) then redis.call('PEXPIRE', open, ARGV[2]) end
+  end
 end
 return 1
 """

@@ -132,6 +132,16 @@ class FailureDelay:
         doublings = min(past, math.ceil(math.log2(self.max_delay_seconds / self.base_seconds)))
         return min(self.base_seconds * 2.0**doublings, self.max_delay_seconds)
 
+    def wait(self, failures: int, last: float, now: float) -> float | None:
+        """Seconds to wait at ``now`` after ``failures`` in a row, the last at ``last``; None
+        if an attempt may go now. The rule itself, for a key kept here or elsewhere (Redis)."""
+        if now - last >= self.forget_after_seconds:
+            return None
+        delay = self.delay(failures)
+        # Clamped: float rounding must never make the wait look longer than the delay.
+        wait = min(delay - (now - last), delay)
+        return wait if wait > 0 else None
+
     def retry_after(self, key: Hashable, now: float) -> float | None:
         """Seconds until ``key`` may try again, or None if it may try now."""
         failures = self._failures.get(key)
@@ -140,10 +150,7 @@ class FailureDelay:
         if now - failures.last >= self.forget_after_seconds:
             del self._failures[key]
             return None
-        delay = self.delay(failures.count)
-        # Clamped: float rounding must never make the wait look longer than the delay.
-        wait = min(delay - (now - failures.last), delay)
-        return wait if wait > 0 else None
+        return self.wait(failures.count, failures.last, now)
 
     def failed(self, key: Hashable, now: float) -> None:
         """Count one failure for ``key`` at ``now``."""

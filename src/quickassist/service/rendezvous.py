@@ -21,7 +21,7 @@ from ..protocol.roles import Role
 from .auth import require_helper
 from .client_address import peer_address
 from .error_responses import error_response
-from .helper_quota import HelperQuota
+from .helper_quota import HelperLimits
 from .hub import LiveSession, SessionHub
 from .identity import HelperIdentity
 
@@ -119,14 +119,20 @@ async def create_session(
     Limited per helper (sessions open at once, codes asked for): 429 with a sentence.
     """
     hub = hub_of(request)
-    quota: HelperQuota = request.app.state.helper_quota
-    quota.admit(helper.id, hub.active_count_of(helper.id), request.app.state.clock())
-    created = await hub.create(
-        helper_id=helper.id,
-        helper=helper.card,
-        helper_address=peer_address(request),
-        full_control_allowed=helper.full_control,
-    )
+    quota: HelperLimits = request.app.state.helper_quota
+    admission = await quota.admit(helper.id, request.app.state.clock())
+    made: str | None = None
+    try:
+        created = await hub.create(
+            helper_id=helper.id,
+            helper=helper.card,
+            helper_address=peer_address(request),
+            full_control_allowed=helper.full_control,
+        )
+        made = created.session_id
+    finally:
+        # The request's place in the count becomes its session (or is given back).
+        await quota.settle(admission, made)
     return CreatedOut(
         session_id=created.session_id,
         code=created.code.value,

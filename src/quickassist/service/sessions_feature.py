@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from ..protocol.session import SessionPolicy
 from .config import ServiceConfig
-from .helper_quota import HelperQuota
 from .hub import SessionHub
 from .live_backend import live_backend
 from .metrics import Metrics, install_metrics
@@ -24,7 +23,9 @@ from .retention import RetentionTask
 from .telemetry import SessionTelemetry
 
 
-def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], float]) -> None:
+def install_sessions(
+    app: FastAPI, config: ServiceConfig, clock: Callable[[], float], *, secret_key: str
+) -> None:
     metrics = Metrics()
     telemetry = SessionTelemetry(app.state.db_sessions, clock=clock, metrics=metrics)
     retention = RetentionTask(
@@ -34,7 +35,7 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
         clock=clock,
         sweeps=[app.state.helper_sessions.store.sweep],
     )
-    backend = live_backend(config, clock, metrics)
+    backend = live_backend(config, clock, metrics, secret_key=secret_key)
     hub = SessionHub(
         store=backend.store,
         policy=SessionPolicy(
@@ -51,10 +52,8 @@ def install_sessions(app: FastAPI, config: ServiceConfig, clock: Callable[[], fl
     )
     app.state.live_backend = backend
     app.state.hub = hub
-    app.state.helper_quota = HelperQuota(
-        live_sessions=config.live_sessions_per_helper,
-        code_requests=config.code_requests_per_helper,
-    )
+    app.state.helper_quota = backend.helper_quota(hub)
+    app.state.sign_in_guard = backend.sign_in_guard
     app.state.metrics = metrics
     app.state.telemetry = telemetry
     app.state.retention = retention

@@ -15,18 +15,28 @@
 
 A refusal is a 429 with Retry-After and a sentence, decided before the password is hashed, so
 a refused attempt costs no argon2 time either. The figures are in docs/security.md.
+
+`SignInGuard` is one node's guard, in memory and pure (time is an argument); the sign-in route
+reaches it through `SignInLimits`, which `redis_limits.RedisSignInGuard` also implements with
+the same rules for many nodes (`live_backend` chooses).
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from typing import Protocol
 
 from .config import ServiceConfig
 from .errors import ServiceError
 from .rate_limit import FailureDelay, SlidingWindowLimiter, describe_wait
 
 _GLOBAL = "all"
+
+#: What a refused sign-in says, before "Wait ... and try again." (shared with Redis's guard).
+FROM_YOUR_NETWORK = "Too many sign-in attempts from your network."
+SERVICE_REFUSING = "The service is refusing sign-ins after many wrong passwords."
+FOR_THIS_ACCOUNT = "Too many wrong passwords for this account."
 
 
 class SignInRefused(ServiceError):
@@ -36,7 +46,26 @@ class SignInRefused(ServiceError):
     code = "too_many_attempts"
 
 
+class SignInLimits(Protocol):
+    """What the sign-in route asks of a guard: one node's (`MemorySignInLimits`) or shared by
+    every node (`redis_limits.RedisSignInGuard`)."""
+
+    async def admit(self, address_key: str, username: str, now: float) -> None:
+        """Count an attempt, or raise SignInRefused (429) before the password is looked at."""
+        ...
+
+    async def failed(self, address_key: str, username: str, now: float) -> None:
+        """A wrong password (or second factor): it counts against the account and overall."""
+        ...
+
+    async def succeeded(self, address_key: str, username: str, now: float) -> None:
+        """Signed in: the account's count is forgotten and the network is known for it."""
+        ...
+
+
 class SignInGuard:
+    """One node's guard, in memory; pure (time is an argument)."""
+
     def __init__(self, config: ServiceConfig) -> None:
         per_address = config.login_attempts_per_address
         overall = config.login_failures_global
@@ -59,14 +88,14 @@ class SignInGuard:
         """Count an attempt, or raise SignInRefused if it must wait."""
         wait = self._per_address.hit(address_key, now)
         if wait is not None:
-            raise _refused("Too many sign-in attempts from your network.", wait)
+            raise refuse_sign_in(FROM_YOUR_NETWORK, wait)
         wait = self._overall.retry_after(_GLOBAL, now)
         if wait is not None:
-            raise _refused("The service is refusing sign-ins after many wrong passwords.", wait)
+            raise refuse_sign_in(SERVICE_REFUSING, wait)
         delay, key = self._delay_for(address_key, username, now)
         wait = delay.retry_after(key, now)
         if wait is not None:
-            raise _refused("Too many wrong passwords for this account.", wait)
+            raise refuse_sign_in(FOR_THIS_ACCOUNT, wait)
 
     def failed(self, address_key: str, username: str, now: float) -> None:
         delay, key = self._delay_for(address_key, username, now)
@@ -96,12 +125,29 @@ class SignInGuard:
         return self._per_account, known[0]
 
 
+class MemorySignInLimits:
+    """`SignInLimits` of one node: its `SignInGuard`, nothing shared."""
+
+    def __init__(self, guard: SignInGuard) -> None:
+        self.guard = guard
+
+    async def admit(self, address_key: str, username: str, now: float) -> None:
+        self.guard.admit(address_key, username, now)
+
+    async def failed(self, address_key: str, username: str, now: float) -> None:
+        self.guard.failed(address_key, username, now)
+
+    async def succeeded(self, address_key: str, username: str, now: float) -> None:
+        self.guard.succeeded(address_key, username, now)
+
+
 def account_key(username: str) -> str:
     """The per-account key: the username as sign-in compares it (case-folded, trimmed)."""
     return username.strip().casefold()
 
 
-def _refused(reason: str, wait: float) -> SignInRefused:
+def refuse_sign_in(reason: str, wait: float) -> SignInRefused:
+    """The 429 for a refused sign-in: the sentence, and how long to wait (whole seconds)."""
     seconds = max(1, math.ceil(wait))
     return SignInRefused(
         f"{reason} Wait {describe_wait(seconds)} and try again.", retry_after=seconds
