@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quickassist.service.rate_limit import SlidingWindowLimiter
+from quickassist.service.rate_limit import FailureDelay, SlidingWindowLimiter
 
 
 def test_allows_limit_then_refuses_until_the_oldest_leaves_the_window() -> None:
@@ -83,3 +83,15 @@ def test_never_more_than_limit_accepted_in_any_window(
     for i, start in enumerate(accepted):
         inside = [t for t in accepted[i:] if t < start + window]
         assert len(inside) <= limit
+
+
+def test_a_failure_delays_rule_holds_for_counts_kept_anywhere() -> None:
+    """`FailureDelay.wait` is the rule a shared store (Redis) applies to its own count."""
+    kept = FailureDelay(free_failures=2, max_delay_seconds=900, forget_after_seconds=3600)
+    for n in range(6):
+        kept.failed("ada", 100.0)
+        for now in (100.0, 100.5, 101.0, 104.0, 3699.0):
+            assert kept.wait(n + 1, 100.0, now) == kept.retry_after("ada", now)
+    assert kept.wait(6, 100.0, 100.0) == 16.0  # 1, 2, 4, 8, 16 past the two free
+    assert kept.wait(6, 100.0, 3700.0) is None  # quiet for an hour: forgotten
+    assert kept.wait(1, 100.0, 100.0) is None  # still free
