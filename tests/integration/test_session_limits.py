@@ -166,18 +166,31 @@ async def test_a_side_gone_past_grace_ends_the_session(
     assert code == 4410 and "helper" in reason
 
 
+async def refused_counts(service) -> dict[str, int]:
+    """``quickassist_frames_refused_total`` from /metrics, by reason (loopback: no token)."""
+    async with httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context) as http:
+        text = (await http.get("/metrics")).text
+    prefix = 'quickassist_frames_refused_total{reason="'
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            reason, _, count = line.removeprefix(prefix).partition('"} ')
+            counts[reason] = int(count)
+    return counts
+
+
 @pytest.mark.parametrize(
-    ("frame", "close_code"),
+    ("frame", "close_code", "refused_as"),
     [
-        (b"\x01\x01", 4400),  # shorter than a header
-        (bytes(FrameHeader(FrameKind.VIDEO, 10)) + b"short", 4400),  # payload shorter
-        (b"\x09" + bytes(FrameHeader(FrameKind.VIDEO, 0))[1:], 4400),  # unknown version
-        (bytes(FrameHeader(FrameKind.VIDEO, 2048)) + bytes(2048), 1009),  # over the limit
+        (b"\x01\x01", 4400, "malformed_header"),  # shorter than a header
+        (bytes(FrameHeader(FrameKind.VIDEO, 10)) + b"short", 4400, "malformed_header"),
+        (b"\x09" + bytes(FrameHeader(FrameKind.VIDEO, 0))[1:], 4400, "malformed_header"),
+        (bytes(FrameHeader(FrameKind.VIDEO, 2048)) + bytes(2048), 1009, "oversized_frame"),
     ],
     ids=["truncated-header", "truncated-payload", "bad-version", "oversized"],
 )
 async def test_bad_frames_close_one_connection_and_spare_other_sessions(
-    inprocess_service_factory, make_helper, frame: bytes, close_code: int
+    inprocess_service_factory, make_helper, frame: bytes, close_code: int, refused_as: str
 ) -> None:
     service = inprocess_service_factory(env={"QUICKASSIST_MAX_FRAME_BYTES": "1024"})
     helper = await make_helper(service)
@@ -194,6 +207,8 @@ async def test_bad_frames_close_one_connection_and_spare_other_sessions(
     await victim_helper.wait_type("peer_left", role="sharer")
     await other_sharer.send_frame(FrameKind.VIDEO, b"still fine")
     assert (await other_helper.wait_frame()).payload == b"still fine"
+    # Counted once, under what was wrong with it (a fresh service: nothing else was refused).
+    assert await refused_counts(service) == {refused_as: 1}
 
 
 async def test_malformed_control_message_closes_with_a_reason(
@@ -204,9 +219,13 @@ async def test_malformed_control_message_closes_with_a_reason(
     _helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
     )
+    before = await refused_counts(service)
     await sharer_side.ws.send("{not json")
     code, reason = await sharer_side.wait_closed()
     assert code == 4400 and "JSON" in reason
+    after = await refused_counts(service)
+    # The module's service is shared: one more refusal, a control message, nothing else.
+    assert after == {**before, "malformed_message": before.get("malformed_message", 0) + 1}
     async with httpx.AsyncClient(base_url=service.base_url, verify=service.ssl_context) as http:
         assert (await http.get("/healthz")).status_code == 200
 

@@ -31,7 +31,9 @@ class Metrics:
         self.frames_dropped: Counter[str] = Counter()
         #: Read when rendering, so the gauge is never stale.
         self.sessions_active: Callable[[], int] = lambda: 0
-        #: Frames refused before the relay could read them, by reason (invalid_utf8).
+        #: Messages refused before the relay could read them, each once, by reason: invalid_utf8
+        #: (a text frame, refused by the server), malformed_message (a control message),
+        #: malformed_header and oversized_frame (a binary frame; service.relay).
         self.frames_refused: Counter[str] = Counter()
         #: Telemetry writes the database refused (each retried), records lost, records waiting.
         self.telemetry_write_failures = 0

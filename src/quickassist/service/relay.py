@@ -1,6 +1,6 @@
 """The relay: one WebSocket per side, binary frames forwarded between the two sides of a session.
 
-The relay reads only the 20-byte clear header of a binary frame (`protocol.frames.parse_header`)
+The relay reads only the 10-byte clear header of a binary frame (`protocol.frames.parse_header`)
 and judges it with `protocol.relay_policy`; payloads are never parsed, so the same code relays
 end-to-end-encrypted frames. Each side has bounded queues: control messages and non-droppable
 frames (input, chat, annotation, ...) are never dropped; video and cursor frames for a helper that
@@ -47,6 +47,9 @@ class RelayLimits:
     reliable_backpressure_bytes: int = 1024 * 1024
     #: Never-dropped traffic a side may owe before it is judged not to be reading at all.
     reliable_queue_bytes: int = 32 * 1024 * 1024
+    #: How long a side the relay closes gets to take what was queued for it (an `ended`, the
+    #: close reason) before its writer is stopped: loopback and LAN need milliseconds.
+    close_flush_seconds: float = 1.0
 
 
 _CLOSE = object()
@@ -88,6 +91,11 @@ class RelayPeer:
         if self._close is None:
             self._close = (code, reason)
             self._wake.set()
+
+    @property
+    def closing(self) -> bool:
+        """The relay asked to close this side (its writer sends what is queued, then closes)."""
+        return self._close is not None
 
     # Relay's side ------------------------------------------------------------------------------
 
@@ -201,11 +209,24 @@ async def run_side(
     except (WebSocketDisconnect, RuntimeError):
         pass  # a dropped connection is ordinary; the session's grace period starts below
     finally:
+        # The other side hears of the drop here, before this side's writer is stopped.
         await hub.detach(session, role, peer)
-        # Let queued messages (an `ended`, a close reason) reach the peer, briefly.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(peer.closed.wait(), timeout=1.0)
+        if peer.closing:
+            # The relay closes this side (the session ended, a refused frame, replaced): what
+            # it queued first (an `ended`, the close reason) may still reach the client,
+            # briefly: a client that stopped reading does not hold the handler longer.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(peer.closed.wait(), timeout=limits.close_flush_seconds)
+        # Else the client closed or vanished: nothing queued can reach it any more, so its
+        # writer stops at once (waiting here only held the connection's task for a second).
         await peer.stop()
+
+
+def _refused(hub: SessionHub, session: LiveSession, reason: str) -> None:
+    """A message the relay could not read: one error for the session's record, one count for
+    /metrics (`frames_refused`, beside the server's `invalid_utf8`), by what was wrong."""
+    hub.note_error(session)
+    hub.metrics.frames_refused[reason] += 1
 
 
 async def _handle_control(
@@ -214,7 +235,7 @@ async def _handle_control(
     try:
         action = parse_client_message(text)
     except MessageError as exc:
-        hub.note_error(session)
+        _refused(hub, session, "malformed_message")
         await peer.close(CloseCode.MALFORMED, exc.message)
         return False
     try:
@@ -235,11 +256,11 @@ async def _relay_frame(
     try:
         header = parse_header(data, max_payload=limits.max_frame_bytes)
     except OversizedFrame as exc:
-        hub.note_error(session)
+        _refused(hub, session, "oversized_frame")
         await peer.close(CloseCode.MESSAGE_TOO_BIG, exc.message)
         return False
     except FrameError as exc:
-        hub.note_error(session)
+        _refused(hub, session, "malformed_header")
         await peer.close(CloseCode.MALFORMED, exc.message)
         return False
     verdict = judge(header.kind, role, session.state)
