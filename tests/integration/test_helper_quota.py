@@ -1,13 +1,22 @@
 """Per-helper bounds against the real service over TLS: sessions open at once and codes asked
-for, each refused with 429 and a sentence (the console shows the service's sentence as is)."""
+for, each refused with 429 and a sentence (the console shows the service's sentence as is).
+
+On both backends (`fresh_backend`): one node's memory, and PostgreSQL + Redis, where the counts
+are every node's (three nodes behind nginx: tests/integration/scale/test_limits_across_nodes.py).
+"""
 
 from __future__ import annotations
 
-from tests.fixtures.service import ServiceFactory, signed_in_client
+from tests.fixtures.inprocess_service import InProcessFactory
+from tests.fixtures.service import signed_in_client
 
 
-async def test_open_sessions_per_helper_are_bounded(service_factory: ServiceFactory) -> None:
-    service = service_factory(env={"QUICKASSIST_LIVE_SESSIONS_PER_HELPER": "2"})
+async def test_open_sessions_per_helper_are_bounded(
+    inprocess_service_factory: InProcessFactory, fresh_backend: dict[str, str]
+) -> None:
+    service = inprocess_service_factory(
+        env={**fresh_backend, "QUICKASSIST_LIVE_SESSIONS_PER_HELPER": "2"}
+    )
     http = await signed_in_client(service)
     try:
         first = await http.post("/api/sessions")
@@ -28,8 +37,12 @@ async def test_open_sessions_per_helper_are_bounded(service_factory: ServiceFact
         await http.aclose()
 
 
-async def test_code_requests_per_helper_are_bounded(service_factory: ServiceFactory) -> None:
-    service = service_factory(env={"QUICKASSIST_CODE_REQUESTS_PER_HELPER": "3/600"})
+async def test_code_requests_per_helper_are_bounded(
+    inprocess_service_factory: InProcessFactory, fresh_backend: dict[str, str]
+) -> None:
+    service = inprocess_service_factory(
+        env={**fresh_backend, "QUICKASSIST_CODE_REQUESTS_PER_HELPER": "3/600"}
+    )
     http = await signed_in_client(service)
     try:
         for _ in range(3):
@@ -41,7 +54,11 @@ async def test_code_requests_per_helper_are_bounded(service_factory: ServiceFact
         refused = await http.post("/api/sessions")
         assert refused.status_code == 429
         assert refused.json()["error"] == "too_many_codes"
-        assert refused.json()["message"].startswith("You asked for many codes in a short time.")
-        assert 1 <= int(refused.headers["retry-after"]) <= 600
+        assert refused.json()["message"] == (
+            "You asked for many codes in a short time. Wait 10 minutes and try again."
+        )
+        assert 595 <= int(refused.headers["retry-after"]) <= 600
+        service.clock.advance(600)  # the first request leaves the window
+        assert (await http.post("/api/sessions")).status_code == 201
     finally:
         await http.aclose()
