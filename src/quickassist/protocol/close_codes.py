@@ -37,6 +37,10 @@ class CloseCode(enum.IntEnum):
     REPLACED = 4409
     #: The session has already ended.
     ALREADY_ENDED = 4410
+    #: The helper's sign-in ended (logout, signed out everywhere, password changed, account
+    #: disabled or removed): their sessions ended with it. 4440 echoes HTTP 440, "login
+    #: time-out" (the sign-in is over; sign in again), as 4401 echoes 401.
+    SIGNED_OUT = 4440
 
     @property
     def final(self) -> bool:
@@ -67,7 +71,8 @@ class CloseCode(enum.IntEnum):
 #: Codes after which reconnecting cannot help. Every code is here whose cause a new connection
 #: would meet again: the session is over (1000, 4410) or gone (4404), the credentials or origin
 #: are wrong (4401, 4403), another connection took the place (4409), or the peer broke the
-#: protocol (4400, 1009). 1009 was missing from the sharer's list while the console had it: an
+#: protocol (4400, 1009), or the helper's sign-in ended (4440: the session ended with it, and the
+#: cookie would be refused). 1009 was missing from the sharer's list while the console had it: an
 #: oversized message is a broken peer exactly like a malformed one (the limits are fixed and
 #: known to both sides), so the same sender would send it again after a reconnect; final, like
 #: 4400. Not final: 1001 (a proxy or node going away: the session may live on elsewhere; when
@@ -84,6 +89,7 @@ FINAL: frozenset[CloseCode] = frozenset(
         CloseCode.UNKNOWN_SESSION,
         CloseCode.REPLACED,
         CloseCode.ALREADY_ENDED,
+        CloseCode.SIGNED_OUT,
     }
 )
 
@@ -103,5 +109,8 @@ SENTENCES: MappingProxyType[CloseCode, str] = MappingProxyType(
         CloseCode.UNKNOWN_SESSION: "That session no longer exists. Start again with a new code.",
         CloseCode.REPLACED: "This session was opened again somewhere else, so it was closed here.",
         CloseCode.ALREADY_ENDED: "The session has already ended. Start again with a new code.",
+        CloseCode.SIGNED_OUT: (
+            "You were signed out, so the session ended. Sign in again to start a new session."
+        ),
     }
 )

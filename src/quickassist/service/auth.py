@@ -97,6 +97,9 @@ class HelperSessions:
         digest = self._digest_of(value)
         if digest is None:
             return None
+        return await self._identity_of(digest)
+
+    async def _identity_of(self, digest: str) -> HelperIdentity | None:
         sign_in = await self.store.get(digest, self._clock())
         if sign_in is None:
             return None
@@ -110,6 +113,16 @@ class HelperSessions:
         digest = self._digest_of(value)
         if digest is not None:
             await self.store.revoke(digest)
+
+    def sign_in_of(self, value: str | None) -> str:
+        """The stored digest of the sign-in a cookie value names ("" for none): how the relay
+        remembers which sign-in opened a helper's socket, without keeping the cookie."""
+        return self._digest_of(value) or ""
+
+    async def still_signed_in(self, digest: str) -> bool:
+        """Whether the sign-in `digest` names is still stored, fresh and its helper's (the
+        check `resolve` makes of a cookie, for a socket opened with it)."""
+        return await self._identity_of(digest) is not None
 
     def _digest_of(self, value: str | None) -> str | None:
         if not value:

@@ -137,6 +137,9 @@ class LiveSession:
     resync_pending: bool = False
     #: The helper may ask for full control (service.helper_permissions); else view only.
     full_control_allowed: bool = True
+    #: The digest of the sign-in whose cookie opened the helper's socket last ("" before one
+    #: did): when that sign-in ends, so does the session (`SessionHub.sign_out`).
+    helper_sign_in: str = ""
     ended_at: float | None = None
 
     def token_matches(self, token: str) -> bool:
@@ -359,6 +362,39 @@ class SessionHub:
         async with session.lock:
             session.errors += reason in (EndReason.PROTOCOL_ERROR, EndReason.SECURITY_ERROR)
             await self._apply(session, Abort(reason))
+
+    async def sign_out(self, *, helper_id: int | None = None, sign_in: str | None = None) -> int:
+        """End the live sessions of a helper whose sign-in ended; how many.
+
+        `helper_id`: every session of that helper (signed out everywhere, password changed,
+        account disabled or removed); `sign_in`: the sessions whose helper socket that sign-in
+        opened (one logout). The helper's socket is closed with `SIGNED_OUT` (its console reads
+        that it was signed out, not the sharer's sentence); the sharer hears that the helper
+        ended the session, as when the helper clicks End.
+        """
+        ended = 0
+        for session in list(self._sessions.values()):
+            if helper_id is not None and session.helper_id != helper_id:
+                continue
+            if sign_in is not None and session.helper_sign_in != sign_in:
+                continue
+            async with session.lock:
+                if session.state.ended:
+                    continue
+                helper = session.peers.pop(Role.HELPER, None)
+                if helper is not None:
+                    await helper.close(CloseCode.SIGNED_OUT, CloseCode.SIGNED_OUT.sentence)
+                await self._apply(session, Abort(EndReason.HELPER_ENDED))
+            ended += 1
+        return ended
+
+    def helper_sign_ins(self) -> set[str]:
+        """The sign-ins (digests) that opened the helper socket of a session not yet ended."""
+        return {
+            s.helper_sign_in
+            for s in self._sessions.values()
+            if s.helper_sign_in and not s.state.ended
+        }
 
     def note_error(self, session: LiveSession) -> None:
         session.errors += 1

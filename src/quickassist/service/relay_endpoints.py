@@ -1,7 +1,8 @@
 """The relay's two WebSocket routes: who may connect, then `relay.run_side` does the rest.
 
 - ``/ws/helper/{session_id}``: the signed-in helper who created the session; the upgrade must
-  come from our own origin (a page elsewhere cannot ride the helper's cookie).
+  come from our own origin (a page elsewhere cannot ride the helper's cookie). The session
+  remembers which sign-in opened it, and ends when that sign-in does (service.sign_in_watch).
 - ``/ws/sharer/{session_id}``: ``Authorization: Bearer SHARER_TOKEN`` (from /api/join), or the
   ``token`` query parameter for clients that cannot set headers; an ``Origin``, if sent, must be
   our own.
@@ -13,7 +14,7 @@ from fastapi import FastAPI, WebSocket
 
 from ..protocol.close_codes import CloseCode
 from ..protocol.roles import Role
-from .auth import helper_from_websocket
+from .auth import COOKIE_NAME, HelperSessions, helper_from_websocket
 from .errors import ServiceError
 from .hub import SessionHub
 from .live_backend import LiveBackend
@@ -50,6 +51,9 @@ async def helper_socket(websocket: WebSocket, session_id: str) -> None:
     except ServiceError as exc:
         await _refuse_session(websocket, session_id, CloseCode.UNKNOWN_SESSION, exc.message)
         return
+    # Which sign-in opened this socket: when it ends, the session ends (service.sign_in_watch).
+    sign_ins: HelperSessions = websocket.app.state.helper_sessions
+    session.helper_sign_in = sign_ins.sign_in_of(websocket.cookies.get(COOKIE_NAME))
     await websocket.accept()
     await run_side(_hub(websocket), session, Role.HELPER, websocket, _limits(websocket))
 

@@ -20,6 +20,7 @@ from .relay import RelayLimits
 from .relay_endpoints import install_relay
 from .rendezvous import install_rendezvous
 from .retention import RetentionTask
+from .sign_in_watch import SignInWatch
 from .telemetry import SessionTelemetry
 
 
@@ -52,6 +53,9 @@ def install_sessions(
     )
     app.state.live_backend = backend
     app.state.hub = hub
+    # From here on the sign-in store's revocations end the helper's sessions too.
+    sign_in_watch = SignInWatch(hub, app.state.helper_sessions, clock=clock)
+    app.state.sign_in_watch = sign_in_watch
     app.state.helper_quota = backend.helper_quota(hub)
     app.state.sign_in_guard = backend.sign_in_guard
     app.state.metrics = metrics
@@ -60,12 +64,12 @@ def install_sessions(
     app.state.relay_limits = RelayLimits(max_frame_bytes=config.max_frame_bytes)
 
     lifecycle = app.state.lifecycle
-    lifecycle.on_startup.extend([telemetry.start, retention.start, hub.start])
+    lifecycle.on_startup.extend([telemetry.start, retention.start, hub.start, sign_in_watch.start])
     lifecycle.on_startup.extend(functools.partial(hook, hub) for hook in backend.on_startup)
     # Shut-down runs newest first: a node drains (many nodes), sessions end (peers told why),
     # the node leaves the others, then the sessions' records are written.
     lifecycle.on_shutdown.extend(backend.after_sessions_end)
-    lifecycle.on_shutdown.extend([telemetry.stop, retention.stop, hub.shutdown])
+    lifecycle.on_shutdown.extend([telemetry.stop, retention.stop, hub.shutdown, sign_in_watch.stop])
     lifecycle.on_shutdown.extend(
         functools.partial(hook, hub) for hook in backend.before_sessions_end
     )

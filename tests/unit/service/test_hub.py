@@ -309,3 +309,22 @@ async def test_relayed_bytes_and_features_reach_the_session_record(made: Hub) ->
     assert ("usage", session.id, "150", "2") in made.log.events  # the note and the abort
     reason, features = made.log.ended_with[session.id]
     assert reason is EndReason.PROTOCOL_ERROR and "chat" in features
+
+
+async def test_a_sign_out_ends_that_sign_ins_sessions_with_the_helper_told_why(made: Hub) -> None:
+    session, helper, sharer = await connected(made)
+    other, other_helper, other_sharer = await connected(made)
+    session.helper_sign_in, other.helper_sign_in = "digest-a", "digest-b"
+    assert made.hub.helper_sign_ins() == {"digest-a", "digest-b"}
+    assert await made.hub.sign_out(sign_in="digest-a") == 1
+    # The helper's socket says they were signed out; no `ended` worded for the other side.
+    assert helper.closed == (CloseCode.SIGNED_OUT, CloseCode.SIGNED_OUT.sentence)
+    assert helper.of_type(SessionEnded) == []
+    assert sharer.of_type(SessionEnded) == [SessionEnded.because(EndReason.HELPER_ENDED)]
+    assert sharer.closed == (CloseCode.NORMAL, EndReason.HELPER_ENDED.sentence_for(Role.SHARER))
+    assert other_helper.closed is None and other_sharer.closed is None
+    assert made.hub.helper_sign_ins() == {"digest-b"}
+    # Every sign-in of the helper: the rest of their sessions, once.
+    assert await made.hub.sign_out(helper_id=1) == 1
+    assert await made.hub.sign_out(helper_id=1) == 0
+    assert other.state.end_reason is EndReason.HELPER_ENDED

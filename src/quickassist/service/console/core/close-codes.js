@@ -17,6 +17,7 @@ export const CloseCode = Object.freeze({
   UNKNOWN_SESSION: 4404,
   REPLACED: 4409,
   ALREADY_ENDED: 4410,
+  SIGNED_OUT: 4440,
 });
 
 /** Codes after which reconnecting cannot help; any other close (1001, 1006, ...) is retried. */
@@ -29,6 +30,7 @@ export const FINAL_CLOSE_CODES = new Set([
   CloseCode.UNKNOWN_SESSION,
   CloseCode.REPLACED,
   CloseCode.ALREADY_ENDED,
+  CloseCode.SIGNED_OUT,
 ]);
 
 /** The sentence to show for a close without a reason of its own. */
@@ -43,6 +45,7 @@ export const CLOSE_SENTENCES = Object.freeze({
   [CloseCode.UNKNOWN_SESSION]: "That session no longer exists. Start again with a new code.",
   [CloseCode.REPLACED]: "This session was opened again somewhere else, so it was closed here.",
   [CloseCode.ALREADY_ENDED]: "The session has already ended. Start again with a new code.",
+  [CloseCode.SIGNED_OUT]: "You were signed out, so the session ended. Sign in again to start a new session.",
 });
 
 /** The default sentence for `code`, or null for a code that is not the relay's (1006, ...). */
