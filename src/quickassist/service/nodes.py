@@ -55,17 +55,20 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 return #sessions
 """
 
-# KEYS: the node's session set. ARGV: prefix, TTL ms. A session's helper's index of open
-# sessions (`redis_limits.open_sessions_key`) is renewed with it: it lives as long as they do.
+# KEYS: the node's session set. ARGV: prefix, TTL ms. The index of open sessions of each helper
+# with a session here (`redis_limits.open_sessions_key`) is renewed with them, once per helper:
+# it lives as long as they do.
 _RENEW = """
+local helpers = {}
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local key = ARGV[1] .. 'session:' .. sid
   redis.call('PEXPIRE', key, ARGV[2])
   local helper = redis.call('HGET', key, 'helper')
-  if helper then
-    local open = ARGV[1] .. 'quota:helper:' .. helper .. ':open'
-    if redis.call('PTTL', open) < tonumber(ARGV[2]) then redis.call('PEXPIRE', open, ARGV[2]) end
-  end
+  if helper then helpers[helper] = true end
+end
+for helper in pairs(helpers) do
+  local open = ARGV[1] .. 'quota:helper:' .. helper .. ':open'
+  if redis.call('PTTL', open) < tonumber(ARGV[2]) then redis.call('PEXPIRE', open, ARGV[2]) end
 end
 return 1
 """
