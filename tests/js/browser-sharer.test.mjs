@@ -7,7 +7,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { evenSize, fullScreenPayload, h264Codec, h264Tile } from "../../src/quickassist/service/console/core/encoder.js";
+import {
+  encodableCodecs,
+  evenSize,
+  fullScreenPayload,
+  h264Codec,
+  h264Tile,
+  VIDEO_CODECS,
+  VideoScreenEncoder,
+} from "../../src/quickassist/service/console/core/encoder.js";
 import { FlowWindow } from "../../src/quickassist/service/console/core/flow-window.js";
 import { parseVideo, TileEncoding } from "../../src/quickassist/service/console/core/media.js";
 import { parseServerMessage } from "../../src/quickassist/service/console/core/messages.js";
@@ -46,6 +54,40 @@ test("an encoded picture is one full-screen tile the console reads back", () => 
   assert.equal(h264Codec(1280, 720), "avc1.42E01F");
   assert.equal(h264Codec(1920, 1080), "avc1.42E028");
   assert.equal(h264Codec(3840, 2160), "avc1.42E033");
+});
+
+test("a VP8 frame is one full-screen VP8 tile; each codec has its tile encoding", () => {
+  const frame = Uint8Array.of(0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a);
+  const [tile] = parseVideo(fullScreenPayload(1280, 720, VIDEO_CODECS.vp8.encoding, h264Tile(frame, true))).tiles;
+  assert.equal(tile.encoding, TileEncoding.VP8);
+  assert.deepEqual([...tile.data], [1, ...frame]);
+  assert.deepEqual(Object.keys(VIDEO_CODECS), ["h264", "vp8"]); // H.264 preferred
+  assert.equal(VIDEO_CODECS.h264.encoding, TileEncoding.H264);
+  assert.throws(() => new VideoScreenEncoder({ codec: "av1", onPayload() {}, onError() {} }), /cannot encode av1/);
+});
+
+test("the page encodes VP8 where H.264 is refused, JPEG (no codec) where both are", async () => {
+  const asked = [];
+  globalThis.VideoEncoder = {
+    isConfigSupported: async (config) => {
+      asked.push(config);
+      return { supported: config.codec === "vp8" };
+    },
+  };
+  try {
+    assert.deepEqual(await encodableCodecs(1920, 1080), ["vp8"]);
+    const vp8 = asked.find((c) => c.codec === "vp8");
+    assert.equal(vp8.latencyMode, "realtime");
+    assert.equal(vp8.avc, undefined);
+    assert.equal(asked.find((c) => c.codec.startsWith("avc1")).avc.format, "annexb");
+    globalThis.VideoEncoder.isConfigSupported = async () => {
+      throw new TypeError("no");
+    };
+    assert.deepEqual(await encodableCodecs(1920, 1080), []);
+  } finally {
+    delete globalThis.VideoEncoder;
+  }
+  assert.deepEqual(await encodableCodecs(1920, 1080), []);
 });
 
 test("the state says a browser sharer only when true; the verified domain is kept", () => {

@@ -1,6 +1,6 @@
-"""The console and H.264 in a real session (the service, the console in Chromium, a scripted
-sharer): it says what it decodes in every refresh, and a video tile that does not decode turns
-it to still pictures with a note and a keyframe request, never a frozen canvas."""
+"""The console and video (H.264, VP8) in a real session (the service, the console in Chromium,
+a scripted sharer): it says what it decodes in every refresh, and a video tile that does not
+decode turns it to still pictures with a note and a keyframe request, never a frozen canvas."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ async def test_a_corrupt_video_tile_falls_back_to_tiles_with_a_note_and_a_keyfra
 ) -> None:
     page = console_page
     _sharer, side = await start_session(page, live_service, "view")
-    # The console decodes H.264 and says so when it asks for a picture.
-    await side.wait_frame(refresh_naming(["h264"]))
+    # The console decodes H.264 and VP8 and says so when it asks for a picture.
+    await side.wait_frame(refresh_naming(["h264", "vp8"]))
     await expect(page.locator("#status-video")).to_have_text("Video: H.264")
     await send_picture(side)
     await expect(page.locator("#waiting-picture")).to_be_hidden()
@@ -81,6 +81,38 @@ async def test_a_corrupt_video_tile_falls_back_to_tiles_with_a_note_and_a_keyfra
     assert later and all(codecs == [] for codecs in later)
 
 
+async def test_a_vp8_tile_that_does_not_decode_falls_back_the_same_way(
+    console_page: Page, live_service: Any
+) -> None:
+    page = console_page
+    _sharer, side = await start_session(page, live_service, "view")
+    await side.wait_frame(refresh_naming(["h264", "vp8"]))
+    await send_picture(side)
+    await expect(page.locator("#waiting-picture")).to_be_hidden()
+    since = len(side.frames)
+
+    # A VP8 key frame (flags bit 0) whose bytes are noise: no start code, nothing to decode.
+    noise = b"\x00\x00\x00" + os.urandom(3000)
+    await side.send_frame(
+        FrameKind.VIDEO,
+        bytes(VideoPayload(SCREEN_W, SCREEN_H, (Tile.vp8(0, 0, 320, 180, noise, keyframe=True),))),
+        flags=FrameFlags.NONE,
+    )
+    await expect(page.locator("#status-video")).to_have_text(
+        "Still pictures only: the video could not be decoded here"
+    )
+    await side.wait_frame(refresh_naming([]), since=since)
+    await side.send_frame(FrameKind.VIDEO, bytes(solid_picture(GREEN)), flags=FrameFlags.KEYFRAME)
+    await wait_until(
+        page,
+        """() => {
+          const d = document.getElementById("screen-canvas").getContext("2d")
+            .getImageData(10, 10, 1, 1).data;
+          return d[1] > 150 && d[0] < 80;
+        }""",
+    )
+
+
 async def test_a_browser_without_webcodecs_gets_tiles_and_says_so(
     console_page: Page, live_service: Any
 ) -> None:
@@ -90,6 +122,6 @@ async def test_a_browser_without_webcodecs_gets_tiles_and_says_so(
     first = await side.wait_frame(is_refresh)
     assert payload_json(first)["video"] == []
     await expect(page.locator("#status-video")).to_have_text(
-        "Still pictures only: this browser cannot decode H.264 video"
+        "Still pictures only: this browser cannot decode H.264 or VP8 video"
     )
     assert not [f for f in side.frames if is_refresh(f) and payload_json(f)["video"]]

@@ -6,8 +6,8 @@
  * unpacked here and put on the canvas with putImageData (a copy: going through an ImageBitmap
  * cost more than the unpacking, and the pixels are already decoded); solid tiles are a fillRect;
  * copy tiles (a scroll) move part of the canvas with drawImage of the canvas onto itself (the
- * source is read as if copied first, so overlap is safe); H.264 tiles go through WebCodecs
- * (decoders/h264.js) and the VideoFrame is drawn like an image.
+ * source is read as if copied first, so overlap is safe); H.264 and VP8 tiles go through
+ * WebCodecs (decoders/webcodecs.js) and the VideoFrame is drawn like an image.
  * Decoding of
  * consecutive frames overlaps, drawing keeps frame order (tiles are deltas: a later frame must
  * not be painted under an earlier one). Nothing is drawn on a timer.
@@ -15,12 +15,12 @@
  * Events (EventTarget): "resize" detail {width, height} when the remote screen size changes;
  * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error, video}
  * when a tile cannot be decoded (the frame is skipped; the UI asks for a keyframe; `video`:
- * it was H.264, and the UI falls back to tiles).
+ * it was H.264 or VP8, and the UI falls back to tiles).
  */
 
 import { TILE_MIME, TileEncoding } from "./media.js";
 import { PaletteDecoder } from "./palette.js";
-import { H264Decoder } from "./decoders/h264.js";
+import { isVideoTile, VideoTileDecoder } from "./decoders/webcodecs.js";
 
 export class Display extends EventTarget {
   /** @param {HTMLCanvasElement} screen  @param {HTMLCanvasElement} cursorLayer */
@@ -41,8 +41,8 @@ export class Display extends EventTarget {
     this.generation = 0;
     /** Holds the last palette of palette tiles (they may reuse it). */
     this.palettes = new PaletteDecoder();
-    /** The one H.264 stream of the video region (it keeps state from picture to picture). */
-    this.h264 = new H264Decoder();
+    /** The one video stream (H.264 or VP8; it keeps state from picture to picture). */
+    this.video = new VideoTileDecoder();
   }
 
   get width() {
@@ -63,7 +63,7 @@ export class Display extends EventTarget {
       if (tile.encoding === TileEncoding.SOLID || tile.encoding === TileEncoding.COPY) {
         return Promise.resolve(null);
       }
-      if (tile.encoding === TileEncoding.H264) return this.h264.decode(tile);
+      if (isVideoTile(tile)) return this.video.decode(tile);
       if (tile.encoding === TileEncoding.PALETTE) {
         return this.palettes
           .decode(tile)
@@ -85,7 +85,7 @@ export class Display extends EventTarget {
       const failed = results.findIndex((r) => r.status === "rejected");
       if (failed >= 0) {
         results.forEach((r) => r.status === "fulfilled" && r.value?.close?.());
-        const isVideo = video.tiles[failed].encoding === TileEncoding.H264;
+        const isVideo = isVideoTile(video.tiles[failed]);
         this.emit("error", { error: results[failed].reason, video: isVideo });
         return;
       }
@@ -130,7 +130,7 @@ export class Display extends EventTarget {
   clear() {
     this.generation += 1;
     this.palettes = new PaletteDecoder();
-    this.h264.close();
+    this.video.close();
     for (const canvas of [this.screen, this.cursorLayer]) {
       canvas.width = 1;
       canvas.height = 1;

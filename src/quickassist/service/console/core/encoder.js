@@ -5,8 +5,10 @@
  * - H.264 through WebCodecs `VideoEncoder` (constrained baseline, Annex B, no B-frames, realtime):
  *   each frame is one full-screen H.264 tile (encoding 5: a flags byte, then the access unit);
  *   keyframes carry SPS and PPS in band, which is what the console configures its decoder from.
- * - JPEG (encoding 2), one full-screen tile, for a console that cannot decode H.264 (its
- *   `refresh` names no video codec) or a browser that cannot encode it: every console draws it.
+ * - VP8 the same way (encoding 6: a flags byte, then the frame), where the browser cannot encode
+ *   H.264 (Chromium builds without an H.264 encoder, some Firefox set-ups).
+ * - JPEG (encoding 2), one full-screen tile, for a console that decodes neither (its `refresh`
+ *   names no video codec) or a browser that encodes neither: every console draws it.
  *
  * The tile's size must be even (4:2:0): an odd captured width or height loses its last column
  * or row (a visibleRect crop, no copy). Every output is a keyframe-flagged or delta payload, in
@@ -44,7 +46,7 @@ export function fullScreenPayload(width, height, encoding, data) {
   return encodeVideo({ width, height, tiles: [{ x: 0, y: 0, width, height, encoding, data }] });
 }
 
-/** The payload of one H.264 access unit: flags byte (keyframe or not), then the unit. */
+/** A video tile's data (H.264 access unit or VP8 frame): flags byte (keyframe or not), the unit. */
 export function h264Tile(unit, keyframe) {
   const data = new Uint8Array(unit.length + 1);
   data[0] = keyframe ? H264_KEYFRAME : 0;
@@ -52,37 +54,59 @@ export function h264Tile(unit, keyframe) {
   return data;
 }
 
-/** Whether this browser encodes H.264 at `width` x `height` (resolves false, never rejects). */
-export async function h264EncodeSupported(width, height) {
-  if (typeof VideoEncoder === "undefined") return false;
+/**
+ * The video codecs the page encodes, by the name a console's `refresh` gives them, in order of
+ * preference: the tile encoding each goes in, what people read, and its WebCodecs settings.
+ */
+export const VIDEO_CODECS = Object.freeze({
+  h264: Object.freeze({
+    encoding: TileEncoding.H264,
+    name: "H.264",
+    config: (width, height) => ({ codec: h264Codec(width, height), avc: { format: "annexb" } }),
+  }),
+  vp8: Object.freeze({ encoding: TileEncoding.VP8, name: "VP8", config: () => ({ codec: "vp8" }) }),
+});
+
+/** Whether this browser encodes `codec` at `width` x `height` (resolves false, never rejects). */
+export async function videoEncodeSupported(codec, width, height) {
+  if (typeof VideoEncoder === "undefined" || !VIDEO_CODECS[codec]) return false;
   try {
-    const answer = await VideoEncoder.isConfigSupported(h264Config(width, height, DEFAULT_BITRATE));
+    const answer = await VideoEncoder.isConfigSupported(videoConfig(codec, width, height, DEFAULT_BITRATE));
     return answer.supported === true;
   } catch {
     return false;
   }
 }
 
-function h264Config(width, height, bitrate) {
+/** The codecs of VIDEO_CODECS this browser encodes at `width` x `height`, preferred first. */
+export async function encodableCodecs(width, height) {
+  const names = Object.keys(VIDEO_CODECS);
+  const supported = await Promise.all(names.map((name) => videoEncodeSupported(name, width, height)));
+  return names.filter((_, i) => supported[i]);
+}
+
+function videoConfig(codec, width, height, bitrate) {
   return {
-    codec: h264Codec(width, height),
     width,
     height,
     bitrate,
     framerate: 30,
     latencyMode: "realtime",
     hardwareAcceleration: "no-preference",
-    avc: { format: "annexb" },
+    ...VIDEO_CODECS[codec].config(width, height),
   };
 }
 
-export class H264ScreenEncoder {
+export class VideoScreenEncoder {
   /**
-   * @param {{onPayload: (payload: Uint8Array, info: {keyframe: boolean, timestampUs: number}) => void,
+   * @param {{codec: "h264" | "vp8",
+   *          onPayload: (payload: Uint8Array, info: {keyframe: boolean, timestampUs: number}) => void,
    *          onError: (error: MediaError) => void, bitrate?: number}} options
    *   onPayload gets each video payload in order; onError once, after which the encoder is closed
    */
-  constructor({ onPayload, onError, bitrate = DEFAULT_BITRATE }) {
+  constructor({ codec, onPayload, onError, bitrate = DEFAULT_BITRATE }) {
+    if (!VIDEO_CODECS[codec]) throw new MediaError(`The page cannot encode ${codec} video.`);
+    this.codec = codec;
     this.onPayload = onPayload;
     this.onError = onError;
     this.bitrate = bitrate;
@@ -131,7 +155,7 @@ export class H264ScreenEncoder {
       output: (chunk) => this.output(chunk),
       error: (error) => this.fail(error),
     });
-    this.encoder.configure(h264Config(size.width, size.height, this.bitrate));
+    this.encoder.configure(videoConfig(this.codec, size.width, size.height, this.bitrate));
   }
 
   output(chunk) {
@@ -141,13 +165,14 @@ export class H264ScreenEncoder {
     const capturedAtUs = this.captured.get(chunk.timestamp) ?? 0;
     this.captured.delete(chunk.timestamp);
     const { width, height } = this.size;
-    const payload = fullScreenPayload(width, height, TileEncoding.H264, h264Tile(unit, keyframe));
+    const payload = fullScreenPayload(width, height, VIDEO_CODECS[this.codec].encoding, h264Tile(unit, keyframe));
     this.onPayload(payload, { keyframe, timestampUs: capturedAtUs });
   }
 
   fail(error) {
     this.close();
-    this.onError(error instanceof MediaError ? error : new MediaError(`H.264 encoding failed: ${error.message}`));
+    const name = VIDEO_CODECS[this.codec].name;
+    this.onError(error instanceof MediaError ? error : new MediaError(`${name} encoding failed: ${error.message}`));
   }
 
   close() {

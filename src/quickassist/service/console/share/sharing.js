@@ -15,10 +15,11 @@
  */
 
 import { FrameFlags, FrameKind } from "../core/frames.js";
-import { H264ScreenEncoder, h264EncodeSupported, JpegScreenEncoder } from "../core/encoder.js";
+import { encodableCodecs, JpegScreenEncoder, VideoScreenEncoder } from "../core/encoder.js";
 import { FlowWindow } from "../core/flow-window.js";
 import { chatMessage, encodePayload, parsePayload } from "../core/payloads.js";
 import { SharerConnection } from "../core/sharer-connection.js";
+import { readTrack } from "../core/track-reader.js";
 
 export const SECURING = "Securing the connection...";
 export const TRACK_ENDED = "You stopped sharing from the browser's bar, so the session ended.";
@@ -63,7 +64,8 @@ export class ShareSession {
     this.lastFrame = null;
     this.wantKeyframe = true;
     this.consoleCodecs = [];
-    this.h264Encodes = false;
+    /** Video codecs this browser encodes, preferred first ("h264", "vp8"); none: JPEG. */
+    this.encodable = [];
     this.encoder = null;
     this.flow = new FlowWindow();
     this.chatCount = 0;
@@ -285,34 +287,19 @@ export class ShareSession {
       if (this.track === track && !this.finished) this.end(TRACK_ENDED);
     });
     const { width = 1920, height = 1080 } = track.getSettings();
-    this.h264Encodes = await h264EncodeSupported(width & ~1, height & ~1);
+    this.encodable = await encodableCodecs(width & ~1, height & ~1);
     this.ui.screen(width, height);
     this.ui.capturing(true);
     this.pump(track);
   }
 
-  /** Read the track frame by frame (MediaStreamTrackProcessor), else from a <video> element. */
-  async pump(track) {
-    if (typeof MediaStreamTrackProcessor !== "undefined") {
-      const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
-      while (this.track === track) {
-        const { value: frame, done } = await reader.read();
-        if (done) break;
-        this.captured(frame);
-      }
-      reader.cancel().catch(() => {});
-      return;
-    }
-    const video = document.createElement("video");
-    video.muted = true;
-    video.srcObject = new MediaStream([track]);
-    await video.play();
-    const next = () => {
-      if (this.track !== track) return;
-      this.captured(new VideoFrame(video, { timestamp: performance.now() * 1000 }));
-      video.requestVideoFrameCallback(next);
-    };
-    video.requestVideoFrameCallback(next);
+  /** Read the track frame by frame (core/track-reader.js: the processor, else a <video>). */
+  pump(track) {
+    const current = () => this.track === track;
+    readTrack(track, { onFrame: (frame) => this.captured(frame), current }).catch((error) => {
+      console.warn("quickassist: reading the captured screen failed:", error.message);
+      if (current()) this.ui.notice("This browser could not read the picture of your screen.");
+    });
   }
 
   /** A new picture of the screen: kept as the last one, sent if the window is open. */
@@ -346,20 +333,23 @@ export class ShareSession {
   }
 
   chooseEncoder() {
-    // H.264 to a console that decodes it; one full-screen JPEG a frame to any other.
-    const h264 = this.h264Encodes && this.consoleCodecs.includes("h264");
-    const Kind = h264 ? H264ScreenEncoder : JpegScreenEncoder;
-    if (!(this.encoder instanceof Kind)) {
+    // H.264, else VP8, to a console that decodes it; one full-screen JPEG a frame to any other.
+    const codec = this.encodable.find((c) => this.consoleCodecs.includes(c)) ?? null;
+    const current = this.encoder instanceof VideoScreenEncoder ? this.encoder.codec : this.encoder && "jpeg";
+    if (current !== (codec ?? "jpeg")) {
       this.encoder?.close();
-      this.encoder = new Kind({
+      const options = {
+        codec,
         onPayload: (payload, info) => this.sendVideo(payload, info),
         onError: (error) => {
           console.warn("quickassist:", error.message);
-          if (Kind === H264ScreenEncoder) this.h264Encodes = false; // JPEG from now on
+          // That codec no more: the next one this browser encodes, or JPEG.
+          if (codec) this.encodable = this.encodable.filter((c) => c !== codec);
           this.encoder = null;
           this.keyframe();
         },
-      });
+      };
+      this.encoder = codec ? new VideoScreenEncoder(options) : new JpegScreenEncoder(options);
       this.wantKeyframe = true;
     }
     return this.encoder;

@@ -3,11 +3,11 @@
  * the paused overlay, the reconnecting banner, the status line, and full-control input.
  */
 
-import { h264Supported } from "../core/decoders/h264.js";
+import { CODECS, decodableCodecs } from "../core/decoders/webcodecs.js";
 import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
 import { FrameFlags } from "../core/frames.js";
-import { parseVideo } from "../core/media.js";
+import { parseVideo, VIDEO_TILES } from "../core/media.js";
 import { frameDrawn, MAX_DRAW_MS, qualityChoice, refresh } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
 import { byId } from "./views.js";
@@ -113,6 +113,7 @@ export class Viewer extends EventTarget {
       this.drawn(frame); // done with it all the same: the sharer must not wait for it
       throw error;
     }
+    this.noteCodecInUse(video);
     const keyframe = (frame.header.flags & FrameFlags.KEYFRAME) !== 0;
     if (keyframe) {
       this.awaitingKeyframe = false;
@@ -126,33 +127,54 @@ export class Viewer extends EventTarget {
       return false;
     }
     const done = () => this.drawn(frame);
+    // The header's capture time is 32 bits of milliseconds: the instant nearest our clock.
     this.display.drawVideo(video, frame.header.timestampUs).then(done, done);
     return true;
   }
 
   /**
-   * An H.264 tile did not decode (corrupt or unsupported data): from now on tiles only. The
-   * sharer hears it at once, in a refresh that asks for a keyframe and names no video codec;
-   * deltas until that keyframe are dropped, so the canvas never shows half a picture for long.
+   * Ask WebCodecs which video codecs decode here (H.264, VP8); a session running by then hears
+   * the answer. The note names the one a sharer would send first (H.264), until video of
+   * another arrives (noteCodecInUse).
    */
-  /** Ask WebCodecs whether H.264 decodes here; a session running by then hears the answer. */
   probeVideo() {
     this.videoFailedOnce = false;
+    this.codecShown = null;
     this.setVideoNote("Video: checking...");
-    this.videoChecked = h264Supported().then((supported) => {
+    this.videoChecked = decodableCodecs().then((codecs) => {
       if (this.videoFailedOnce) return;
-      this.videoCodecs = supported ? ["h264"] : [];
-      this.setVideoNote(
-        supported ? "Video: H.264" : "Still pictures only: this browser cannot decode H.264 video",
-      );
-      if (supported) this.requestKeyframe();
+      this.videoCodecs = codecs;
+      if (codecs.length) {
+        this.showCodec(codecs[0]);
+        this.requestKeyframe();
+      } else {
+        this.setVideoNote("Still pictures only: this browser cannot decode H.264 or VP8 video");
+      }
     });
   }
 
+  /** A payload with video tiles: the note says which codec the picture comes in. */
+  noteCodecInUse(video) {
+    const tile = video.tiles.find((t) => t.encoding in VIDEO_TILES);
+    const codec = tile && VIDEO_TILES[tile.encoding].codec;
+    if (codec && codec !== this.codecShown && this.videoCodecs.includes(codec)) this.showCodec(codec);
+  }
+
+  showCodec(codec) {
+    this.codecShown = codec;
+    this.setVideoNote(`Video: ${CODECS[codec].name}`);
+  }
+
+  /**
+   * A video tile (H.264 or VP8) did not decode (corrupt or unsupported data): from now on tiles
+   * only. The sharer hears it at once, in a refresh that asks for a keyframe and names no video
+   * codec; deltas until that keyframe are dropped, so the canvas never shows half a picture.
+   */
   videoFailed(error) {
     console.warn("quickassist: video decoding failed, falling back to still pictures:", error?.message);
     this.videoFailedOnce = true;
     this.videoCodecs = [];
+    this.codecShown = null;
     this.awaitingKeyframe = true;
     this.setVideoNote("Still pictures only: the video could not be decoded here");
     this.sendControl(refresh(this.videoCodecs));
