@@ -84,12 +84,29 @@ PAGE_PROBE = """
   const probe = { spots: [], last: [], changes: [], drawn: [], arrived: [], down: [], sent: [] };
   window.__glass = probe;
   const now = () => performance.timeOrigin + performance.now();
+  // The clear header of either frame version (this bench also runs against older code):
+  // version 1 is 20 bytes (kind at 1, u64 capture time in us at 8), version 2 is 10 (kind in
+  // the low 4 bits of byte 1, u32 capture time in ms mod 2**32 at 6).
+  const header = (bytes) => {
+    if (bytes.byteLength >= 20 && bytes[0] === 1) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, 20);
+      return { kind: bytes[1], capturedMs: Number(view.getBigUint64(8, true)) / 1000 };
+    }
+    if (bytes.byteLength >= 10 && bytes[0] === 2) {
+      const wire = new DataView(bytes.buffer, bytes.byteOffset, 10).getUint32(6, true);
+      const nowMs = Math.floor(Date.now());
+      const near = (((wire - nowMs + 2 ** 31) % 2 ** 32) + 2 ** 32) % 2 ** 32;
+      const capturedMs = wire ? nowMs + near - 2 ** 31 : 0;
+      return { kind: bytes[1] & 15, capturedMs };
+    }
+    return null;
+  };
   // A mouse button going down in the page (first listener of all), and input frames sent.
   window.addEventListener("pointerdown", () => probe.down.push(now()), { capture: true });
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-    if (bytes instanceof Uint8Array && bytes.byteLength >= 20 && bytes[1] === 3) {
+    if (bytes instanceof Uint8Array && header(bytes)?.kind === 3) {
       probe.sent.push(now());
     }
     return send.call(this, data);
@@ -101,12 +118,9 @@ PAGE_PROBE = """
       super(...args);
       this.addEventListener("message", (event) => {
         const data = event.data;
-        if (data instanceof ArrayBuffer && data.byteLength >= 20) {
-          const header = new DataView(data);
-          if (header.getUint8(1) === 1) {
-            const captured = Number(header.getBigUint64(8, true)) / 1000;
-            probe.arrived.push([now(), captured, data.byteLength]);
-          }
+        const head = data instanceof ArrayBuffer ? header(new Uint8Array(data)) : null;
+        if (head && head.kind === 1) {
+          probe.arrived.push([now(), head.capturedMs, data.byteLength]);
         }
       });
     }

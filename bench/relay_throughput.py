@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.service_process import cpu_seconds, running_service
-from quickassist.protocol.frames import FrameKind
+from quickassist.protocol.frames import HEADER_SIZE, FrameKind
 from tests.fixtures.service import free_port
 from tests.fixtures.session_clients import ScriptedHelper, active_session, close_all_sides
 
@@ -45,7 +45,7 @@ async def relay_rate(service, total: int) -> Rate:  # type: ignore[no-untyped-de
     helper_side, sharer_side, _ = await active_session(
         helper, service.base_url, service.ssl_context
     )
-    payload = bytes(MESSAGE - 20)
+    payload = bytes(MESSAGE - HEADER_SIZE)
     count = total // MESSAGE
 
     async def send() -> None:

@@ -17,7 +17,7 @@ and a consumer that takes frames as fast as they come (a fast link):
 
 CPU is that of the capture thread alone (from /proc), in seconds per second; the X server's own
 work is not counted. "video KiB/s" counts video payloads; "wire B/s" counts every frame the
-pipeline hands out (video, cursor, monitor list) with its 20-byte frame header, i.e. what goes
+pipeline hands out (video, cursor, monitor list) with its 10-byte frame header, i.e. what goes
 into the WebSocket before TLS and (when on) end-to-end encryption. Prints a markdown table;
 `--frames` also prints each frame's kind and size (to see what a keystroke sends).
 """

@@ -73,7 +73,8 @@ class RecordingPipeline(CapturePipeline):
 
     def __init__(self, display: str) -> None:
         super().__init__(display=display)
-        self.sent: list[tuple[float, int]] = []  # (wall clock seconds, capture timestamp us)
+        # (wall clock seconds, capture time in us as the console knows it: whole milliseconds)
+        self.sent: list[tuple[float, int]] = []
         self.quality_modes: list[str] = []
         self.quality_chosen = asyncio.Event()
 
@@ -85,7 +86,7 @@ class RecordingPipeline(CapturePipeline):
     async def next_frame(self, *, video: bool = True) -> EncodedFrame:
         frame = await super().next_frame(video=video)
         if frame.kind is FrameKind.VIDEO:
-            self.sent.append((time.time(), frame.timestamp_us))
+            self.sent.append((time.time(), frame.timestamp_us // 1000 * 1000))
         return frame
 
 

@@ -27,7 +27,7 @@ import pytest
 import Xlib.display
 from playwright.async_api import Page, expect
 
-from quickassist.protocol.frames import FrameKind
+from quickassist.protocol.frames import FrameHeader, FrameKind
 from tests.e2e.console.console_steps import CODE_PATTERN, close_to, get_code, sign_in, wait_until
 from tests.e2e.sharer.x11_painter import Painter
 from tests.e2e.sharer_windows import BAR, CHAT, CODE_WINDOW, SharerWindows, Window, texts
@@ -102,7 +102,7 @@ class Story:
         page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
 
     def _on_frame(self, payload: str | bytes) -> None:
-        if isinstance(payload, bytes) and len(payload) >= 20 and payload[1] == FrameKind.VIDEO:
+        if isinstance(payload, bytes) and FrameHeader.parse(payload).kind is FrameKind.VIDEO:
             self.video_frames.append(len(payload))
 
     async def shot(self, name: str, *, sharer_too: bool = False) -> None:

@@ -182,12 +182,13 @@ async def refused_counts(service) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("frame", "close_code", "refused_as"),
     [
-        (b"\x01\x01", 4400, "malformed_header"),  # shorter than a header
-        (bytes(FrameHeader(FrameKind.VIDEO, 10)) + b"short", 4400, "malformed_header"),
-        (b"\x09" + bytes(FrameHeader(FrameKind.VIDEO, 0))[1:], 4400, "malformed_header"),
-        (bytes(FrameHeader(FrameKind.VIDEO, 2048)) + bytes(2048), 1009, "oversized_frame"),
+        (b"\x02\x01", 4400, "malformed_header"),  # shorter than a header
+        (bytes([2, 0x08]) + bytes(8) + b"payload", 4400, "malformed_header"),  # unknown kind
+        (b"\x09" + bytes(FrameHeader(FrameKind.VIDEO))[1:], 4400, "malformed_header"),
+        (bytes([1, 1, 0, 0]) + bytes(16), 4400, "malformed_header"),  # a version 1 frame
+        (bytes(FrameHeader(FrameKind.VIDEO)) + bytes(2048), 1009, "oversized_frame"),
     ],
-    ids=["truncated-header", "truncated-payload", "bad-version", "oversized"],
+    ids=["truncated-header", "unknown-kind", "bad-version", "version-1", "oversized"],
 )
 async def test_bad_frames_close_one_connection_and_spare_other_sessions(
     inprocess_service_factory, make_helper, frame: bytes, close_code: int, refused_as: str

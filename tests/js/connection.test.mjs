@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { Connection, retryDelay, shouldReconnect } from "../../src/quickassist/service/console/core/connection.js";
-import { encodeFrame, FrameKind } from "../../src/quickassist/service/console/core/frames.js";
+import { encodeFrame, FrameKind, HEADER_SIZE } from "../../src/quickassist/service/console/core/frames.js";
 
 /** A stand-in for the browser's WebSocket (a platform API, not our code): the test drives it. */
 class StandInSocket extends EventTarget {
@@ -69,13 +69,13 @@ test("messages and frames are parsed and dispatched; garbage is reported, not th
   assert.deepEqual(events.map(([t]) => t), ["open", "control", "frame", "invalid", "invalid"]);
   assert.deepEqual(events[1][1], { type: "control_answer", granted: true });
   assert.equal(events[2][1].header.kind, FrameKind.CHAT);
-  assert.equal(events[2][1].size, 22);
+  assert.equal(events[2][1].size, HEADER_SIZE + 2);
 
   assert.equal(conn.sendControl({ type: "end" }), true);
   conn.sendFrame(FrameKind.INPUT, new Uint8Array([7]));
   conn.sendFrame(FrameKind.INPUT, new Uint8Array([8]));
   assert.equal(ws.sent[0], '{"type":"end"}');
-  assert.deepEqual([ws.sent[1][4], ws.sent[2][4]], [0, 1], "sequence counts per frame");
+  assert.deepEqual([ws.sent[1][2], ws.sent[2][2]], [0, 1], "sequence counts per frame");
 });
 
 test("a dropped socket is retried inside the grace period, then given up", () => {

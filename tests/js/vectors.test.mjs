@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { displayCode, parseCode } from "../../src/quickassist/service/console/core/codes.js";
 import { ProtocolError } from "../../src/quickassist/service/console/core/errors.js";
-import { decodeFrame, encodeFrame, HEADER_SIZE } from "../../src/quickassist/service/console/core/frames.js";
+import { decodeFrame, encodeFrame, HEADER_SIZE, unwrapTimestampMs } from "../../src/quickassist/service/console/core/frames.js";
 import { encodeVideo, parseVideo } from "../../src/quickassist/service/console/core/media.js";
 import { encodeMessage, MAX_CONTROL_MESSAGE, parseClientMessage, parseServerMessage } from "../../src/quickassist/service/console/core/messages.js";
 import { encodePayload, parsePayload } from "../../src/quickassist/service/console/core/payloads.js";
@@ -31,19 +31,21 @@ test("frames.json", () => {
   assert.equal(v.header_size, HEADER_SIZE);
   for (const f of v.valid) {
     const payload = fromHex(f.payload_hex);
-    const encoded = encodeFrame(f.kind, payload, { sequence: f.sequence, timestampUs: BigInt(f.timestamp_us), flags: f.flags });
+    const encoded = encodeFrame(f.kind, payload, { sequence: f.sequence, timestampMs: f.timestamp_ms, flags: f.flags });
     assert.equal(toHex(encoded), f.encoded_hex, f.name);
     const { header, payload: back } = decodeFrame(fromHex(f.encoded_hex), { maxPayload: v.max_payload });
     assert.equal(header.version, f.version, f.name);
     assert.equal(header.kind, f.kind, f.name);
     assert.equal(header.flags, f.flags, f.name);
     assert.equal(header.sequence, f.sequence, f.name);
-    assert.equal(BigInt(header.timestampUs), BigInt(f.timestamp_us), f.name);
-    assert.equal(header.length, f.length, f.name);
+    assert.equal(header.timestampMs, f.timestamp_ms, f.name);
     assert.equal(toHex(back), f.payload_hex, f.name);
   }
   for (const f of v.invalid) {
     assert.throws(() => decodeFrame(fromHex(f.hex), { maxPayload: v.max_payload }), (e) => e instanceof ProtocolError && e.code === f.error, f.name);
+  }
+  for (const u of v.unwrap) {
+    assert.equal(unwrapTimestampMs(u.timestamp_ms, u.now_ms), u.epoch_ms, String(u.now_ms));
   }
 });
 

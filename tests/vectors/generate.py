@@ -24,13 +24,14 @@ from quickassist.protocol.close_codes import CloseCode
 from quickassist.protocol.codes import ALPHABET, CODE_LENGTH, SessionCode
 from quickassist.protocol.errors import FrameError, InvalidCode, MessageError
 from quickassist.protocol.frames import (
-    DEFAULT_MAX_PAYLOAD,
     FRAME_VERSION,
     HEADER_SIZE,
     FrameFlags,
     FrameKind,
     decode_frame,
     encode_frame,
+    unwrap_timestamp_ms,
+    wrap_timestamp_ms,
 )
 from quickassist.protocol.roles import EndReason, HelperCard, Mode, Phase, Role
 
@@ -104,16 +105,18 @@ def codes_vectors() -> dict[str, Any]:
 
 # Frames ------------------------------------------------------------------------------------
 
-# A capture time in microseconds since the epoch (2025-11-26T05:00:00Z), as a sharer stamps it.
-_NOW_US = 1_764_133_200_000_000
+# A capture time in milliseconds since the epoch (2025-11-26T05:00:00Z), as a sharer stamps it,
+# and what the header carries of it (32 bits).
+_NOW_MS = 1_764_133_200_000
+_NOW_WIRE = wrap_timestamp_ms(_NOW_MS)
 
 _FRAMES: list[tuple[str, FrameKind, bytes, int, int, FrameFlags]] = [
-    # name, kind, payload, sequence, timestamp_us, flags
+    # name, kind, payload, sequence, timestamp_ms (as on the wire), flags
     ("empty video keyframe", FrameKind.VIDEO, b"", 0, 0, FrameFlags.KEYFRAME),
-    ("video with payload", FrameKind.VIDEO, bytes(range(16)), 1, _NOW_US, FrameFlags.NONE),
-    ("cursor", FrameKind.CURSOR, b'{"x":1,"y":2,"visible":true,"shape":null}', 2, _NOW_US, 0),
+    ("video with payload", FrameKind.VIDEO, bytes(range(16)), 1, _NOW_WIRE, FrameFlags.NONE),
+    ("cursor", FrameKind.CURSOR, b'{"x":1,"y":2,"visible":true,"shape":null}', 2, _NOW_WIRE, 0),
     ("input", FrameKind.INPUT, b'{"t":"move","x":10,"y":20}', 3, 0, FrameFlags.NONE),
-    ("chat, non-ASCII", FrameKind.CHAT, "h\u00e9 \u2713".encode(), 4, _NOW_US, FrameFlags.NONE),
+    ("chat, non-ASCII", FrameKind.CHAT, "h\u00e9 \u2713".encode(), 4, _NOW_WIRE, FrameFlags.NONE),
     ("annotation", FrameKind.ANNOTATION, b'{"t":"clear"}', 5, 0, FrameFlags.NONE),
     ("clipboard", FrameKind.CLIPBOARD, b'{"text":"x"}', 6, 0, FrameFlags.NONE),
     ("control-e2e", FrameKind.CONTROL_E2E, b'{"t":"refresh"}', 7, 0, FrameFlags.NONE),
@@ -122,39 +125,38 @@ _FRAMES: list[tuple[str, FrameKind, bytes, int, int, FrameFlags]] = [
         FrameKind.VIDEO,
         bytes.fromhex("deadbeef00ff"),
         0x01020304,
-        0x0000112233445566,
+        0x11223344,
         FrameFlags.KEYFRAME | FrameFlags.ENCRYPTED,
     ),
     ("encrypted input", FrameKind.INPUT, bytes(12), 9, 0, FrameFlags.ENCRYPTED),
     ("largest sequence", FrameKind.CHAT, b"", 2**32 - 1, 1, FrameFlags.NONE),
-    ("largest timestamp", FrameKind.CURSOR, b"", 0, 2**64 - 1, FrameFlags.NONE),
-    ("timestamp above 2**53", FrameKind.VIDEO, b"\x00", 0, 2**53 + 1, FrameFlags.NONE),
+    ("largest timestamp", FrameKind.CURSOR, b"", 0, 2**32 - 1, FrameFlags.NONE),
+    ("payload at the limit", FrameKind.VIDEO, bytes(64), 8, 0, FrameFlags.NONE),
 ]
 
+#: The max_payload the invalid vectors are read with (small, so the vectors stay small).
+_VECTOR_MAX_PAYLOAD = 64
 
-def _header(version: int, kind: int, flags: int, length: int, reserved: int = 0) -> bytes:
+
+def _header(version: int, kind_flags: int) -> bytes:
     """A hand-packed header for the invalid vectors (sequence 0x11, timestamp 0)."""
-    return (
-        bytes([version, kind, flags, reserved, 0x11, 0, 0, 0])
-        + bytes(8)
-        + length.to_bytes(4, "little")
-    )
+    return bytes([version, kind_flags, 0x11, 0, 0, 0]) + bytes(4)
 
 
 _BAD_FRAMES: list[tuple[str, bytes]] = [
     ("empty", b""),
-    ("header cut short", _header(1, 1, 0, 0)[:19]),
-    ("payload shorter than announced", _header(1, 4, 0, 3) + b"hi"),
-    ("payload longer than announced", _header(1, 4, 0, 1) + b"hi"),
-    ("announced payload over 4 MiB", _header(1, 1, 0, DEFAULT_MAX_PAYLOAD + 1)),
-    ("announced payload of 4 GiB", _header(1, 1, 0, 2**32 - 1) + b"x"),
-    ("version 0", _header(0, 1, 0, 0)),
-    ("version 2", _header(2, 1, 0, 0)),
-    ("kind 0", _header(1, 0, 0, 0)),
-    ("kind 8", _header(1, 8, 0, 0)),
-    ("kind 255", _header(1, 255, 0, 0)),
-    ("unknown flag 4", _header(1, 1, 4, 0)),
-    ("unknown flag 0x80 with keyframe", _header(1, 1, 0x81, 0)),
+    ("header cut short", _header(2, 1)[:9]),
+    ("only the version", b"\x02"),
+    ("payload over the limit", _header(2, 1) + bytes(_VECTOR_MAX_PAYLOAD + 1)),
+    ("version 0", _header(0, 1)),
+    ("version 1 (a 20-byte header)", bytes([1, 1, 0, 0]) + bytes(16)),
+    ("version 1 cut short", b"\x01\x01"),
+    ("version 3", _header(3, 1)),
+    ("kind 0", _header(2, 0x00)),
+    ("kind 8", _header(2, 0x08)),
+    ("kind 15 with encrypted", _header(2, 0x2F)),
+    ("unknown flag 4", _header(2, 0x41)),
+    ("unknown flag 8 with keyframe", _header(2, 0x91)),
 ]
 
 
@@ -162,9 +164,9 @@ def frames_vectors() -> dict[str, Any]:
     valid = []
     for name, kind, payload, sequence, timestamp, flags in _FRAMES:
         encoded = encode_frame(
-            kind, payload, sequence=sequence, timestamp_us=timestamp, flags=FrameFlags(flags)
+            kind, payload, sequence=sequence, timestamp_ms=timestamp, flags=FrameFlags(flags)
         )
-        header = decode_frame(encoded).header
+        header = decode_frame(encoded, max_payload=_VECTOR_MAX_PAYLOAD).header
         valid.append(
             {
                 "name": name,
@@ -173,31 +175,44 @@ def frames_vectors() -> dict[str, Any]:
                 "kind_name": header.kind.name.lower().replace("_", "-"),
                 "flags": int(header.flags),
                 "sequence": header.sequence,
-                # A string: JSON numbers above 2**53 are not exact in JavaScript (use BigInt).
-                "timestamp_us": str(header.timestamp_us),
-                "length": header.length,
+                "timestamp_ms": header.timestamp_ms,
                 "payload_hex": payload.hex(),
                 "encoded_hex": encoded.hex(),
             }
         )
     invalid = []
     for name, data in _BAD_FRAMES:
-        error = _expect_error(FrameError, partial(decode_frame, data))
+        error = _expect_error(
+            FrameError, partial(decode_frame, data, max_payload=_VECTOR_MAX_PAYLOAD)
+        )
         invalid.append({"name": name, "hex": data.hex(), "error": error.code})
+    unwrap = [
+        {"timestamp_ms": wire, "now_ms": now, "epoch_ms": unwrap_timestamp_ms(wire, now)}
+        for wire, now in [
+            (_NOW_WIRE, _NOW_MS),  # the same instant
+            (_NOW_WIRE, _NOW_MS + 250),  # drawn 250 ms after capture
+            (wrap_timestamp_ms(_NOW_MS + 40), _NOW_MS),  # the sharer's clock 40 ms ahead
+            (2**32 - 5, 2**33 + 10),  # captured just before a wrap, read just after it
+            (3, 2**33 - 2),  # captured just after a wrap, read just before it
+            (0, _NOW_MS),  # no timestamp
+        ]
+    ]
     return {
         "description": (
-            "Binary frames (docs/protocol.md section 5): a 20-byte little-endian header "
-            "(version, kind, flags, reserved 0, u32 sequence, u64 timestamp_us, u32 length) then "
-            "the payload. 'encoded_hex' is header plus payload; 'timestamp_us' is a decimal "
-            "string (exact as a BigInt). Every 'invalid' message must be refused with the error "
-            "'error' (checks in this order: header size, version, kind, flags, length over "
-            "max_payload, payload shorter, payload longer)."
+            "Binary frames (docs/protocol.md section 5), version 2: a 10-byte little-endian "
+            "header (u8 version, u8 kind | flags << 4, u32 sequence, u32 timestamp_ms: capture "
+            "time in ms since the epoch mod 2**32) then the payload, the rest of the message. "
+            "'encoded_hex' is header plus payload. Every 'invalid' message, read with "
+            "max_payload, must be refused with the error 'error' (checks in this order: empty, "
+            "version, header size, kind, flags, payload over max_payload). 'unwrap': the "
+            "instant (epoch_ms) a timestamp_ms names when read at now_ms."
         ),
         "version": FRAME_VERSION,
         "header_size": HEADER_SIZE,
-        "max_payload": DEFAULT_MAX_PAYLOAD,
+        "max_payload": _VECTOR_MAX_PAYLOAD,
         "valid": valid,
         "invalid": invalid,
+        "unwrap": unwrap,
     }
 
 

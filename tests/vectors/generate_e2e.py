@@ -49,8 +49,8 @@ PRIVATE = {
 _KEY = b'{"t":"key","code":"KeyA","key":"a","down":true}'
 _CHAT = '{"id":"c1","text":"héllo ✓","sent_at":1}'.encode()
 _CURSOR = b'{"x":1,"y":2,"visible":true,"shape":null}'
-_T0 = 1_700_000_000_000_000
-#: (direction, kind, flags, sequence, timestamp_us, payload) sealed in this order per direction.
+_T0 = 1_700_000_000_000 % 2**32  # a capture time as the header carries it (ms mod 2**32)
+#: (direction, kind, flags, sequence, timestamp_ms, payload) sealed in this order per direction.
 FRAMES: list[tuple[str, FrameKind, FrameFlags, int, int, bytes]] = [
     ("h2s", FrameKind.CONTROL_E2E, FrameFlags.NONE, 3, 0, b'{"t":"refresh"}'),
     ("h2s", FrameKind.INPUT, FrameFlags.NONE, 4, 0, _KEY),
@@ -111,7 +111,7 @@ def curve_vectors(curve: str) -> dict[str, Any]:
     frames = []
     for direction, kind, flags, sequence, timestamp, payload in FRAMES:
         sealed = channels[direction].seal(
-            kind, payload, sequence=sequence, timestamp_us=timestamp, flags=flags
+            kind, payload, sequence=sequence, timestamp_ms=timestamp, flags=flags
         )
         counter = channels[direction].sealer.counter
         frames.append(
@@ -120,7 +120,7 @@ def curve_vectors(curve: str) -> dict[str, Any]:
                 "kind": int(kind),
                 "flags": int(flags),
                 "sequence": sequence,
-                "timestamp_us": timestamp,
+                "timestamp_ms": timestamp,
                 "counter": counter,
                 "payload_hex": payload.hex(),
                 "nonce_hex": nonce(counter).hex(),

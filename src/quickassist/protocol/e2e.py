@@ -1,6 +1,6 @@
 """End-to-end encryption between the helper's console and the sharer app (docs/protocol.md §6).
 
-The relay routes frames on their clear 20-byte header and never holds a key. This module is the
+The relay routes frames on their clear 10-byte header and never holds a key. This module is the
 whole of the cryptography, pure (no I/O, no clock; randomness is an argument so tests can fix it):
 
 Handshake, in clear control-e2e frames (the only clear ones once a session is secured)::
@@ -27,7 +27,7 @@ the person checked the digits once.
 
 Encrypted frames keep the clear header (flag ENCRYPTED) and carry only
 ``AES-256-GCM(key, nonce = 4 zero bytes || counter (8 bytes, big-endian), inner payload,
-aad = the 20-byte header as sent)``: 16 bytes over the inner payload, the tag. The counter is
+aad = the 10-byte header as sent)``: 16 bytes over the inner payload, the tag. The counter is
 not carried: it is the header's 32-bit sequence, extended to 64 bits (each wrap of the sequence
 adds 2**32). The sender's counter only goes up (a sequence that does not move forward is taken
 in the next wrap), so no nonce is used twice; the receiver extends a sequence to the counter
@@ -396,7 +396,7 @@ class FrameSealer:
         payload: bytes,
         *,
         sequence: int | None = None,
-        timestamp_us: int = 0,
+        timestamp_ms: int = 0,
         flags: FrameFlags = FrameFlags.NONE,
     ) -> bytes:
         """The whole binary message: the clear header (ENCRYPTED set) and the sealed payload.
@@ -412,9 +412,10 @@ class FrameSealer:
             raise FrameRejected("This connection's encryption counter is exhausted.")
         self.counter = counter
         header = FrameHeader(
-            kind, len(payload) + TAG_BYTES, counter % _SEQUENCE_SPAN, timestamp_us,
-            flags | FrameFlags.ENCRYPTED,
-        )  # fmt: skip
+            kind, counter % _SEQUENCE_SPAN, timestamp_ms, flags | FrameFlags.ENCRYPTED
+        )
+        # The whole clear header is the additional data; the payload's length (the message's
+        # less the header) is authenticated by GCM itself.
         aad = bytes(header)
         return aad + self._aead.encrypt(nonce(counter), payload, aad)
 
@@ -454,7 +455,7 @@ class FrameOpener:
         except InvalidTag as exc:
             raise FrameRejected("A frame was changed on its way.") from exc
         self._mark(counter)
-        clear = replace(header, flags=header.flags & ~FrameFlags.ENCRYPTED, length=len(body))
+        clear = replace(header, flags=header.flags & ~FrameFlags.ENCRYPTED)
         return Frame(clear, body)
 
     def _extend(self, sequence: int) -> int:
@@ -500,11 +501,11 @@ class SecureChannel:
         payload: bytes,
         *,
         sequence: int | None = None,
-        timestamp_us: int = 0,
+        timestamp_ms: int = 0,
         flags: FrameFlags = FrameFlags.NONE,
     ) -> bytes:
         return self.sealer.seal(
-            kind, payload, sequence=sequence, timestamp_us=timestamp_us, flags=flags
+            kind, payload, sequence=sequence, timestamp_ms=timestamp_ms, flags=flags
         )
 
     def open(self, frame: Frame) -> Frame:

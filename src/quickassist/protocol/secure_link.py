@@ -131,7 +131,7 @@ class SecureLink:
         payload: bytes,
         *,
         sequence: int,
-        timestamp_us: int = 0,
+        timestamp_ms: int = 0,
         flags: FrameFlags = FrameFlags.NONE,
     ) -> bytes:
         """The encrypted frame; only call when `ready`."""
@@ -139,7 +139,7 @@ class SecureLink:
         if channel is None:
             raise FrameRejected("There is no key to encrypt with yet.")
         return channel.seal(
-            kind, payload, sequence=sequence, timestamp_us=timestamp_us, flags=flags
+            kind, payload, sequence=sequence, timestamp_ms=timestamp_ms, flags=flags
         )
 
     def open(self, frame: Frame) -> Frame | None:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from ..protocol.close_codes import CloseCode
 from ..protocol.e2e import RandomSource, is_handshake
 from ..protocol.errors import HandshakeFailed, MessageError
-from ..protocol.frames import Frame, FrameFlags, FrameKind
+from ..protocol.frames import Frame, FrameFlags, FrameKind, wrap_timestamp_ms
 from ..protocol.messages import (
     Allow,
     ClientMessage,
@@ -526,7 +526,9 @@ class SharerController:
         if not self._link.ready:
             return []  # no key (a handshake is under way): a keyframe follows the new key
         kind, flags = FrameKind(int(frame.kind)), FrameFlags(int(frame.flags))
-        sealed = self._seal(kind, frame.payload, flags, frame.timestamp_us)
+        sealed = self._seal(
+            kind, frame.payload, flags, wrap_timestamp_ms(frame.timestamp_us // 1000)
+        )
         if kind is FrameKind.VIDEO:
             self.pacing.sent(self._sequence, len(sealed), now)
         return [fx.SendFrame(sealed)]
@@ -537,10 +539,10 @@ class SharerController:
         other frames are never held."""
         return self.pacing.hold(now)
 
-    def _seal(self, kind: FrameKind, payload: bytes, flags: FrameFlags, timestamp_us: int) -> bytes:
+    def _seal(self, kind: FrameKind, payload: bytes, flags: FrameFlags, timestamp_ms: int) -> bytes:
         self._sequence = (self._sequence + 1) % 2**32
         return self._link.seal(
-            kind, payload, sequence=self._sequence, timestamp_us=timestamp_us, flags=flags
+            kind, payload, sequence=self._sequence, timestamp_ms=timestamp_ms, flags=flags
         )
 
     # Following the guard ------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from playwright.async_api import Page, WebSocket, expect
 
-from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
 from tests.e2e.console.console_steps import SentFrames, close_to, get_code, pixel, sign_in
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
@@ -228,10 +228,11 @@ async def test_a_screen_shared_from_the_browser_reaches_the_helper_sealed(
     for marker in (b"\x00\x00\x00\x01\x67", b"\x00\x00\x01\x67", b'"monitors"', b'"text"'):
         assert marker not in everything, marker
     frames = helper_tap.binary() + sharer_tap.binary()
-    assert sum(1 for data in frames if data[1] == FrameKind.VIDEO) > 5
-    for data in frames:
-        if not data[2] & FrameFlags.ENCRYPTED:
-            assert data[1] == FrameKind.CONTROL_E2E, data[:HEADER_SIZE]
+    headers = [FrameHeader.parse(data) for data in frames]
+    assert sum(1 for header in headers if header.kind is FrameKind.VIDEO) > 5
+    for data, header in zip(frames, headers, strict=True):
+        if not header.flags & FrameFlags.ENCRYPTED:
+            assert header.kind is FrameKind.CONTROL_E2E, data[:HEADER_SIZE]
             assert json.loads(data[HEADER_SIZE:])["t"] in ("e2e_commit", "e2e_key", "e2e_reveal")
 
 

@@ -17,7 +17,14 @@ import numpy as np
 from playwright.async_api import Page, WebSocket, expect
 
 from quickassist.protocol.e2e import is_handshake
-from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
+from quickassist.protocol.frames import (
+    HEADER_SIZE,
+    Frame,
+    FrameFlags,
+    FrameHeader,
+    FrameKind,
+    wrap_timestamp_ms,
+)
 from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
 from quickassist.sharer.codecs.png import encode_png
 from tests.fixtures.e2e_peer import E2EPeer
@@ -61,10 +68,11 @@ class SentFrames:
         ws.on("framesent", self._on_frame)
 
     def _on_frame(self, payload: str | bytes) -> None:
-        if isinstance(payload, bytes) and len(payload) >= 20:
-            self.frames.append((payload[1], payload[2]))
-            if not payload[2] & FrameFlags.ENCRYPTED:
-                self.clear.append((payload[1], payload[20:]))
+        if isinstance(payload, bytes):
+            header = FrameHeader.parse(payload)
+            self.frames.append((header.kind, header.flags))
+            if not header.flags & FrameFlags.ENCRYPTED:
+                self.clear.append((header.kind, payload[HEADER_SIZE:]))
 
     def of_kind(self, kind: FrameKind) -> list[int]:
         """The flags of each frame of `kind` the page sent."""
@@ -154,7 +162,7 @@ async def send_picture(side: Side, video: VideoPayload | None = None) -> None:
         FrameKind.VIDEO,
         bytes(video or known_picture()),
         flags=FrameFlags.KEYFRAME,
-        timestamp_us=time.time_ns() // 1000,
+        timestamp_ms=wrap_timestamp_ms(time.time_ns() // 1_000_000),
     )
 
 

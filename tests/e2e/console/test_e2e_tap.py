@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, WebSocket, expect
 
-from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
 from tests.e2e.console.console_steps import ShareProcess, close_to, get_code, pixel, sign_in
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
@@ -120,8 +120,9 @@ async def test_the_relay_sees_only_ciphertext(
     frames = tap.binary()
     assert len(frames) > 10
     for data in frames:
-        if not data[2] & FrameFlags.ENCRYPTED:
+        header = FrameHeader.parse(data)
+        if not header.flags & FrameFlags.ENCRYPTED:
             clear += 1
-            assert data[1] == FrameKind.CONTROL_E2E
+            assert header.kind is FrameKind.CONTROL_E2E
             assert json.loads(data[HEADER_SIZE:])["t"] in ("e2e_commit", "e2e_key", "e2e_reveal")
     assert clear >= 3  # commit (maybe repeated), key, reveal

@@ -27,7 +27,13 @@ from quickassist.protocol.e2e import (
     encode_handshake,
     parse_handshake,
 )
-from quickassist.protocol.frames import FrameFlags, FrameKind, decode_frame, encode_frame
+from quickassist.protocol.frames import (
+    HEADER_SIZE,
+    FrameFlags,
+    FrameKind,
+    decode_frame,
+    encode_frame,
+)
 from quickassist.protocol.media import VideoPayload
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.session import SECURITY_FAILED
@@ -139,7 +145,7 @@ async def test_the_relay_forwards_only_ciphertext(
         header = decode_frame(data).header
         if not header.flags & FrameFlags.ENCRYPTED:
             assert header.kind is FrameKind.CONTROL_E2E
-            assert json.loads(data[20:])["t"].startswith("e2e_")
+            assert json.loads(data[HEADER_SIZE:])["t"].startswith("e2e_")
     assert not helper.rejected
 
 

@@ -31,7 +31,7 @@ from quickassist.protocol.e2e import (
     parse_handshake,
 )
 from quickassist.protocol.errors import FrameRejected, HandshakeFailed, ProtocolError
-from quickassist.protocol.frames import FrameFlags, FrameKind, decode_frame
+from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameKind, decode_frame
 
 SESSION = "s-0123456789"
 
@@ -280,17 +280,17 @@ def test_frames_round_trip_both_ways(curve: str) -> None:
     sealed = helper.seal(FrameKind.INPUT, b'{"t":"move","x":1,"y":2}', sequence=5)
     frame = decode_frame(sealed)
     assert frame.header.flags & FrameFlags.ENCRYPTED
-    assert frame.header.length == len(b'{"t":"move","x":1,"y":2}') + OVERHEAD
+    assert len(frame.payload) == len(b'{"t":"move","x":1,"y":2}') + OVERHEAD
     opened = sharer.open(frame)
     assert opened.payload == b'{"t":"move","x":1,"y":2}'
     assert opened.kind is FrameKind.INPUT
     assert opened.header.sequence == 5 and not opened.header.flags & FrameFlags.ENCRYPTED
     back = sharer.seal(
-        FrameKind.VIDEO, b"pixels", flags=FrameFlags.KEYFRAME, timestamp_us=123, sequence=9
+        FrameKind.VIDEO, b"pixels", flags=FrameFlags.KEYFRAME, timestamp_ms=123, sequence=9
     )
     video = helper.open(decode_frame(back))
     assert video.payload == b"pixels"
-    assert video.header.flags == FrameFlags.KEYFRAME and video.header.timestamp_us == 123
+    assert video.header.flags == FrameFlags.KEYFRAME and video.header.timestamp_ms == 123
 
 
 def test_the_plaintext_is_not_in_the_sealed_frame() -> None:
@@ -344,9 +344,7 @@ def test_identical_plaintexts_give_different_ciphertexts() -> None:
 def test_every_flipped_bit_is_rejected() -> None:
     helper, sharer = channels()
     sealed = helper.seal(FrameKind.CHAT, b'{"id":"1","text":"hi","sent_at":1}', sequence=3)
-    for bit in range(len(sealed) * 8):
-        if 24 <= bit < 32:
-            continue  # the reserved header byte: every parser ignores it (docs/protocol.md)
+    for bit in range(len(sealed) * 8):  # every header bit is authenticated: none is spare
         tampered = bytearray(sealed)
         tampered[bit // 8] ^= 1 << (bit % 8)
         try:
@@ -395,7 +393,7 @@ def test_a_mislabelled_inner_kind_is_rejected() -> None:
     helper_keys, sharer_keys = handshake()
     sealer = FrameSealer(helper_keys.helper_to_sharer)
     mislabel = bytearray(sealer.seal(FrameKind.INPUT, b'{"t":"release_all"}'))
-    mislabel[1] = int(FrameKind.CHAT)  # the relay rewrites the clear kind: the tag fails
+    mislabel[1] = int(FrameKind.CHAT) | int(FrameFlags.ENCRYPTED) << 4  # the relay relabels it
     with pytest.raises(FrameRejected):
         SecureChannel(sharer_keys, helper=False).open(decode_frame(bytes(mislabel)))
 
@@ -405,9 +403,35 @@ def test_a_rewritten_sequence_is_rejected() -> None:
     # sequence is the nonce's counter and part of the additional data, so the tag fails.
     helper, sharer = channels()
     data = bytearray(helper.seal(FrameKind.INPUT, b'{"t":"release_all"}', sequence=5))
-    data[4:8] = (6).to_bytes(4, "little")
+    data[2:6] = (6).to_bytes(4, "little")
     with pytest.raises(FrameRejected, match="changed"):
         sharer.open(decode_frame(bytes(data)))
+
+
+def test_a_rewritten_timestamp_or_flag_is_rejected() -> None:
+    # The whole clear header is the additional data: the relay cannot restamp a frame or mark a
+    # delta as a keyframe.
+    helper, sharer = channels()
+    sealed = helper.seal(FrameKind.VIDEO, b"tiles", sequence=5, timestamp_ms=1000)
+    restamped = bytearray(sealed)
+    restamped[6:10] = (2000).to_bytes(4, "little")
+    keyframed = bytearray(sealed)
+    keyframed[1] |= int(FrameFlags.KEYFRAME) << 4
+    for data in (restamped, keyframed):
+        with pytest.raises(FrameRejected, match="changed"):
+            sharer.open(decode_frame(bytes(data)))
+    assert sharer.open(decode_frame(sealed)).payload == b"tiles"
+
+
+def test_a_cut_or_lengthened_payload_is_rejected() -> None:
+    # No length in the header: the payload is the rest of the message, and GCM authenticates
+    # the ciphertext's length with it.
+    helper, sharer = channels()
+    sealed = helper.seal(FrameKind.CHAT, b'{"id":"1","text":"hi","sent_at":1}', sequence=5)
+    for data in (sealed[:-1], sealed + b"\0", sealed[:HEADER_SIZE] + sealed[HEADER_SIZE + 1 :]):
+        with pytest.raises(FrameRejected):
+            sharer.open(decode_frame(data))
+    assert sharer.open(decode_frame(sealed)).payload.startswith(b'{"id"')
 
 
 def test_unencrypted_and_short_frames_are_rejected() -> None:
@@ -439,7 +463,7 @@ def test_keys_from_an_earlier_handshake_do_not_open_new_frames() -> None:
     kind=st.sampled_from(list(FrameKind)),
     payload=st.binary(max_size=2048),
     sequence=st.integers(0, 2**32 - 1),
-    timestamp=st.integers(0, 2**64 - 1),
+    timestamp=st.integers(0, 2**32 - 1),
     keyframe=st.booleans(),
 )
 def test_any_payload_round_trips(
@@ -452,10 +476,10 @@ def test_any_payload_round_trips(
         SecureChannel(_HYPOTHESIS_KEYS[1], helper=False),
     )
     flags = FrameFlags.KEYFRAME if keyframe else FrameFlags.NONE
-    sealed = helper.seal(kind, payload, sequence=sequence, timestamp_us=timestamp, flags=flags)
+    sealed = helper.seal(kind, payload, sequence=sequence, timestamp_ms=timestamp, flags=flags)
     opened = sharer.open(decode_frame(sealed))
     assert (opened.payload, opened.kind, opened.header.flags) == (payload, kind, flags)
-    assert (opened.header.sequence, opened.header.timestamp_us) == (sequence, timestamp)
+    assert (opened.header.sequence, opened.header.timestamp_ms) == (sequence, timestamp)
 
 
 def test_the_service_never_loads_the_encryption_code() -> None:

@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 
 from quickassist.protocol.close_codes import CloseCode
-from quickassist.protocol.frames import FrameFlags, FrameKind, encode_frame
+from quickassist.protocol.frames import (
+    HEADER_SIZE,
+    FrameFlags,
+    FrameHeader,
+    FrameKind,
+    encode_frame,
+)
 from quickassist.protocol.messages import (
     Allow,
     Decline,
@@ -179,10 +185,12 @@ def test_allowed_video_starts_capture_and_sends_the_monitors_sealed() -> None:
     assert fx.SetCapture(True) in run.effects
     [listing] = [f for f in run.opened() if f.kind is FrameKind.CONTROL_E2E]
     assert parse_e2e_control(listing.payload) == MonitorList((PRIMARY, SECOND), PRIMARY.id)
-    [sent] = run.capture(Captured(flags=FrameFlags.KEYFRAME, timestamp_us=99))
+    # Captured at 1_764_133_200_123.456 ms: the header carries whole ms, mod 2**32.
+    [sent] = run.capture(Captured(flags=FrameFlags.KEYFRAME, timestamp_us=1_764_133_200_123_456))
     frame = run.opened()[-1]
     assert frame.kind is FrameKind.VIDEO and frame.payload == b"pixels"
-    assert frame.header.flags & FrameFlags.KEYFRAME and frame.header.timestamp_us == 99
+    assert frame.header.flags & FrameFlags.KEYFRAME
+    assert frame.header.timestamp_ms == 1_764_133_200_123 % 2**32
     assert sent in run.wire
 
 
@@ -285,9 +293,10 @@ def test_nothing_leaves_in_the_clear_but_the_key_offer() -> None:
     run.flush()
     run.capture()
     clear = [
-        json.loads(item.data[20:])["t"]
+        json.loads(item.data[HEADER_SIZE:])["t"]
         for item in run.wire
-        if isinstance(item, fx.SendFrame) and not item.data[2] & FrameFlags.ENCRYPTED
+        if isinstance(item, fx.SendFrame)
+        and not FrameHeader.parse(item.data).flags & FrameFlags.ENCRYPTED
     ]
     assert clear == ["e2e_key"]
 

@@ -103,9 +103,9 @@ export class Connection extends EventTarget {
   }
 
   /** Send a binary frame of `kind` with `payload` bytes. Returns false when not open. */
-  sendFrame(kind, payload, { flags = 0, timestampUs = 0 } = {}) {
+  sendFrame(kind, payload, { flags = 0, timestampMs = 0 } = {}) {
     if (!this.isOpen) return false;
-    const frame = encodeFrame(kind, payload, { sequence: this.nextSequence(), timestampUs, flags });
+    const frame = encodeFrame(kind, payload, { sequence: this.nextSequence(), timestampMs, flags });
     this.socket.send(frame);
     return true;
   }

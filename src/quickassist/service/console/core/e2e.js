@@ -13,7 +13,7 @@
  * every reconnect's handshake to the first one, whose digits the people compared.
  *
  * Sealed frame payload (version 2): AES-GCM(nonce = 4 zero bytes || counter (8 bytes, big-endian),
- * inner payload, additional data = the 20-byte clear header): the inner payload and a 16-byte
+ * inner payload, additional data = the 10-byte clear header): the inner payload and a 16-byte
  * tag. The counter is the header's 32-bit sequence extended across its wraps: the sender's only
  * goes up (a sequence that does not move forward is taken in the next wrap), the receiver takes
  * the one nearest the newest it accepted. The kind is authenticated in the header.
@@ -24,7 +24,7 @@
  */
 
 import { ProtocolError } from "./errors.js";
-import { FrameFlags, FRAME_VERSION, HEADER_SIZE } from "./frames.js";
+import { FrameFlags, encodeHeader } from "./frames.js";
 
 export const E2E_VERSION = 2;
 /** Best first: X25519 where this browser has it, P-256 everywhere else. */
@@ -261,19 +261,11 @@ export class HelperHandshake {
 
 // Sealed frames --------------------------------------------------------------------------------
 
-/** The 20-byte header as it goes on the wire (the additional data of every sealed frame). */
-export function headerBytes({ kind, flags, sequence, timestampUs, length }) {
-  const out = new Uint8Array(HEADER_SIZE);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, FRAME_VERSION);
-  view.setUint8(1, kind);
-  view.setUint8(2, flags);
-  view.setUint8(3, 0);
-  view.setUint32(4, ((sequence % 2 ** 32) + 2 ** 32) % 2 ** 32, true);
-  view.setBigUint64(8, BigInt(timestampUs), true);
-  view.setUint32(16, length, true);
-  return out;
-}
+/**
+ * The header as it goes on the wire: the additional data of every sealed frame (the payload's
+ * length, the message's less the header, is authenticated by GCM itself).
+ */
+export const headerBytes = encodeHeader;
 
 export function nonce(counter) {
   const out = new Uint8Array(12);
@@ -309,7 +301,7 @@ export class SecureChannel {
    * The whole binary message for `payload` of `kind`: clear header (ENCRYPTED set), sealed body.
    * The counter is taken before the first await, so no two calls ever share one.
    */
-  async seal(kind, payload, { sequence, timestampUs = 0, flags = 0 } = {}) {
+  async seal(kind, payload, { sequence, timestampMs = 0, flags = 0 } = {}) {
     let counter = this.counter + 1n;
     if (sequence !== undefined) {
       counter += (((BigInt(sequence) - counter) % SEQUENCE_SPAN) + SEQUENCE_SPAN) % SEQUENCE_SPAN;
@@ -320,8 +312,7 @@ export class SecureChannel {
       kind,
       flags: flags | FrameFlags.ENCRYPTED,
       sequence: Number(counter % SEQUENCE_SPAN),
-      timestampUs,
-      length: OVERHEAD + payload.length,
+      timestampMs,
     });
     const sealed = new Uint8Array(
       await subtle().encrypt({ name: "AES-GCM", iv: nonce(counter), additionalData: header }, this.sendKey, payload),
@@ -358,7 +349,7 @@ export class SecureChannel {
     // Again after the await: two copies decrypting at once must not both pass.
     if (!this.fresh(counter)) throw new FrameRejected("A frame arrived twice or too late.");
     this.mark(counter);
-    return { header: { ...header, flags: header.flags & ~FrameFlags.ENCRYPTED, length: body.length }, payload: body };
+    return { header: { ...header, flags: header.flags & ~FrameFlags.ENCRYPTED }, payload: body };
   }
 
   /** The counter a 32-bit sequence stands for: the one nearest the newest accepted (never 0). */

@@ -90,15 +90,15 @@ export class SharerConnection extends EventTarget {
    * Send `payload` as a sealed frame of `kind`. Returns the frame's sequence number, or null when
    * nothing left (socket down, or video without keys).
    */
-  send(kind, payload, { flags = FrameFlags.NONE, timestampUs = 0 } = {}) {
+  send(kind, payload, { flags = FrameFlags.NONE, timestampMs = 0 } = {}) {
     if (!this.conn.isOpen || this.gaveUp) return null;
     if (!this.link.ready) {
       if (DROPPED_WITHOUT_KEYS.has(kind)) return null;
       if (this.held.length >= MAX_HELD) this.held.shift();
-      this.held.push([kind, payload, { flags, timestampUs }]);
+      this.held.push([kind, payload, { flags, timestampMs }]);
       return null;
     }
-    return this.sealAndSend(kind, payload, { flags, timestampUs });
+    return this.sealAndSend(kind, payload, { flags, timestampMs });
   }
 
   sealAndSend(kind, payload, options) {

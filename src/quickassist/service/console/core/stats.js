@@ -1,7 +1,8 @@
 /**
  * Frame statistics for the status line: frames per second, latency and bandwidth over the last
- * second. Latency is the time from capture (the frame header's timestamp, microseconds since the
- * epoch on the sharer's clock) to the moment the frame was drawn here; it includes any clock
+ * second. Latency is the time from capture (the frame header's timestamp: milliseconds on the
+ * sharer's clock, mod 2**32, read as the instant nearest ours) to the moment the frame was drawn
+ * here; it includes any clock
  * difference between the two machines, so it is a guide, not a measurement.
  */
 

@@ -14,7 +14,7 @@
  * - stopping the share from the browser's own bar (the track ends) ends the session.
  */
 
-import { FrameFlags, FrameKind } from "../core/frames.js";
+import { FrameFlags, FrameKind, wrapTimestampMs } from "../core/frames.js";
 import { encodableCodecs, JpegScreenEncoder, VideoScreenEncoder } from "../core/encoder.js";
 import { FlowWindow } from "../core/flow-window.js";
 import { chatMessage, encodePayload, parsePayload } from "../core/payloads.js";
@@ -361,7 +361,8 @@ export class ShareSession {
       return;
     }
     const flags = keyframe ? FrameFlags.KEYFRAME : FrameFlags.NONE;
-    const sequence = this.conn.send(FrameKind.VIDEO, payload, { flags, timestampUs });
+    const timestampMs = wrapTimestampMs(timestampUs / 1000);
+    const sequence = this.conn.send(FrameKind.VIDEO, payload, { flags, timestampMs });
     if (sequence === null) this.wantKeyframe = true;
     else this.flow.sent(sequence, performance.now());
   }

@@ -6,7 +6,7 @@
 import { CODECS, decodableCodecs } from "../core/decoders/webcodecs.js";
 import { Display } from "../core/display.js";
 import { KeyboardInput, PointerInput, releaseAll } from "../core/input.js";
-import { FrameFlags } from "../core/frames.js";
+import { FrameFlags, unwrapTimestampMs } from "../core/frames.js";
 import { parseVideo, VIDEO_TILES } from "../core/media.js";
 import { frameDrawn, MAX_DRAW_MS, qualityChoice, refresh } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
@@ -128,7 +128,9 @@ export class Viewer extends EventTarget {
     }
     const done = () => this.drawn(frame);
     // The header's capture time is 32 bits of milliseconds: the instant nearest our clock.
-    this.display.drawVideo(video, frame.header.timestampUs).then(done, done);
+    // The header's capture time is 32 bits of milliseconds: the instant nearest our clock.
+    const capturedAtUs = unwrapTimestampMs(frame.header.timestampMs, Date.now()) * 1000;
+    this.display.drawVideo(video, capturedAtUs).then(done, done);
     return true;
   }
 
