@@ -47,6 +47,11 @@ class CreatedOut(BaseModel):
         ', "" on one node): its WebSocket and its own calls go there (docs/deploy.md).'
     )
     ws_path: str = Field(description="The helper's relay WebSocket: relay_path + /ws/helper/ID.")
+    full_control: bool = Field(
+        default=True,
+        description="The helper may ask for full control in this session; else view only "
+        "(the account's permission when it was created; the service refuses the rest).",
+    )
 
 
 class JoinIn(BaseModel):
@@ -141,6 +146,7 @@ async def create_session(
         expires_at=datetime.fromtimestamp(created.expires_at, UTC).isoformat(),
         relay_path=created.relay_path,
         ws_path=f"{created.relay_path}/ws/helper/{created.session_id}",
+        full_control=helper.full_control,
     )
 
 

@@ -62,6 +62,8 @@ function remember(created) {
     resume: created.resume ?? "",
     // The check digits the two people compared (docs/security.md: shown all session long).
     check: created.check ?? "",
+    // Whether this helper may ask for full control in it (else the choice is greyed out).
+    full_control: created.full_control !== false,
   };
   sessionStorage.setItem(RESUME_KEY, JSON.stringify(saved));
 }
@@ -240,6 +242,7 @@ async function resume() {
     expires_in: expiresIn,
     resume: saved.resume,
     check: saved.check,
+    full_control: saved.full_control !== false,
   };
   beginSession(created, state.phase === "waiting");
   return true;

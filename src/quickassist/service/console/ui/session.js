@@ -17,6 +17,10 @@ import { byId } from "./views.js";
 
 const REFRESH_LIMIT_MS = 1000;
 const LOST_SENTENCE = "The connection to the service was lost and did not come back. Get a new code.";
+/** Why Full control is greyed out: the service's own words (service/helper_permissions.py). */
+export const NOT_PERMITTED_SENTENCE =
+  "Your account may ask for view only. An administrator can allow you full control.";
+export const BROWSER_SHARER_SENTENCE = "This person shares from a web browser: view only.";
 
 export class Session {
   /**
@@ -35,6 +39,9 @@ export class Session {
     this.monitors = monitors;
     this.onView = onView;
     this.state = null;
+    /** The service lets this helper ask for full control in this session (the create's answer;
+     *  it refuses the request otherwise, so the console does not offer it). */
+    this.controlPermitted = created.full_control !== false;
     this.wasActive = false;
     this.finished = false;
     this.lastRefreshAt = 0;
@@ -68,6 +75,13 @@ export class Session {
    *  refuses full control and never relays input to it; this console never sends any). */
   get browserSharer() {
     return this.state?.sharer_browser === true;
+  }
+
+  /** Why full control cannot be asked for in this session (a plain sentence), or null. */
+  get viewOnlyReason() {
+    if (this.browserSharer) return BROWSER_SHARER_SENTENCE;
+    if (!this.controlPermitted) return NOT_PERMITTED_SENTENCE;
+    return null;
   }
 
   /** Input is only sent when the state says active + full control + not paused, never to a
@@ -195,11 +209,18 @@ export class Session {
       case Phase.WAITING:
         this.onView("code");
         break;
-      case Phase.JOINED:
-        byId("mode-full-control").disabled = this.browserSharer;
-        byId("mode-browser-note").hidden = !this.browserSharer;
+      case Phase.JOINED: {
+        // Greyed out with the reason beside it and on hover, never offered only to be refused.
+        const why = this.viewOnlyReason;
+        const fullControl = byId("mode-full-control");
+        fullControl.disabled = why !== null;
+        fullControl.title = why ?? "";
+        const note = byId("mode-browser-note");
+        note.textContent = why ?? "";
+        note.hidden = why === null;
         this.onView("mode");
         break;
+      }
       case Phase.CONSENT:
         if (this.wasActive) {
           this.notice("Waiting for the sharer to allow full control...");
@@ -218,8 +239,10 @@ export class Session {
           ? "Full control"
           : this.browserSharer
             ? "View only: this person shares from a web browser"
-            : "View only";
-        byId("request-control").hidden = control || this.browserSharer;
+            : this.controlPermitted
+              ? "View only"
+              : "View only: your account may ask for view only";
+        byId("request-control").hidden = control || this.viewOnlyReason !== null;
         if (first || previous?.phase !== Phase.ACTIVE) this.requestKeyframe();
         if (previous && previous.mode !== state.mode && !first) {
           this.notice(
