@@ -119,6 +119,9 @@ class SessionsElsewhere(Protocol):
 
         `browser`: the sharer joined from the web page (the session is view only)."""
 
+    async def sign_out(self, *, helper_id: int | None, sign_in: str | None) -> None:
+        """`SessionHub.sign_out` on every other node (a revocation this node made)."""
+
 
 @dataclass(eq=False)
 class LiveSession:
@@ -363,14 +366,21 @@ class SessionHub:
             session.errors += reason in (EndReason.PROTOCOL_ERROR, EndReason.SECURITY_ERROR)
             await self._apply(session, Abort(reason))
 
-    async def sign_out(self, *, helper_id: int | None = None, sign_in: str | None = None) -> int:
-        """End the live sessions of a helper whose sign-in ended; how many.
+    async def sign_out(
+        self,
+        *,
+        helper_id: int | None = None,
+        sign_in: str | None = None,
+        everywhere: bool = True,
+    ) -> int:
+        """End the live sessions of a helper whose sign-in ended; how many on this node.
 
         `helper_id`: every session of that helper (signed out everywhere, password changed,
         account disabled or removed); `sign_in`: the sessions whose helper socket that sign-in
         opened (one logout). The helper's socket is closed with `SIGNED_OUT` (its console reads
         that it was signed out, not the sharer's sentence); the sharer hears that the helper
-        ended the session, as when the helper clicks End.
+        ended the session, as when the helper clicks End. `everywhere`: the other nodes are
+        told to do the same for theirs (False for a node answering that call).
         """
         ended = 0
         for session in list(self._sessions.values()):
@@ -386,6 +396,8 @@ class SessionHub:
                     await helper.close(CloseCode.SIGNED_OUT, CloseCode.SIGNED_OUT.sentence)
                 await self._apply(session, Abort(EndReason.HELPER_ENDED))
             ended += 1
+        if everywhere and self._elsewhere is not None:
+            await self._elsewhere.sign_out(helper_id=helper_id, sign_in=sign_in)
         return ended
 
     def helper_sign_ins(self) -> set[str]:

@@ -1,5 +1,5 @@
 """Calls from one node to another through Redis: create a session on, or join one pinned to,
-the node that holds (or will hold) its relay.
+the node that holds (or will hold) its relay; end the sessions of a helper signed out here.
 
 A call is a PUBLISH on the callee's channel ``rpc:{NODE}`` with a fresh reply key; the callee
 runs it on its hub and pushes the answer to the reply key, which the caller pops (BLPOP) with
@@ -134,6 +134,18 @@ class NodeLink:
             answer["relay_path"],
         )
 
+    async def sign_out(self, *, helper_id: int | None, sign_in: str | None) -> None:
+        """Tell every other live node to end the sessions of a sign-in that ended here (one
+        call each, at once: revocations are rare). A node that does not answer ends them at
+        its next re-check of the sign-ins (service.sign_in_watch), so a failure here is only
+        logged: the logout itself has already happened."""
+        args = {"helper_id": helper_id, "sign_in": sign_in}
+        try:
+            others = [n.name for n in await self._registry.nodes() if n.name != self._registry.name]
+            await asyncio.gather(*(self._call(node, "sign_out", args) for node in others))
+        except (RedisError, OSError) as exc:
+            log.warning("could not tell the other nodes of a sign-out: %s", exc)
+
     async def _call(self, node: str, op: str, args: dict[str, Any]) -> Any:
         reply = f"{self._prefix}reply:{uuid.uuid4().hex}"
         request = json.dumps({"op": op, "args": args, "reply": reply})
@@ -208,4 +220,8 @@ class NodeLink:
                 "helper": dataclasses.astuple(joined.helper),
                 "relay_path": joined.relay_path,
             }
+        if op == "sign_out":
+            return await hub.sign_out(
+                helper_id=args["helper_id"], sign_in=args["sign_in"], everywhere=False
+            )
         raise ValueError(f"unknown call {op!r}")

@@ -9,16 +9,14 @@ that the helper ended the session):
 - at once, for what this process revokes: `SignInWatch.store` wraps the sign-in store, so a
   logout (that sign-in's sessions) or a revocation of every sign-in of a helper (logout
   everywhere, an administrator's disable, remove or two-factor reset: every session of theirs)
-  ends the sessions of this node the moment the rows go;
+  ends the sessions the moment the rows go: this node's, and with many nodes the others'
+  (a session is pinned to a node that may not be the one that served the logout): the hub
+  calls each live node once through the node link (service.node_link, ``sign_out``);
 - within `CHECK_SECONDS`, for the rest: the CLI (``quickassist user passwd|signout|disable|
-  remove``) writes the database from another process, and with many nodes a session is pinned
-  to a node that may not be the one that served the logout. Every node re-checks, against the
-  shared store, the sign-in behind each helper socket it holds. A changed password, a disabled
-  or removed account and an expired sign-in fail that check like a deleted row does.
-
-The nodes share the sign-in store (the database), so the re-check reaches every node without
-a message between them; an immediate call to the other nodes (service.node_link) would only
-shorten the wait for those sessions, at the price of a call to every node on each logout.
+  remove``) writes the database from another process, and a node may have missed the call.
+  Every node re-checks, against the shared store, the sign-in behind each helper socket it
+  holds. A changed password, a disabled or removed account and an expired sign-in fail that
+  check like a deleted row does.
 """
 
 from __future__ import annotations
@@ -36,8 +34,8 @@ log = logging.getLogger(__name__)
 
 #: How often (service clock) each node re-checks the sign-ins behind its helper sockets. A
 #: check is one indexed read of the sign-in and one of the account per open helper socket:
-#: 1,000 sessions on a node cost 200 reads a second at 10 s, and a revocation from the CLI or
-#: another node is at most 10 s late (one from this process is not late at all).
+#: 1,000 sessions on a node cost 200 reads a second at 10 s, and a revocation from the CLI is
+#: at most 10 s late (one from the service itself is not late at all).
 CHECK_SECONDS = 10.0
 
 
