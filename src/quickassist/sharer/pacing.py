@@ -14,13 +14,16 @@ comes. If none comes at all (a console that never acknowledges, frames the relay
 window opens again after a timeout sized from the link, so the stream slows, never stalls.
 
 `LinkEstimate` is the small interface other parts read (the JPEG quality governor, the H.264
-encoder's target bitrate).
+encoder's target bitrate, which `FlowWindow` keeps following the link with a
+`bitrate.BitrateController` fed by every acknowledgement and timeout).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+
+from .bitrate import BitrateController
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,18 +32,23 @@ class LinkEstimate:
 
     `throughput_bps` is bits per second of frames the console has drawn (0.0 while unknown);
     `rtt_s` is the smoothed round trip from a frame leaving to its acknowledgement coming back,
-    less the console's own drawing time (seconds, 0.0 while unknown).
+    less the console's own drawing time (seconds, 0.0 while unknown); `video_bitrate_bps` what
+    the H.264 encoder should aim at now (0.0: no advice), from `BitrateController`.
     """
 
     throughput_bps: float = 0.0
     rtt_s: float = 0.0
+    video_bitrate_bps: float = 0.0
 
     @property
     def known(self) -> bool:
         return self.throughput_bps > 0.0 and self.rtt_s > 0.0
 
     def target_bitrate(self, *, share: float = 0.8) -> float:
-        """The bitrate an encoder should aim for: a share of what the link was seen to carry."""
+        """The bitrate an encoder should aim for: the controller's advice, else a share of what
+        the link was seen to carry."""
+        if self.video_bitrate_bps > 0.0:
+            return self.video_bitrate_bps
         return self.throughput_bps * share
 
 
@@ -98,12 +106,13 @@ class LinkEstimator:
         self._floors: deque[tuple[float, float]] = deque(maxlen=samples)
         self.srtt = 0.0
         self.min_rtt = 0.0
+        self.last_rtt = 0.0  # the newest sample, unsmoothed (a queue shows here first)
         self._last_delivery = float("-inf")
 
     def reset(self) -> None:
         self._queued.clear()
         self._floors.clear()
-        self.srtt = self.min_rtt = 0.0
+        self.srtt = self.min_rtt = self.last_rtt = 0.0
         self._last_delivery = float("-inf")
 
     def delivered(
@@ -122,6 +131,7 @@ class LinkEstimator:
         # the drawing is not: decoding queues behind the frame before).
         arrived = now - draw_s
         rtt = max(MIN_INTERVAL, arrived - sent_at)
+        self.last_rtt = rtt
         self.min_rtt = rtt if self.min_rtt == 0.0 else min(self.min_rtt, rtt)
         self.srtt = rtt if self.srtt == 0.0 else self.srtt + RTT_SMOOTHING * (rtt - self.srtt)
         started = sent_at if first_sent is None else first_sent
@@ -133,6 +143,15 @@ class LinkEstimator:
         for old in (self._queued, self._floors):
             while old and old[0][0] < arrived - THROUGHPUT_MEMORY:
                 old.popleft()
+
+    @property
+    def recent_bps(self) -> float:
+        """The delivery rate of the newest run of queued deliveries (0.0: none): what the link
+        carries now while it is full, where `estimate` remembers the best of seconds."""
+        run = list(self._queued)[-THROUGHPUT_RUN:]
+        if not run:
+            return 0.0
+        return sum(b for _, b, _ in run) * 8 / sum(t for _, _, t in run)
 
     @property
     def estimate(self) -> LinkEstimate:
@@ -183,6 +202,7 @@ class FlowWindow:
         self._unknown_timeout = unknown_timeout
         self._flight: deque[_InFlight] = deque()
         self.link = LinkEstimator()
+        self.bitrate = BitrateController()
         #: Counters for the status and the tests: frames acknowledged, given up as lost.
         self.acknowledged = 0
         self.timed_out = 0
@@ -197,12 +217,14 @@ class FlowWindow:
 
     @property
     def estimate(self) -> LinkEstimate:
-        return self.link.estimate
+        measured = self.link.estimate
+        return LinkEstimate(measured.throughput_bps, measured.rtt_s, self.bitrate.bitrate)
 
     def reset(self) -> None:
         """Forget everything: new keys, a new connection, a console that starts afresh."""
         self._flight.clear()
         self.link.reset()
+        self.bitrate.reset()
 
     def sent(self, sequence: int, size: int, now: float) -> None:
         """A video frame of `size` bytes left with header sequence `sequence`."""
@@ -219,7 +241,16 @@ class FlowWindow:
             self.acknowledged += 1
             size += frame.size
             if frame.sequence == sequence:
-                self.link.delivered(size, frame.sent_at, now, draw_s, first_sent=first_sent)
+                link = self.link
+                link.delivered(size, frame.sent_at, now, draw_s, first_sent=first_sent)
+                self.bitrate.observe(
+                    now,
+                    rtt_s=link.last_rtt,
+                    srtt_s=link.srtt,
+                    min_rtt_s=link.min_rtt,
+                    delivery_bps=link.recent_bps,
+                    sent_at=frame.sent_at,
+                )
                 return True
 
     def hold(self, now: float) -> float | None:
@@ -233,6 +264,7 @@ class FlowWindow:
         deadline = self._flight[0].sent_at + self._timeout()
         if now >= deadline:
             self.timed_out += len(self._flight)
+            self.bitrate.lost(now, len(self._flight), srtt_s=self.link.srtt)
             self._flight.clear()
             return None
         if len(self._flight) >= self.max_frames or self._over_budget():

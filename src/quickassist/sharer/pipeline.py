@@ -50,7 +50,6 @@ from quickassist.protocol.payloads import MonitorInfo
 from .capture import ScreenGrabber
 from .codecs.adaptive import AdaptiveTileEncoder
 from .codecs.base import TileEncoder
-from .codecs.h264 import DEFAULT_BITRATE
 from .cursor import CursorWatch
 from .damage import DamageWatch
 from .errors import SharerError
@@ -202,10 +201,10 @@ class CapturePipeline:
         """The link as measured from the console's acknowledgements: sets the JPEG quality
         and the video bitrate."""
         self._handoff.set_link(link)
-        if link.known:
-            # A slow link lowers the bitrate; a fast one never raises it past the default, which
-            # is what 1080p motion needs to look right (more would only fill a fast link).
-            self._video.bitrate_bps = int(min(link.target_bitrate(), DEFAULT_BITRATE))
+        if link.video_bitrate_bps > 0:
+            # The flow window's controller (sharer/bitrate.py): starts low, probes upward while
+            # the link keeps up, backs off when its round trip grows.
+            self._video.bitrate_bps = int(link.video_bitrate_bps)
 
     def set_video_codecs(self, codecs: Sequence[str]) -> None:
         """What the console decodes ("h264" or nothing): without it motion goes as tiles. A

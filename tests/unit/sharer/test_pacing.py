@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quickassist.sharer.bitrate import START_BITRATE
 from quickassist.sharer.pacing import (
     MAX_ACK_TIMEOUT,
     MIN_ACK_TIMEOUT,
@@ -93,7 +94,7 @@ def test_reset_forgets_frames_and_the_estimate() -> None:
     window.sent(2, 1000, 0.1)
     window.reset()
     assert window.hold(0.1) is None
-    assert window.estimate == LinkEstimate()
+    assert window.estimate == LinkEstimate(video_bitrate_bps=START_BITRATE)
 
 
 def test_a_window_needs_room_for_one_frame() -> None:

@@ -7,9 +7,18 @@ encoder. There is no periodic keyframe: keyframes come when asked for (`keyframe
 refresh, a new key, a monitor switch, a decoder that lost its place) and when the rectangle
 changes size, which restarts the encoder.
 
-The target bitrate follows the link (`set_bitrate`): libx264 takes a lower rate between frames
-without a keyframe (FFmpeg's libx264 wrapper reconfigures x264 when `bit_rate` changes); a VBV
-of two frames' worth keeps each frame near its share, so one big frame cannot fill the link.
+The target bitrate follows the link (`set_bitrate`, from sharer/bitrate.py): libx264 takes a
+somewhat lower rate between frames without a keyframe (FFmpeg's libx264 wrapper reconfigures
+x264 when `bit_rate` changes); a VBV of two frames' worth keeps each frame near its share, so
+one big frame cannot fill the link. The VBV is fixed when the stream opens (PyAV cannot change
+`rc_max_rate` after), so a target far from it either way starts a new stream: much higher, to
+use the room; much lower, so that single frames shrink with the link (a VBV sized for 6 Mbit/s
+lets one frame take 200 ms of a 2 Mbit/s link). A stream starts at `START_BITRATE`, low, and
+the controller probes upward from there.
+
+The BGRA picture becomes I420 with point sampling of the chroma (`CONVERSION`) before x264:
+1.6 ms for 1080p against 2.5 ms with swscale's default bilinear filter (min of 30, here), the
+lossy video's colour edges only (the lossless refresh after the motion is exact).
 
 Preset and profile were measured with bench/video_encode.py (docs/benchmarks.md, "Video"): see
 `PRESET`.
@@ -25,6 +34,7 @@ import av.error
 import numpy as np
 from av.video.frame import PictureType
 
+from ..bitrate import CEILING_BITRATE, START_BITRATE
 from ..errors import SharerError
 from ..tiles import Frame
 
@@ -37,15 +47,22 @@ from ..tiles import Frame
 #: Baseline also decodes everywhere (WebCodecs' openh264 in Chromium).
 PRESET = "ultrafast"
 PROFILE = "baseline"
-#: The target before the link has been measured, and the most a fast link raises it to: what a
-#: 1080p desktop in motion needs to look right at 30 fps, under issue 9's 10 Mbit/s budget.
-DEFAULT_BITRATE = 6_000_000
+#: The target before the link has been measured (low: sharer/bitrate.py probes upward), and
+#: the most a fast link raises it to (DEFAULT_BITRATE, bench/video_encode.py's default too):
+#: what a 1080p desktop in motion needs to look right at 30 fps, under issue 9's 10 Mbit/s.
+FIRST_BITRATE = START_BITRATE
+DEFAULT_BITRATE = CEILING_BITRATE
 #: Bounds of the target: below ~250 kbit/s even a small region turns to mush; above 40 Mbit/s
 #: x264 ultrafast at 1080p gains nothing visible.
 MIN_BITRATE = 250_000
 MAX_BITRATE = 40_000_000
-#: A target this many times the stream's VBV ceiling restarts it (a keyframe) to use the room.
+#: A target this many times the stream's VBV ceiling restarts it (a keyframe) to use the room;
+#: one under the ceiling divided by LOWER_RESTARTS restarts it so its frames shrink too (the
+#: keyframe is then held to the new, small VBV: about two frames' worth).
 RAISE_RESTARTS = 1.5
+LOWER_RESTARTS = 2.0
+#: Chroma sampling of the BGRA -> I420 conversion (swscale's interpolation: see above).
+CONVERSION = "POINT"
 #: Frame rate the rate control plans for (frames come on change, at most this often).
 FRAME_RATE = 30
 #: The VBV buffer in frames: how far one frame may exceed its share of the bitrate.
@@ -77,7 +94,7 @@ class H264Encoder:
         *,
         preset: str = PRESET,
         profile: str = PROFILE,
-        bitrate_bps: int = DEFAULT_BITRATE,
+        bitrate_bps: int = FIRST_BITRATE,
         frame_rate: int = FRAME_RATE,
     ) -> None:
         self.preset = preset
@@ -101,13 +118,15 @@ class H264Encoder:
     def set_bitrate(self, bitrate_bps: int) -> None:
         """Aim at `bitrate_bps` from the next frame on.
 
-        A lower rate applies at once, without a keyframe; a much higher one than the stream
-        was opened with (past its VBV ceiling) restarts the stream at the next picture.
+        A somewhat lower rate applies at once, without a keyframe; a much higher or much lower
+        one than the stream was opened with (its VBV) restarts the stream at the next picture.
         """
         self._bitrate = _clamp_bitrate(bitrate_bps)
         if self._context is None:
             return
-        if self._bitrate <= self._ceiling:
+        if self._bitrate * LOWER_RESTARTS < self._ceiling:
+            self.close()
+        elif self._bitrate <= self._ceiling:
             self._context.bit_rate = self._bitrate
         elif self._bitrate > RAISE_RESTARTS * self._ceiling:
             self.close()
@@ -132,11 +151,13 @@ class H264Encoder:
         # Timestamps must grow; two captures in one millisecond still get distinct ones.
         pts = max(now_ms - self._started_ms, self._last_pts + 1)
         self._last_pts = pts
-        frame.pts = pts
-        frame.time_base = TIME_BASE
-        frame.pict_type = PictureType.I if keyframe else PictureType.NONE
         try:
-            packets = self._context.encode(frame)
+            # (Into I420 here, not inside encode: that one uses the slower default filter.)
+            picture = frame.reformat(format="yuv420p", interpolation=CONVERSION)
+            picture.pts = pts
+            picture.time_base = TIME_BASE
+            picture.pict_type = PictureType.I if keyframe else PictureType.NONE
+            packets = self._context.encode(picture)
         except av.error.FFmpegError as exc:
             self.close()
             raise VideoEncodeError() from exc

@@ -8,7 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from quickassist.sharer.codecs.h264 import MAX_BITRATE, MIN_BITRATE, H264Encoder
+from quickassist.sharer.bitrate import START_BITRATE
+from quickassist.sharer.codecs.h264 import DEFAULT_BITRATE, MAX_BITRATE, MIN_BITRATE, H264Encoder
 
 
 def picture(width: int, height: int, n: int) -> npt.NDArray[np.uint8]:
@@ -81,3 +82,17 @@ def test_a_lower_bitrate_makes_smaller_pictures() -> None:
         encoder = H264Encoder(bitrate_bps=rate)
         sizes[rate] = sum(len(encoder.encode(picture(640, 384, n), n * 33).data) for n in range(15))
     assert sizes[400_000] < 0.5 * sizes[4_000_000], sizes
+
+
+def test_a_much_lower_bitrate_restarts_the_stream_so_its_frames_shrink_too() -> None:
+    # The VBV is fixed when a stream opens: one sized for 4 Mbit/s would let single frames
+    # fill a link that now carries a tenth of that.
+    encoder = H264Encoder(bitrate_bps=4_000_000)
+    encoder.encode(picture(320, 192, 0), 0)
+    encoder.set_bitrate(400_000)
+    assert encoder.encode(picture(320, 192, 1), 33).keyframe
+    assert encoder.restarts == 2
+
+
+def test_a_stream_starts_at_the_controllers_first_bitrate() -> None:
+    assert H264Encoder().bitrate == START_BITRATE < DEFAULT_BITRATE

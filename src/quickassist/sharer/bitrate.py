@@ -1,0 +1,154 @@
+"""The H.264 target bitrate, following the link as the console's acknowledgements show it.
+
+Issue 9 measured the stream that started from a guess above what a 2 Mbit/s, 80 ms link then
+carried: frames queued in the link, the round trip grew past a second and stayed there. So
+`BitrateController` starts low and probes upward only while the acknowledgements say the link
+keeps up, and backs off at once when they say it does not:
+
+- *keeps up*: the recent round trips of the frames come near the least seen (`min_rtt`: the
+  link's own delay plus a small frame's crossing), so nothing stands in a queue. Then every
+  `probe_interval` (at least two round trips, so the step's effect is seen before the next) the
+  target grows by `probe_step`, gently (`cautious_step`) for a while after a backoff, where the
+  link's limit was just found.
+- *falls behind*: the round trip stands `queue_high` above the least in every one of the last
+  `recent` acknowledgements, or frames in flight timed out. The least of the recent ones, not
+  their average: one large frame (the first, a keyframe of tiles) or one stall of a loaded
+  machine makes one slow sample, a queue in the link makes them all slow. Then the target drops to
+  `backoff` of itself, and to a share of the measured delivery rate if that is lower (what the
+  link carried while it was full is what it carries), once per congestion: frames that left
+  before the last backoff still drain through the old queue and say nothing new.
+
+The delivery rate is not a ceiling while probing: a sender that sends little reads as its own
+restraint (sharer/pacing.py), and capping at it would spiral down. Pure: time is an argument.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+# Defaults -------------------------------------------------------------------------------------
+#: Where a stream starts before anything is measured: under what the slowest link we serve
+#: (issue 9's 2 Mbit/s, 80 ms) carries with room for tiles and the cursor; a fast link is
+#: reached within about two seconds of probing (x1.25 every 0.25 s: 1 -> 6 Mbit/s in 8 steps).
+START_BITRATE = 1_000_000
+#: The least target (below, even a small region turns to mush) and the most: what 1080p
+#: motion needs to look right at 30 fps, under issue 9's 10 Mbit/s budget.
+FLOOR_BITRATE = 250_000
+CEILING_BITRATE = 6_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BitrateSettings:
+    """How the target moves; seconds and factors."""
+
+    start: int = START_BITRATE
+    floor: int = FLOOR_BITRATE
+    ceiling: int = CEILING_BITRATE
+    #: Growth per probe while the link keeps up, and after a recent backoff.
+    probe_step: float = 1.25
+    cautious_step: float = 1.08
+    #: How long "recent" is, and the pause after a backoff before probing again.
+    cautious_for: float = 10.0
+    hold_after_backoff: float = 1.0
+    #: The least time between two probes (or two round trips, if longer).
+    probe_interval: float = 0.25
+    #: Delay over the least round trip (smoothed) that stops probing, and the one that backs
+    #: off. Absolute, not a share of the round trip: with two frames in flight the queue
+    #: cannot grow without bound, so what grows is each frame's own crossing (its bytes over
+    #: the link), and 40 ms of that is a frame that takes longer than a frame interval to
+    #: cross: the link no longer carries 30 a second at this size.
+    queue_low: float = 0.015
+    queue_high: float = 0.040
+    #: Acknowledgements the standing delay is the least of (more: slower to see a real queue;
+    #: on a slow link acknowledgements come a few a second).
+    recent: int = 3
+    #: The factor of a backoff, and of the measured delivery rate it may go down to instead
+    #: (never lower than `deepest` of the target in one step: one odd sample is not the link).
+    backoff: float = 0.7
+    delivery_share: float = 0.85
+    deepest: float = 0.5
+
+
+class BitrateController:
+    """The target bitrate for the video encoder; fed with every acknowledgement's measure."""
+
+    def __init__(self, settings: BitrateSettings | None = None) -> None:
+        self.settings = settings or BitrateSettings()
+        s = self.settings
+        if not 0 < s.floor <= s.start <= s.ceiling:
+            raise ValueError("the bitrates must be floor <= start <= ceiling, all positive")
+        self._rate = float(s.start)
+        self._changed_at = float("-inf")
+        self._backed_off_at = float("-inf")
+        self._rtts: deque[float] = deque(maxlen=s.recent)
+        #: Counters for the status, tests and benchmarks (kept across `reset`).
+        self.probes = 0
+        self.backoffs = 0
+
+    @property
+    def bitrate(self) -> int:
+        return int(self._rate)
+
+    def reset(self) -> None:
+        """A new connection or console: start low again."""
+        self._rate = float(self.settings.start)
+        self._changed_at = self._backed_off_at = float("-inf")
+        self._rtts.clear()
+
+    def observe(
+        self,
+        now: float,
+        *,
+        rtt_s: float,
+        srtt_s: float,
+        min_rtt_s: float,
+        delivery_bps: float,
+        sent_at: float | None = None,
+        lost: int = 0,
+    ) -> int:
+        """One acknowledgement at `now` of a frame sent at `sent_at`: its round trip `rtt_s`,
+        the smoothed (for the pace of probes) and least round trips, the delivery rate measured
+        (0.0: unknown), and frames given up as lost since the last call. Returns the target
+        (bits per second)."""
+        s = self.settings
+        self._rtts.append(rtt_s)
+        standing = min(self._rtts) - min_rtt_s
+        full = len(self._rtts) == s.recent
+        behind = lost > 0 or (full and standing > s.queue_high)
+        if behind:
+            sent = now - rtt_s if sent_at is None else sent_at
+            if sent > self._backed_off_at:  # sent after the last backoff: a new congestion
+                self._back_off(now, delivery_bps)
+        elif full and standing < s.queue_low:
+            self._probe(now, srtt_s)
+        return self.bitrate
+
+    def lost(self, now: float, frames: int, *, srtt_s: float = 0.0) -> int:
+        """Frames in flight were given up (no acknowledgement in time): the link fell behind."""
+        if frames > 0 and now - self._backed_off_at >= max(srtt_s, self.settings.probe_interval):
+            self._back_off(now, 0.0)  # (frames long overdue: no sending time to go by)
+        return self.bitrate
+
+    def _back_off(self, now: float, delivery_bps: float) -> None:
+        s = self.settings
+        rate = self._rate * s.backoff
+        if delivery_bps > 0.0:
+            rate = min(rate, max(self._rate * s.deepest, delivery_bps * s.delivery_share))
+        self._set(max(float(s.floor), rate), now)
+        self._backed_off_at = now
+        self.backoffs += 1
+
+    def _probe(self, now: float, srtt_s: float) -> None:
+        s = self.settings
+        if now - self._changed_at < max(s.probe_interval, 2 * srtt_s):
+            return
+        if now - self._backed_off_at < s.hold_after_backoff or self._rate >= s.ceiling:
+            return
+        step = s.cautious_step if now - self._backed_off_at < s.cautious_for else s.probe_step
+        self._set(min(float(s.ceiling), self._rate * step), now)
+        self.probes += 1
+
+    def _set(self, rate: float, now: float) -> None:
+        self._rate = rate
+        self._changed_at = now

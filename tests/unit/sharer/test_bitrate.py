@@ -1,0 +1,206 @@
+"""The H.264 target bitrate (sharer/bitrate.py) as pure code: time is an argument.
+
+Rules one at a time, then the controller closing the loop over a simulated bottleneck (a link
+of `rate` bits a second with a queue, `delay` each way, fed by an encoder that makes frames of
+the target's size 30 times a second): it must settle under the link's rate with a short queue,
+from below, and come down fast when the link slows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quickassist.sharer.bitrate import (
+    CEILING_BITRATE,
+    FLOOR_BITRATE,
+    START_BITRATE,
+    BitrateController,
+    BitrateSettings,
+)
+from quickassist.sharer.pacing import FlowWindow
+
+QUIET: dict[str, Any] = {"rtt_s": 0.010, "srtt_s": 0.010, "min_rtt_s": 0.010, "delivery_bps": 0.0}
+
+
+def test_it_starts_low_and_probes_upward_while_the_link_keeps_up() -> None:
+    controller = BitrateController()
+    assert controller.bitrate == START_BITRATE < CEILING_BITRATE
+    rates = [controller.observe(t * 0.05, **QUIET) for t in range(200)]  # 10 s of acks
+    assert rates == sorted(rates)  # never down on a link that keeps up
+    assert rates[-1] == CEILING_BITRATE
+    # About two seconds to the ceiling, not one ack's worth: each step waits a probe interval.
+    assert rates[int(1.0 / 0.05)] < CEILING_BITRATE
+    assert rates[int(4.0 / 0.05)] == CEILING_BITRATE
+
+
+def queue(controller: BitrateController, now: float, **ack: Any) -> int:
+    """Acknowledgements just before `now`, the last at `now`: a standing queue."""
+    for k in (3, 2, 1, 0):
+        rate = controller.observe(now - k * 0.001, **ack)
+    return rate
+
+
+QUEUED: dict[str, Any] = {"rtt_s": 0.2, "srtt_s": 0.15, "min_rtt_s": 0.05, "delivery_bps": 0.0}
+
+
+def test_a_standing_queue_backs_off_at_once() -> None:
+    controller = BitrateController(BitrateSettings(start=4_000_000))
+    assert queue(controller, 1.0, **QUEUED) == int(4_000_000 * 0.7)
+    assert controller.backoffs == 1
+
+
+def test_one_slow_acknowledgement_is_not_a_queue() -> None:
+    # (The first frame, a keyframe of tiles, or one stall of a loaded machine.)
+    controller = BitrateController(BitrateSettings(start=4_000_000))
+    quiet: dict[str, Any] = {**QUEUED, "rtt_s": 0.05}
+    for t in range(8):
+        controller.observe(t * 0.01, **(QUEUED if t == 4 else quiet))
+    assert controller.backoffs == 0
+
+
+def test_one_congestion_is_punished_once() -> None:
+    controller = BitrateController(BitrateSettings(start=4_000_000))
+    first = queue(controller, 1.0, **QUEUED, sent_at=0.8)
+    # A frame sent before the backoff drains through the old queue: nothing new.
+    assert controller.observe(1.05, **QUEUED, sent_at=0.9) == first
+    assert controller.observe(1.3, **QUEUED, sent_at=1.1) < first
+
+
+def test_a_backoff_goes_down_to_what_the_link_delivered() -> None:
+    controller = BitrateController(BitrateSettings(start=3_000_000))
+    queued: dict[str, Any] = {"rtt_s": 0.3, "srtt_s": 0.3, "min_rtt_s": 0.1}
+    # The link delivered 2 Mbit/s while full: aim under it, not at 0.7 x 3.
+    assert queue(controller, 1.0, **queued, delivery_bps=2_000_000) == int(0.85 * 2_000_000)
+    # An odd, very low sample does not crash it to the floor in one step.
+    assert queue(controller, 2.0, **queued, delivery_bps=1_000) == int(0.85 * 2_000_000 * 0.5)
+
+
+def test_frames_lost_back_off() -> None:
+    controller = BitrateController(BitrateSettings(start=2_000_000))
+    assert controller.lost(5.0, 2) == int(2_000_000 * 0.7)
+    assert controller.lost(5.0, 0) == int(2_000_000 * 0.7)
+    assert controller.observe(6.0, **QUIET, lost=1) < int(2_000_000 * 0.7)
+
+
+def test_after_a_backoff_it_waits_then_probes_gently() -> None:
+    controller = BitrateController(BitrateSettings(start=2_000_000))
+    backed = controller.lost(0.0, 1)
+    for t in (0.5, 0.6, 0.7, 0.8):  # held a while after a backoff
+        assert controller.observe(t, **QUIET) == backed
+    assert controller.observe(1.0, **QUIET) == int(backed * 1.08)
+
+
+def test_a_queue_between_the_thresholds_holds_the_rate() -> None:
+    controller = BitrateController()
+    middle: dict[str, Any] = {**QUIET, "rtt_s": 0.035, "srtt_s": 0.035}
+    assert [controller.observe(t, **middle) for t in range(8)] == [START_BITRATE] * 8
+
+
+def test_reset_starts_low_again() -> None:
+    controller = BitrateController()
+    for t in range(100):
+        controller.observe(t * 0.1, **QUIET)
+    controller.reset()
+    assert controller.bitrate == START_BITRATE
+
+
+def test_settings_must_be_ordered() -> None:
+    with pytest.raises(ValueError):
+        BitrateController(BitrateSettings(start=100, floor=1000))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.0, 0.5),  # time since the last ack
+            st.floats(0.001, 3.0),  # rtt sample
+            st.floats(0.001, 3.0),  # srtt
+            st.floats(0.001, 1.0),  # min rtt
+            st.floats(0.0, 1e9),  # delivery
+            st.integers(0, 3),  # lost
+        ),
+        max_size=60,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_target_stays_within_its_bounds(acks: list[tuple[float, ...]]) -> None:
+    controller = BitrateController()
+    now = 0.0
+    for gap, rtt, srtt, min_rtt, delivery, lost in acks:
+        now += gap
+        rate = controller.observe(
+            now,
+            rtt_s=rtt,
+            srtt_s=srtt,
+            min_rtt_s=min(min_rtt, rtt),
+            delivery_bps=delivery,
+            lost=int(lost),
+        )
+        assert FLOOR_BITRATE <= rate <= CEILING_BITRATE
+
+
+# Closing the loop ---------------------------------------------------------------------------
+
+
+def simulate(
+    rates_bps: list[tuple[float, float]], *, delay: float, seconds: float, fps: float = 30.0
+) -> list[tuple[float, int, float]]:
+    """A FlowWindow (two frames) and its controller over a bottleneck whose rate is
+    `rates_bps` [(from time, bits per second)]: a frame is offered `fps` times a second and
+    leaves when the window has room, as large as the target over the time since the last one
+    (x264's rate control follows timestamps), up to two frames' worth (its VBV); it queues at
+    the bottleneck and is acknowledged `delay` after crossing plus `delay` back.
+    Returns (time, target, smoothed round trip)."""
+    window = FlowWindow()
+    trace: list[tuple[float, int, float]] = []
+    link_free = 0.0  # when the bottleneck finishes what it holds
+    acks: list[tuple[float, int]] = []  # (arrival here, sequence)
+    sequence = 0
+    step = 1 / fps
+    last_sent = -step
+    now = 0.0
+    while now < seconds:
+        for at, seq in sorted(a for a in acks if a[0] <= now):
+            window.drawn(seq, 0.0, at)
+            acks.remove((at, seq))
+        if window.hold(now) is None:
+            rate = [r for t, r in rates_bps if t <= now][-1]
+            target = window.estimate.video_bitrate_bps
+            size = int(target * min(now - last_sent, 2 * step) / 8)
+            last_sent = now
+            sequence += 1
+            window.sent(sequence, size, now)
+            start = max(now + delay, link_free)
+            link_free = start + size * 8 / rate
+            acks.append((link_free + delay, sequence))
+            trace.append((now, int(target), window.link.srtt))
+        now += step
+    return trace
+
+
+def test_on_a_slow_link_it_settles_under_the_link_with_a_short_queue() -> None:
+    trace = simulate([(0.0, 2e6)], delay=0.04, seconds=30.0)
+    late = [target for t, target, _ in trace if t > 15.0]
+    rtts = [rtt for t, _, rtt in trace if t > 15.0]
+    assert max(late) <= 2e6  # never above the link for long
+    assert sum(late) / len(late) >= 0.8e6  # yet uses a good part of it
+    assert max(rtts) < 0.08 + 0.25  # the round trip stays near the link's own, not seconds
+
+
+def test_on_a_fast_link_it_reaches_the_ceiling() -> None:
+    trace = simulate([(0.0, 100e6)], delay=0.002, seconds=6.0)
+    assert trace[-1][1] == CEILING_BITRATE
+
+
+def test_when_the_link_slows_it_comes_down_within_two_seconds() -> None:
+    trace = simulate([(0.0, 20e6), (8.0, 1e6)], delay=0.02, seconds=20.0)
+    before = [target for t, target, _ in trace if 7.0 < t < 8.0]
+    assert min(before) == CEILING_BITRATE
+    after = [target for t, target, _ in trace if t > 10.0]
+    assert max(after) <= 1e6
+    # ... and probes back up to a fair share of the slower link, not left at the floor.
+    assert trace[-1][1] >= 0.4e6
