@@ -8,7 +8,8 @@ const solid = (x, y, w, h, rgba) => ({ x, y, width: w, height: h, encoding: Tile
 
 test("layout: screen head then tile heads and data", () => {
   const bytes = encodeVideo({ width: 640, height: 480, tiles: [solid(1, 2, 3, 4, [10, 20, 30, 255])] });
-  assert.equal(Buffer.from(bytes).toString("hex"), "8002e0010100" + "0100020003000400" + "00" + "04000000" + "0a141eff");
+  // varints: 640 = 80 05, 480 = e0 03; x 1, y 2, w 3, h 4, encoding 0, length 4, then the data
+  assert.equal(Buffer.from(bytes).toString("hex"), "8005e003" + "01020304" + "00" + "04" + "0a141eff");
 });
 
 test("round trip keeps tiles and their data", () => {
@@ -25,13 +26,17 @@ test("round trip keeps tiles and their data", () => {
 
 test("malformed payloads are refused", () => {
   const good = encodeVideo({ width: 10, height: 10, tiles: [solid(0, 0, 10, 10, [1, 2, 3, 4])] });
+  assert.equal(Buffer.from(good).toString("hex"), "0a0a" + "00000a0a0004" + "01020304");
   const patch = (offset, value) => Uint8Array.from(good, (b, i) => (i === offset ? value : b));
+  assert.throws(() => parseVideo(good.subarray(0, 1)), TruncatedFrame);
   assert.throws(() => parseVideo(good.subarray(0, 4)), TruncatedFrame);
-  assert.throws(() => parseVideo(good.subarray(0, 10)), TruncatedFrame);
   assert.throws(() => parseVideo(good.subarray(0, good.length - 1)), TruncatedFrame);
-  assert.throws(() => parseVideo(Uint8Array.from([...good, 0])), /after its last tile/);
-  assert.throws(() => parseVideo(patch(0, 0).map((b, i) => (i === 1 ? 0 : b))), /cannot describe a 0x10 screen/);
-  assert.throws(() => parseVideo(patch(6, 1)), /outside the 10x10 screen/);
-  assert.throws(() => parseVideo(patch(14, 7)), (e) => e instanceof FrameError && /unknown encoding 7/.test(e.message));
-  assert.throws(() => parseVideo(patch(10, 0)), /non-empty rectangle/);
+  assert.throws(() => parseVideo(Uint8Array.from([...good, 0])), /ends inside the head of tile 1/);
+  assert.equal(parseVideo(good.subarray(0, 2)).tiles.length, 0, "tiles run to the end: none");
+  assert.throws(() => parseVideo(patch(0, 0)), /cannot describe a 0x10 screen/);
+  assert.throws(() => parseVideo(patch(2, 1)), /outside the 10x10 screen/);
+  assert.throws(() => parseVideo(patch(6, 7)), (e) => e instanceof FrameError && /unknown encoding 7/.test(e.message));
+  assert.throws(() => parseVideo(patch(4, 0)), /non-empty rectangle/);
+  assert.throws(() => parseVideo(Uint8Array.from([0x8a, 0x00, 0x0a])), /shortest form/);
+  assert.throws(() => parseVideo(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x01, 0x0a])), /longer than 4 bytes/);
 });

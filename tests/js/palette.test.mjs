@@ -47,7 +47,19 @@ test("invalid tiles are refused with FrameError", async () => {
 
 test("a huge inflation stops at the rectangle", async () => {
   const bomb = Uint8Array.from([2, 0, 0, 0, 9, 9, 9, ...deflateRawSync(Buffer.alloc(10_000_000))]);
-  await assert.rejects(new PaletteDecoder().decode({ width: 2, height: 2, data: bomb }), /exactly 2 bytes/);
+  await assert.rejects(new PaletteDecoder().decode({ width: 2, height: 2, data: bomb }), /exactly 1 bytes/);
+});
+
+test("indices are stored when that is their exact size, deflated otherwise; rows are not padded", async () => {
+  // 3 x 2 pixels at 1 bit: 6 bits in one byte, the second row starting inside it.
+  const head = [2, 0, 0, 0, 250, 250, 250];
+  const stored = await new PaletteDecoder().decode({ width: 3, height: 2, data: Uint8Array.from([...head, 0b1001_1000]) });
+  const deflated = await new PaletteDecoder().decode({
+    width: 3,
+    height: 2,
+    data: Uint8Array.from([...head, ...deflateRawSync(Buffer.from([0b1001_1000]))]),
+  });
+  for (const tile of [stored, deflated]) assert.equal(rgbHex(tile.rgba), "fafafa000000000000fafafafafafa000000");
 });
 
 test("a refused palette is not remembered", async () => {

@@ -84,18 +84,29 @@ def _tile_fields(t: Tile) -> dict[str, Any]:
     }
 
 
-def _video_heads(width: int, height: int, count: int) -> bytes:
-    return struct.pack("<HHH", width, height, count)
+def _var(value: int) -> bytes:
+    """LEB128 by hand (docs/protocol.md section 5), independent of media.py."""
+    out = bytearray()
+    while True:
+        out.append(value & 0x7F | (0x80 if value >= 0x80 else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def _video_heads(width: int, height: int) -> bytes:
+    return _var(width) + _var(height)
 
 
 def _tile_head(x: int, y: int, w: int, h: int, encoding: int, length: int) -> bytes:
-    return struct.pack("<HHHHBI", x, y, w, h, encoding, length)
+    return _var(x) + _var(y) + _var(w) + _var(h) + bytes((encoding,)) + _var(length)
 
 
 def palette_sequence() -> list[tuple[int, int, bytes]]:
     """Palette tiles in the order a receiver reads them: (width, height, data).
 
-    Covers 1, 2, 4 and 8 bits per pixel, rows that need padding, and palette reuse.
+    Covers 1, 2, 4 and 8 bits per pixel, rows that end inside a byte (not padded), indices
+    stored and deflated (whichever is shorter), and palette reuse.
     """
     rng = np.random.default_rng(5)
     two = ((0, 0, 0), (255, 255, 255))
@@ -103,6 +114,8 @@ def palette_sequence() -> list[tuple[int, int, bytes]]:
     three = ((10, 20, 30), (200, 100, 0), (1, 2, 3))
     sixteen = tuple((i * 16, 255 - i * 16, i) for i in range(16))
     many = tuple((i, i, 255 - i) for i in range(40))
+    line = np.zeros((8, 64), dtype=np.uint8)
+    line[2:6, 3:9] = 1
     return [
         (12, 13, encode_indices(glyph, two)),
         (12, 13, encode_indices(glyph[::-1].copy(), None, count=2)),
@@ -110,6 +123,7 @@ def palette_sequence() -> list[tuple[int, int, bytes]]:
         (7, 2, encode_indices(rng.integers(0, 16, (2, 7)).astype(np.uint8), sixteen)),
         (9, 4, encode_indices(rng.integers(0, 40, (4, 9)).astype(np.uint8), many)),
         (3, 1, encode_indices(np.zeros((1, 3), dtype=np.uint8), ((7, 8, 9),))),
+        (64, 8, encode_indices(line, two)),  # a mostly blank line: deflated
     ]
 
 
@@ -127,19 +141,20 @@ def palette_vectors() -> dict[str, Any]:
                 "rgb_hex": tile.rgb().hex(),
             }
         )
+    # 2 x 2 at 1 bit: one byte of indices (0b0110_0000: [0, 1], [1, 0]).
     good = encode_indices(np.array([[0, 1], [1, 0]], dtype=np.uint8), ((0, 0, 0), (9, 9, 9)))
     head = bytes((2, 0, 0, 0, 9, 9, 9))
+    assert good == head + b"\x60"  # stored
+    three = bytes((3, 0, 0, 0, 9, 9, 9, 5, 5, 5))
     invalid = [
         ("reuse with no palette held", bytes((0,)) + good[7:]),
         ("cut inside the palette", head[:5]),
         ("not DEFLATE data", head + b"\xff\xff"),
-        ("indices one byte short", head + raw_deflate(b"\x40")),
-        ("indices one byte long", head + raw_deflate(b"\x40\x80\x00")),
-        ("bytes after the DEFLATE stream", good + b"!"),
-        (
-            "an index past the palette",
-            bytes((3, 0, 0, 0, 9, 9, 9, 5, 5, 5)) + raw_deflate(b"\xc0\x00"),
-        ),
+        ("indices inflate one byte short", head + raw_deflate(b"")),
+        ("indices inflate one byte long", head + raw_deflate(b"\x60\x80")),
+        ("bytes after the DEFLATE stream", head + raw_deflate(b"\x60") + b"!"),
+        ("an index past the palette, stored", three + b"\xc0"),
+        ("an index past the palette, deflated", three + raw_deflate(b"\xc0")),
     ]
     return {
         "sequence": sequence,
@@ -188,6 +203,12 @@ def media_vectors() -> dict[str, Any]:
             ),
         ),
         (
+            "a keystroke at (1200, 300) of a 1080p screen: two-byte varints",
+            VideoPayload(
+                1920, 1080, (Tile(1200, 300, 12, 13, TileEncoding.PALETTE, keystroke[0][2]),)
+            ),
+        ),
+        (
             "tile touching the bottom-right corner",
             VideoPayload(1366, 768, (Tile.solid(1302, 704, 64, 64, (0, 0, 0, 255)),)),
         ),
@@ -233,39 +254,47 @@ def media_vectors() -> dict[str, Any]:
     s, t = _video_heads, _tile_head
     solid = b"\x01\x02\x03\xff"
     invalid = [
-        ("shorter than the screen head", b"\x80\x07\x38"),
-        ("zero screen width", s(0, 1080, 0)),
+        ("empty (no screen size)", b""),
+        ("screen height missing", _var(1920)),
+        ("screen width cut inside its varint", b"\x80"),
+        ("zero screen width", s(0, 1080)),
+        ("screen wider than 65535", s(65536, 10)),
+        ("a varint not in its shortest form", b"\xe4\x00" + _var(100)),
+        ("a varint of 5 bytes", b"\x80\x80\x80\x80\x01" + _var(100)),
+        ("tile head cut short", s(100, 100) + b"\x00\x00\x0a"),
+        ("tile head cut before its encoding", s(100, 100) + b"\x00\x00\x0a\x0a"),
+        ("tile head cut before its length", s(100, 100) + b"\x00\x00\x0a\x0a\x00"),
+        ("tile data cut short", s(100, 100) + t(0, 0, 10, 10, 1, 10) + b"\x89PNG"),
         (
-            "tile count larger than the tiles present",
-            s(100, 100, 2) + t(0, 0, 10, 10, 0, 4) + solid,
+            "bytes after the last tile (a tile head cut short)",
+            s(100, 100) + t(0, 0, 10, 10, 0, 4) + solid + b"\x00",
         ),
-        ("tile head cut short", s(100, 100, 1) + b"\x00\x00\x00\x00"),
-        ("tile data cut short", s(100, 100, 1) + t(0, 0, 10, 10, 1, 10) + b"\x89PNG"),
-        ("bytes after the last tile", s(100, 100, 1) + t(0, 0, 10, 10, 0, 4) + solid + b"\x00"),
-        ("unknown tile encoding", s(100, 100, 1) + t(0, 0, 10, 10, 9, 1) + b"\x00"),
-        ("tile outside the screen", s(100, 100, 1) + t(96, 0, 10, 10, 0, 4) + solid),
-        ("empty tile rectangle", s(100, 100, 1) + t(0, 0, 0, 10, 0, 4) + solid),
-        ("solid tile with 3 bytes", s(100, 100, 1) + t(0, 0, 10, 10, 0, 3) + b"\x01\x02\x03"),
-        ("empty png tile", s(100, 100, 1) + t(0, 0, 10, 10, 1, 0)),
-        ("copy tile with 3 bytes", s(100, 100, 1) + t(0, 0, 10, 10, 4, 3) + b"\x00\x00\x00"),
+        ("unknown tile encoding", s(100, 100) + t(0, 0, 10, 10, 9, 1) + b"\x00"),
+        ("tile outside the screen", s(100, 100) + t(96, 0, 10, 10, 0, 4) + solid),
+        ("empty tile rectangle", s(100, 100) + t(0, 0, 0, 10, 0, 4) + solid),
+        ("solid tile with 3 bytes", s(100, 100) + t(0, 0, 10, 10, 0, 3) + b"\x01\x02\x03"),
+        ("empty png tile", s(100, 100) + t(0, 0, 10, 10, 1, 0)),
+        ("copy tile with 3 bytes", s(100, 100) + t(0, 0, 10, 10, 4, 3) + b"\x00\x00\x00"),
         (
             "copy source outside the screen",
-            s(100, 100, 1) + t(0, 0, 10, 10, 4, 4) + struct.pack("<HH", 95, 0),
+            s(100, 100) + t(0, 0, 10, 10, 4, 4) + struct.pack("<HH", 95, 0),
         ),
-        ("h264 tile of odd width", s(100, 100, 1) + t(0, 0, 9, 10, 5, 2) + b"\x01\x00"),
-        ("h264 tile with unknown flags", s(100, 100, 1) + t(0, 0, 10, 10, 5, 2) + b"\x02\x00"),
-        ("h264 tile without an access unit", s(100, 100, 1) + t(0, 0, 10, 10, 5, 1) + b"\x01"),
-        ("vp8 tile of odd height", s(100, 100, 1) + t(0, 0, 10, 9, 6, 2) + b"\x01\x00"),
-        ("vp8 tile with unknown flags", s(100, 100, 1) + t(0, 0, 10, 10, 6, 2) + b"\x03\x00"),
-        ("vp8 tile without a frame", s(100, 100, 1) + t(0, 0, 10, 10, 6, 1) + b"\x00"),
+        ("h264 tile of odd width", s(100, 100) + t(0, 0, 9, 10, 5, 2) + b"\x01\x00"),
+        ("h264 tile with unknown flags", s(100, 100) + t(0, 0, 10, 10, 5, 2) + b"\x02\x00"),
+        ("h264 tile without an access unit", s(100, 100) + t(0, 0, 10, 10, 5, 1) + b"\x01"),
+        ("vp8 tile of odd height", s(100, 100) + t(0, 0, 10, 9, 6, 2) + b"\x01\x00"),
+        ("vp8 tile with unknown flags", s(100, 100) + t(0, 0, 10, 10, 6, 2) + b"\x03\x00"),
+        ("vp8 tile without a frame", s(100, 100) + t(0, 0, 10, 10, 6, 1) + b"\x00"),
         (
             "palette tile cut inside its palette",
-            s(100, 100, 1) + t(0, 0, 10, 10, 3, 5) + bytes((2, 0, 0, 0, 9)),
+            s(100, 100) + t(0, 0, 10, 10, 3, 5) + bytes((2, 0, 0, 0, 9)),
         ),
     ]
     return {
         "description": (
-            "Video payloads (frame kind 1, docs/protocol.md section 5). 'hex' is the whole "
+            "Video payloads (frame kind 1, docs/protocol.md section 5): varint screen width and "
+            "height, then tiles to the end (varint x, y, w, h, u8 encoding, varint length, data; "
+            "varints LEB128, shortest form, at most 4 bytes). 'hex' is the whole "
             "payload; tiles list the decoded fields with data in base64. 'invalid' payloads "
             "must be rejected. 'palette' holds palette tiles (encoding 3) with their RGB pixels, "
             "to be decoded in order (a tile may reuse the previous palette), and palette tiles "

@@ -1,12 +1,19 @@
 """The video payload (frame kind 1): changed screen tiles of the shared monitor.
 
-    u16 screen_width, u16 screen_height, u16 tile_count
-    tile_count x { u16 x, u16 y, u16 w, u16 h, u8 encoding, u32 length, bytes[length] }
+    var screen_width, var screen_height
+    then tiles to the end of the payload: { var x, var y, var w, var h, u8 encoding,
+                                           var length, bytes[length] }
 
-All integers little-endian (docs/protocol.md section 5). `encoding` says how a tile's bytes are
-drawn: `SOLID` is 4 bytes R, G, B, A filling the rectangle; `PNG` and `JPEG` are whole images of
-exactly w x h pixels that the browser decodes with createImageBitmap; `PALETTE` is a colour table
-and DEFLATE-packed indices (protocol/palette.py), for text and other few-colour changes.
+`var` is an unsigned LEB128 varint (7 bits a byte, least significant group first, the high bit
+set on every byte but the last), in its shortest form and at most 4 bytes (docs/protocol.md
+section 5). There is no tile count: the tiles run to the payload's end, which is the frame's.
+A keystroke's tile head is 8 bytes this way (x, y 2 each, w, h, encoding, length 1 each), where
+fixed u16/u32 fields took 13 and the payload head 6 (now 4 at 1080p).
+
+`encoding` says how a tile's bytes are drawn: `SOLID` is 4 bytes R, G, B, A filling the
+rectangle; `PNG` and `JPEG` are whole images of exactly w x h pixels that the browser decodes
+with createImageBitmap; `PALETTE` is a colour table and packed indices (protocol/palette.py),
+for text and other few-colour changes.
 `COPY` is a scroll: u16 source_x, u16 source_y; the w x h pixels at the source, as the receiver
 has them when it reaches this tile, move to (x, y) (source and destination may overlap).
 `H264` is content in motion: u8 flags (bit 0: keyframe, an IDR with its SPS and PPS), then one
@@ -29,15 +36,12 @@ from dataclasses import dataclass
 
 from .errors import FrameError, TruncatedFrame
 
-_SCREEN = struct.Struct("<HHH")
 _COPY_SOURCE = struct.Struct("<HH")
-_TILE = struct.Struct("<HHHHBI")
-#: Bytes of the payload head and of each tile head.
-SCREEN_HEADER_SIZE = _SCREEN.size  # 6
-TILE_HEADER_SIZE = _TILE.size  # 13
-#: u16 fields bound sizes and counts.
+#: Bounds on sizes and counts (what the u16 fields of version 1 held).
 MAX_DIMENSION = 0xFFFF
 MAX_TILES = 0xFFFF
+#: A varint is at most this many bytes (values below 2**28: a tile of up to 256 MiB).
+MAX_VARINT_BYTES = 4
 SOLID_SIZE = 4
 COPY_SIZE = _COPY_SOURCE.size  # 4
 #: Bits of an H.264 (or VP8) tile's flags byte.
@@ -108,8 +112,9 @@ class Tile:
 
     @property
     def wire_size(self) -> int:
-        """Bytes this tile takes in a payload."""
-        return TILE_HEADER_SIZE + len(self.data)
+        """Bytes this tile takes in a payload: its head and its data (exact)."""
+        fields = (self.x, self.y, self.width, self.height, len(self.data))
+        return 1 + sum(map(varint_size, fields)) + len(self.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,38 +137,42 @@ class VideoPayload:
             _check_tile(tile, self.screen_width, self.screen_height)
 
     def __bytes__(self) -> bytes:
-        parts = [_SCREEN.pack(self.screen_width, self.screen_height, len(self.tiles))]
+        parts = [_varint(self.screen_width), _varint(self.screen_height)]
         for tile in self.tiles:
-            parts.append(
-                _TILE.pack(
-                    tile.x, tile.y, tile.width, tile.height, int(tile.encoding), len(tile.data)
-                )
-            )
+            head = (tile.x, tile.y, tile.width, tile.height)
+            parts.extend(map(_varint, head))
+            parts.append(bytes((int(tile.encoding),)))
+            parts.append(_varint(len(tile.data)))
             parts.append(tile.data)
         return b"".join(parts)
 
     @property
     def wire_size(self) -> int:
-        """Bytes of the encoded payload, without building it."""
-        return SCREEN_HEADER_SIZE + sum(tile.wire_size for tile in self.tiles)
+        """Bytes of the encoded payload, without building it (exact)."""
+        head = screen_head_size(self.screen_width, self.screen_height)
+        return head + sum(tile.wire_size for tile in self.tiles)
 
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview) -> VideoPayload:
         """Read a whole video payload; anything malformed raises `FrameError`."""
         view = memoryview(data)
-        if len(view) < SCREEN_HEADER_SIZE:
-            raise TruncatedFrame(
-                f"A video payload starts with {SCREEN_HEADER_SIZE} bytes; got {len(view)}."
-            )
-        width, height, count = _SCREEN.unpack_from(view)
+        width, offset = _read_varint(view, 0, "the screen width")
+        height, offset = _read_varint(view, offset, "the screen height")
         _check_screen(width, height)
-        offset = SCREEN_HEADER_SIZE
         tiles: list[Tile] = []
-        for index in range(count):
-            if len(view) - offset < TILE_HEADER_SIZE:
-                raise TruncatedFrame(f"The video payload ends inside the head of tile {index}.")
-            x, y, w, h, encoding, length = _TILE.unpack_from(view, offset)
-            offset += TILE_HEADER_SIZE
+        while offset < len(view):
+            index = len(tiles)
+            if index == MAX_TILES:
+                raise FrameError(f"A video payload may hold at most {MAX_TILES} tiles.")
+            where = f"the head of tile {index}"
+            x, offset = _read_varint(view, offset, where)
+            y, offset = _read_varint(view, offset, where)
+            w, offset = _read_varint(view, offset, where)
+            h, offset = _read_varint(view, offset, where)
+            if offset >= len(view):
+                raise TruncatedFrame(f"The video payload ends inside {where}.")
+            encoding = view[offset]
+            length, offset = _read_varint(view, offset + 1, where)
             if len(view) - offset < length:
                 raise TruncatedFrame(f"The video payload ends inside the data of tile {index}.")
             try:
@@ -174,11 +183,44 @@ class VideoPayload:
             _check_tile(tile, width, height)
             tiles.append(tile)
             offset += length
-        if offset != len(view):
-            raise FrameError(
-                f"The video payload has {len(view) - offset} bytes after its last tile."
-            )
         return cls(width, height, tuple(tiles))
+
+
+def screen_head_size(width: int, height: int) -> int:
+    """Bytes of a payload's head (its screen size) before the tiles."""
+    return varint_size(width) + varint_size(height)
+
+
+def varint_size(value: int) -> int:
+    """Bytes of `value` as a varint."""
+    return max(1, -(-value.bit_length() // 7))
+
+
+def _varint(value: int) -> bytes:
+    if not 0 <= value < 1 << 7 * MAX_VARINT_BYTES:
+        raise FrameError(f"A video payload cannot carry the number {value}.")
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _read_varint(view: memoryview, offset: int, where: str) -> tuple[int, int]:
+    """The varint at `offset` and the offset after it; only its shortest form is accepted, so
+    each payload has one encoding (what the sharer writes is what the console reads back)."""
+    value = 0
+    for i in range(MAX_VARINT_BYTES):
+        if offset + i >= len(view):
+            raise TruncatedFrame(f"The video payload ends inside {where}.")
+        byte = view[offset + i]
+        value |= (byte & 0x7F) << 7 * i
+        if not byte & 0x80:
+            if byte == 0 and i:
+                raise FrameError(f"A number in {where} is not in its shortest form.")
+            return value, offset + i + 1
+    raise FrameError(f"A number in {where} is longer than {MAX_VARINT_BYTES} bytes.")
 
 
 def _check_screen(width: int, height: int) -> None:

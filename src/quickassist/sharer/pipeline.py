@@ -44,7 +44,7 @@ import Xlib.error
 from Xlib import X
 
 from quickassist.protocol.frames import DEFAULT_MAX_PAYLOAD, FrameFlags, FrameKind
-from quickassist.protocol.media import MAX_TILES, SCREEN_HEADER_SIZE, Tile, VideoPayload
+from quickassist.protocol.media import MAX_TILES, Tile, VideoPayload, screen_head_size
 from quickassist.protocol.payloads import MonitorInfo
 
 from .capture import ScreenGrabber
@@ -535,11 +535,12 @@ def split_tiles(width: int, height: int, tiles: list[Tile], max_payload: int) ->
     """
     payloads: list[VideoPayload] = []
     batch: list[Tile] = []
-    size = SCREEN_HEADER_SIZE
+    head = screen_head_size(width, height)
+    size = head
     for tile in tiles:
         if batch and (size + tile.wire_size > max_payload or len(batch) == MAX_TILES):
             payloads.append(VideoPayload(width, height, tuple(batch)))
-            batch, size = [], SCREEN_HEADER_SIZE
+            batch, size = [], head
         batch.append(tile)
         size += tile.wire_size
     if batch:

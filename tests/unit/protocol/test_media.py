@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quickassist.protocol.errors import FrameError, ProtocolError, TruncatedFrame
-from quickassist.protocol.media import Tile, TileEncoding, VideoPayload
+from quickassist.protocol.media import (
+    Tile,
+    TileEncoding,
+    VideoPayload,
+    screen_head_size,
+    varint_size,
+)
 from tests.vectors import generate_payloads
 
 VECTORS = json.loads((Path(__file__).parents[2] / "vectors" / "media.json").read_text("utf-8"))
@@ -57,9 +62,12 @@ def test_a_payload_cannot_be_built_with_a_tile_off_screen() -> None:
 
 def test_truncation_is_reported_as_truncated() -> None:
     data = bytes(VideoPayload(64, 64, (Tile.solid(0, 0, 64, 64, (1, 2, 3, 4)),)))
-    for cut in range(len(data)):
+    for cut in (*range(2), *range(3, len(data))):
         with pytest.raises(TruncatedFrame):
             VideoPayload.parse(data[:cut])
+    # Cut right after the screen size: a payload of no tiles (tiles run to the end; a frame is
+    # one whole message, sealed, so nothing cuts it on the way).
+    assert VideoPayload.parse(data[:2]) == VideoPayload(64, 64, ())
 
 
 _ENCODINGS = st.sampled_from(list(TileEncoding))
@@ -111,11 +119,22 @@ def test_round_trip(payload: VideoPayload) -> None:
 
 
 @given(payloads(), st.data())
-def test_every_truncation_is_rejected(payload: VideoPayload, data: st.DataObject) -> None:
+def test_every_truncation_is_rejected_or_a_prefix_of_the_tiles(
+    payload: VideoPayload, data: st.DataObject
+) -> None:
     encoded = bytes(payload)
     cut = data.draw(st.integers(0, len(encoded) - 1))
-    with pytest.raises(FrameError):
-        VideoPayload.parse(encoded[:cut])
+    ends = [screen_head_size(payload.screen_width, payload.screen_height)]
+    for tile in payload.tiles:
+        ends.append(ends[-1] + tile.wire_size)
+    if cut in ends:  # between two tiles: the tiles before the cut
+        kept = payload.tiles[: ends.index(cut)]
+        assert VideoPayload.parse(encoded[:cut]) == VideoPayload(
+            payload.screen_width, payload.screen_height, kept
+        )
+    else:
+        with pytest.raises(FrameError):
+            VideoPayload.parse(encoded[:cut])
 
 
 @given(st.binary(max_size=200))
@@ -137,14 +156,62 @@ def test_fuzz_raises_only_protocol_errors(data: bytes) -> None:
 def test_fuzz_structured_heads_raise_only_frame_errors(
     width: int, height: int, heads: list[tuple[int, int, int]]
 ) -> None:
-    data = struct.pack("<HHH", width, height, len(heads))
+    data = _var(width) + _var(height)
     for x, w, encoding in heads:
-        data += struct.pack("<HHHHBI", x, 0, w, 1, encoding, 4) + b"\x00\x00\x00\xff"
+        data += _var(x) + b"\x00" + _var(w) + b"\x01" + bytes((encoding, 4)) + b"\x00\x00\x00\xff"
     try:
         payload = VideoPayload.parse(data)
     except FrameError:
         return
     assert len(payload.tiles) == len(heads)
+
+
+def _var(value: int) -> bytes:
+    """LEB128 by hand (docs/protocol.md section 5)."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes(out) + bytes((value,))
+
+
+def test_a_keystroke_costs_twelve_bytes_of_heads_at_1080p() -> None:
+    # Screen 1920 x 1080 (2 + 2), tile at (1200, 300) (2 + 2), 8 x 14 (1 + 1), encoding (1),
+    # length (1): 12 bytes where version 1's fixed fields took 19.
+    tile = Tile(1200, 300, 8, 14, TileEncoding.PALETTE, bytes(21))
+    payload = VideoPayload(1920, 1080, (tile,))
+    assert len(bytes(payload)) == payload.wire_size == 12 + 21
+    assert tile.wire_size == 8 + 21
+    assert bytes(payload)[:4] == _var(1920) + _var(1080) == b"\x80\x0f\xb8\x08"
+
+
+@given(st.integers(0, 2**28 - 1))
+def test_varints_round_trip_in_their_shortest_form(value: int) -> None:
+    width = min(max(value, 1), 0xFFFF)
+    data = _var(width) + b"\x01"
+    assert VideoPayload.parse(data).screen_width == width
+    assert varint_size(value) == len(_var(value))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x81\x00\x01",  # 1 in two bytes
+        b"\x80\x80\x80\x80\x01\x01",  # five bytes
+        b"\x80",  # cut inside
+    ],
+)
+def test_other_varint_forms_are_refused(data: bytes) -> None:
+    with pytest.raises(FrameError):
+        VideoPayload.parse(data)
+
+
+@given(payloads())
+def test_wire_size_is_exact(payload: VideoPayload) -> None:
+    # The sharer batches tiles into frames by it (sharer/pipeline.py split_tiles).
+    assert payload.wire_size == len(bytes(payload))
+    head = screen_head_size(payload.screen_width, payload.screen_height)
+    assert head + sum(t.wire_size for t in payload.tiles) == payload.wire_size
 
 
 def test_committed_vectors_are_what_the_generator_writes() -> None:

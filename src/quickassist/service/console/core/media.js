@@ -2,8 +2,12 @@
  * The video payload (frame kind 1): changed screen tiles of the shared monitor
  * (the twin of protocol/media.py; docs/protocol.md section 5).
  *
- *     u16 screen_width, u16 screen_height, u16 tile_count
- *     tile_count x { u16 x, u16 y, u16 w, u16 h, u8 encoding, u32 length, bytes[length] }
+ *     var screen_width, var screen_height
+ *     then tiles to the payload's end: { var x, var y, var w, var h, u8 encoding,
+ *                                        var length, bytes[length] }
+ *
+ * `var`: an unsigned LEB128 varint (7 bits a byte, low group first, high bit set on all but the
+ * last byte), in its shortest form, at most 4 bytes. No tile count: tiles run to the end.
  *
  * COPY (a scroll): u16 source_x, u16 source_y; the w x h pixels there, as the canvas has them when
  * this tile is reached, move to (x, y). H264 (motion): u8 flags (bit 0: keyframe), then one
@@ -17,10 +21,9 @@
 
 import { FrameError, TruncatedFrame } from "./errors.js";
 
-export const SCREEN_HEADER_SIZE = 6;
-export const TILE_HEADER_SIZE = 13;
 export const MAX_DIMENSION = 0xffff;
 export const MAX_TILES = 0xffff;
+export const MAX_VARINT_BYTES = 4;
 export const SOLID_SIZE = 4;
 export const COPY_SIZE = 4;
 /** Bit 0 of an H.264 (or VP8) tile's flags byte: a keyframe (H.264: an IDR with SPS and PPS). */
@@ -47,29 +50,24 @@ export const TILE_MIME = Object.freeze({ 1: "image/png", 2: "image/jpeg" });
  *                    encoding: number, data: Uint8Array}[]}}
  */
 export function parseVideo(data) {
-  if (data.length < SCREEN_HEADER_SIZE) {
-    throw new TruncatedFrame(
-      `A video payload starts with ${SCREEN_HEADER_SIZE} bytes; got ${data.length}.`,
-    );
-  }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const width = view.getUint16(0, true);
-  const height = view.getUint16(2, true);
-  const count = view.getUint16(4, true);
+  const reader = { data, offset: 0 };
+  const width = readVarint(reader, "the screen width");
+  const height = readVarint(reader, "the screen height");
   checkScreen(width, height);
-  let offset = SCREEN_HEADER_SIZE;
   const tiles = [];
-  for (let index = 0; index < count; index++) {
-    if (data.length - offset < TILE_HEADER_SIZE) {
-      throw new TruncatedFrame(`The video payload ends inside the head of tile ${index}.`);
-    }
-    const x = view.getUint16(offset, true);
-    const y = view.getUint16(offset + 2, true);
-    const w = view.getUint16(offset + 4, true);
-    const h = view.getUint16(offset + 6, true);
-    const encoding = view.getUint8(offset + 8);
-    const length = view.getUint32(offset + 9, true);
-    offset += TILE_HEADER_SIZE;
+  while (reader.offset < data.length) {
+    const index = tiles.length;
+    if (index === MAX_TILES) throw new FrameError(`A video payload may hold at most ${MAX_TILES} tiles.`);
+    const where = `the head of tile ${index}`;
+    const x = readVarint(reader, where);
+    const y = readVarint(reader, where);
+    const w = readVarint(reader, where);
+    const h = readVarint(reader, where);
+    if (reader.offset >= data.length) throw new TruncatedFrame(`The video payload ends inside ${where}.`);
+    const encoding = data[reader.offset];
+    reader.offset += 1;
+    const length = readVarint(reader, where);
+    const offset = reader.offset;
     if (data.length - offset < length) {
       throw new TruncatedFrame(`The video payload ends inside the data of tile ${index}.`);
     }
@@ -80,12 +78,39 @@ export function parseVideo(data) {
     checkTile(tile, width, height);
     if (encoding === TileEncoding.COPY) tile.source = copySource(tile.data);
     tiles.push(tile);
-    offset += length;
-  }
-  if (offset !== data.length) {
-    throw new FrameError(`The video payload has ${data.length - offset} bytes after its last tile.`);
+    reader.offset = offset + length;
   }
   return { width, height, tiles };
+}
+
+/** The varint at `reader.offset` (moved past it); only the shortest form is accepted. */
+function readVarint(reader, where) {
+  let value = 0;
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (reader.offset + i >= reader.data.length) throw new TruncatedFrame(`The video payload ends inside ${where}.`);
+    const byte = reader.data[reader.offset + i];
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if (!(byte & 0x80)) {
+      if (byte === 0 && i) throw new FrameError(`A number in ${where} is not in its shortest form.`);
+      reader.offset += i + 1;
+      return value;
+    }
+  }
+  throw new FrameError(`A number in ${where} is longer than ${MAX_VARINT_BYTES} bytes.`);
+}
+
+/** The bytes of `value` as a varint. */
+function varint(value) {
+  if (!(Number.isInteger(value) && value >= 0 && value < 2 ** (7 * MAX_VARINT_BYTES))) {
+    throw new FrameError(`A video payload cannot carry the number ${value}.`);
+  }
+  const out = [];
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  out.push(value);
+  return out;
 }
 
 /** The bytes of a video payload (used by tests and tools; the console only receives video). */
@@ -93,23 +118,17 @@ export function encodeVideo({ width, height, tiles }) {
   checkScreen(width, height);
   if (tiles.length > MAX_TILES) throw new FrameError(`A video payload may hold at most ${MAX_TILES} tiles.`);
   tiles.forEach((tile) => checkTile(tile, width, height));
-  const size = tiles.reduce((n, t) => n + TILE_HEADER_SIZE + t.data.length, SCREEN_HEADER_SIZE);
+  const heads = tiles.map((t) => [...varint(t.x), ...varint(t.y), ...varint(t.width), ...varint(t.height), t.encoding, ...varint(t.data.length)]);
+  const screen = [...varint(width), ...varint(height)];
+  const size = tiles.reduce((n, t, i) => n + heads[i].length + t.data.length, screen.length);
   const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, width, true);
-  view.setUint16(2, height, true);
-  view.setUint16(4, tiles.length, true);
-  let offset = SCREEN_HEADER_SIZE;
-  for (const t of tiles) {
-    view.setUint16(offset, t.x, true);
-    view.setUint16(offset + 2, t.y, true);
-    view.setUint16(offset + 4, t.width, true);
-    view.setUint16(offset + 6, t.height, true);
-    view.setUint8(offset + 8, t.encoding);
-    view.setUint32(offset + 9, t.data.length, true);
-    out.set(t.data, offset + TILE_HEADER_SIZE);
-    offset += TILE_HEADER_SIZE + t.data.length;
-  }
+  out.set(screen);
+  let offset = screen.length;
+  tiles.forEach((t, i) => {
+    out.set(heads[i], offset);
+    out.set(t.data, offset + heads[i].length);
+    offset += heads[i].length + t.data.length;
+  });
   return out;
 }
 

@@ -2,13 +2,16 @@
  * Palette tiles (video tile encoding 3), the twin of protocol/palette.py
  * (docs/protocol.md section 5):
  *
- *     u8 count, count x {u8 R, u8 G, u8 B}, raw DEFLATE of the packed indices
+ *     u8 count, count x {u8 R, u8 G, u8 B}, the packed indices stored or as raw DEFLATE
  *
  * `count` 0 reuses the palette of the previous palette tile, so a decoder is stateful: one
  * `PaletteDecoder` per picture, fed every palette tile in payload order. The palette is settled
  * the moment `decode` is called (in order); inflating runs in DecompressionStream, off this
- * thread's critical path, and the indices are unpacked once it is done. Rows are packed most
- * significant bits first at 1, 2, 4 or 8 bits per pixel, each row padded to a byte.
+ * thread's critical path, and the indices are unpacked once it is done. The pixels, rows top to
+ * bottom, are packed most significant bits first at 1, 2, 4 or 8 bits per pixel as one run of
+ * bits (rows not padded; the last byte's spare bits are not read): ceil(w * h * bits / 8)
+ * bytes. Exactly that many bytes after the palette are the indices themselves (stored, when
+ * DEFLATE would not be shorter: a keystroke); any other length is a DEFLATE stream of them.
  */
 
 import { FrameError } from "./errors.js";
@@ -23,6 +26,11 @@ export function bitsPerIndex(count) {
   }
   for (const bits of [1, 2, 4]) if (count <= 1 << bits) return bits;
   return 8;
+}
+
+/** Bytes of the packed indices of a `width` x `height` tile at `bits` per pixel. */
+export function packedSize(width, height, bits) {
+  return Math.ceil((width * height * bits) / 8);
 }
 
 export class PaletteDecoder {
@@ -47,14 +55,15 @@ export class PaletteDecoder {
     }
     const { width, height } = tile;
     const bits = bitsPerIndex(palette.length / 3);
-    const stride = Math.ceil((width * bits) / 8);
-    const expected = stride * height;
-    return this.inflate(tile.data.subarray(offset), expected + 1).then(
-      (packed) => {
-        if (packed.length !== expected) {
+    const expected = packedSize(width, height, bits);
+    const body = tile.data.subarray(offset);
+    const packed = body.length === expected ? Promise.resolve(body) : this.inflate(body, expected + 1);
+    return packed.then(
+      (indices) => {
+        if (indices.length !== expected) {
           throw new FrameError(`A palette tile must hold exactly ${expected} bytes of indices.`);
         }
-        return { width, height, rgba: unpack(packed, width, height, bits, stride, palette) };
+        return { width, height, rgba: unpack(indices, width * height, bits, palette) };
       },
       (error) => {
         if (error instanceof FrameError) throw error;
@@ -82,9 +91,9 @@ export class PaletteDecoder {
  * the palette's colours (a quarter of the stores of writing bytes); the table is little-endian
  * RGBA, which is every platform a browser runs on. Indices past the palette are refused.
  */
-function unpack(packed, width, height, bits, stride, palette) {
+function unpack(packed, pixels, bits, palette) {
   const colors = palette.length / 3;
-  const words = new Uint32Array(width * height);
+  const words = new Uint32Array(pixels);
   const table = new Uint32Array(1 << bits);
   for (let i = 0; i < colors; i++) {
     table[i] = (0xff000000 | (palette[3 * i + 2] << 16) | (palette[3 * i + 1] << 8) | palette[3 * i]) >>> 0;
@@ -93,26 +102,22 @@ function unpack(packed, width, height, bits, stride, palette) {
   const perByte = 8 / bits;
   let worst = 0;
   let out = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * stride;
-    const end = out + width;
-    // Whole bytes first, then the row's last, partly padded byte.
-    const full = Math.floor(width / perByte);
-    for (let b = 0; b < full; b++) {
-      const byte = packed[row + b];
-      for (let shift = 8 - bits; shift >= 0; shift -= bits) {
-        const index = (byte >> shift) & mask;
-        worst |= index >= colors ? 1 : 0;
-        words[out++] = table[index];
-      }
+  // Whole bytes first, then the last, partly padded byte.
+  const full = Math.floor(pixels / perByte);
+  for (let b = 0; b < full; b++) {
+    const byte = packed[b];
+    for (let shift = 8 - bits; shift >= 0; shift -= bits) {
+      const index = (byte >> shift) & mask;
+      worst |= index >= colors ? 1 : 0;
+      words[out++] = table[index];
     }
-    if (out < end) {
-      const byte = packed[row + full];
-      for (let shift = 8 - bits; out < end; shift -= bits) {
-        const index = (byte >> shift) & mask;
-        worst |= index >= colors ? 1 : 0;
-        words[out++] = table[index];
-      }
+  }
+  if (out < pixels) {
+    const byte = packed[full];
+    for (let shift = 8 - bits; out < pixels; shift -= bits) {
+      const index = (byte >> shift) & mask;
+      worst |= index >= colors ? 1 : 0;
+      words[out++] = table[index];
     }
   }
   if (worst) throw new FrameError("A palette tile uses a colour its palette does not have.");
