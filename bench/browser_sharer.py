@@ -1,7 +1,7 @@
 """The browser sharer (/share) beside the app: typing glass to glass and full-screen motion at
 1920x1080, the same probes and animations as bench/glass_to_glass.py and bench/motion.py.
 
-    .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app]
+    .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app] [--vp8]
 
 Real parts only: `quickassist serve` on loopback with TLS, a fresh 1920x1080 Xvfb, the helper's
 console in headless Chromium (view only: a browser sharer can only be watched), and the sharer
@@ -12,6 +12,10 @@ window is put beside the screen (off its right edge), so the screen it captures 
 window, as the animations paint it. Each scenario gets a fresh service, Xvfb and browsers, and
 both run in the same invocation, one after the other: the machine is shared and noisy, so the
 ratio of the two is the figure to read, not either one alone.
+
+`--vp8` adds a third scenario: the page with H.264 encode refused (an init script answers
+`isConfigSupported` "no" for avc1, as a browser without an H.264 encoder does), so it encodes
+VP8, and the console decodes it; the line after the table gives VP8 / H.264.
 
 The capture timestamp of a browser-sharer frame is the page's Date.now() when the picture was
 taken from the track: the system clock, the same one the benchmark paints by.
@@ -30,6 +34,7 @@ from playwright.async_api import Page, async_playwright, expect
 from bench.glass_to_glass import HEIGHT, PAGE_PROBE, VIEWPORT, WIDTH, Figures, Rig, typing
 from bench.motion import Motion, motion
 from bench.service_process import running_service
+from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE
 from tests.e2e.console.console_steps import get_code, sign_in
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.fixtures.service import LiveService
@@ -77,7 +82,9 @@ async def measure(rig: Rig, count: int, seconds: float) -> tuple[Figures, Motion
     return typed, moved
 
 
-async def run(browser_sharer: bool, count: int, seconds: float) -> tuple[Figures, Motion]:
+async def run(
+    browser_sharer: bool, count: int, seconds: float, *, vp8: bool = False
+) -> tuple[Figures, Motion]:
     xvfb = start_xvfb(WIDTH, HEIGHT)
     try:
         await asyncio.to_thread(
@@ -106,6 +113,8 @@ async def run(browser_sharer: bool, count: int, seconds: float) -> tuple[Figures
                             base_url=service.base_url, ignore_https_errors=True, no_viewport=True
                         )
                         sharer_context.set_default_timeout(WAIT * 3 * 1000)
+                        if vp8:
+                            await sharer_context.add_init_script(NO_H264_ENCODE)
                         rig = BrowserRig(service, xvfb, page, await sharer_context.new_page())
                     else:
                         rig = Rig(service, xvfb, page)
@@ -136,9 +145,12 @@ async def main() -> None:
     parser.add_argument("--typing", type=int, default=60, help="glyphs painted")
     parser.add_argument("--seconds", type=float, default=8.0, help="of full-screen motion")
     parser.add_argument("--no-app", action="store_true", help="the browser sharer only")
+    parser.add_argument("--vp8", action="store_true", help="also the page encoding VP8")
     args = parser.parse_args()
     sys.setswitchinterval(0.0005)
     results = {"browser sharer": await run(True, args.typing, args.seconds)}
+    if args.vp8:
+        results["browser sharer, VP8"] = await run(True, args.typing, args.seconds, vp8=True)
     if not args.no_app:
         results["sharer app"] = await run(False, args.typing, args.seconds)
     print(
@@ -156,12 +168,19 @@ async def main() -> None:
             f"| {f.extra.get('cpu sharer', 0.0):.2f} / {f.extra.get('cpu Chromium', 0.0):.2f} |",
             flush=True,
         )
-    if len(results) == 2:
-        (bt, bm), (at, am) = results["browser sharer"], results["sharer app"]
-        print()
+    print()
+    bt, bm = results["browser sharer"]
+    if "sharer app" in results:
+        at, am = results["sharer app"]
         print(
             f"browser / app: typing p50 {p50(bt.latencies_ms) / p50(at.latencies_ms):.2f}x, "
             f"motion frames/s {bm.figures.extra['fps'] / am.figures.extra['fps']:.2f}x"
+        )
+    if "browser sharer, VP8" in results:
+        vt, vm = results["browser sharer, VP8"]
+        print(
+            f"VP8 / H.264: typing p50 {p50(vt.latencies_ms) / p50(bt.latencies_ms):.2f}x, "
+            f"motion frames/s {vm.figures.extra['fps'] / bm.figures.extra['fps']:.2f}x"
         )
 
 

@@ -23,6 +23,7 @@ import pytest
 from playwright.async_api import Page, WebSocket, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
+from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE, NO_TRACK_PROCESSOR
 from tests.e2e.console.console_steps import SentFrames, close_to, get_code, pixel, sign_in
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
@@ -60,7 +61,11 @@ class Tap:
         return [m for m in (*self.received, *self.sent) if isinstance(m, bytes)]
 
     def video_received(self) -> int:
-        return sum(1 for m in self.received if isinstance(m, bytes) and m[1] == FrameKind.VIDEO)
+        return sum(
+            1
+            for m in self.received
+            if isinstance(m, bytes) and FrameHeader.parse(m).kind is FrameKind.VIDEO
+        )
 
     def everything(self) -> bytes:
         messages = [*self.received, *self.sent]
@@ -336,17 +341,6 @@ async def test_a_drop_and_a_reload_resume_the_session_and_the_pointer_goes_on_to
     assert await sharer.evaluate("() => sessionStorage.length") == 0
 
 
-#: As a browser without an H.264 encoder answers (Chromium builds without one, some Firefox
-#: set-ups): H.264 not supported, everything else as the browser says.
-NO_H264_ENCODE = """
-(() => {
-  const ask = VideoEncoder.isConfigSupported.bind(VideoEncoder);
-  VideoEncoder.isConfigSupported = (config) =>
-    String(config.codec).startsWith("avc1")
-      ? Promise.resolve({ supported: false, config })
-      : ask(config);
-})();
-"""
 #: The console's video tiles by encoding, counted as the display is handed them.
 COUNT_TILES = """
 async () => {
@@ -414,8 +408,7 @@ async def test_a_browser_without_the_track_processor_shares_from_a_video_element
 ) -> None:
     helper, sharer = console_page, share_page
     helper_tap = Tap(helper)
-    # As in Firefox and Safari: no MediaStreamTrackProcessor.
-    await sharer.context.add_init_script("delete window.MediaStreamTrackProcessor;")
+    await sharer.context.add_init_script(NO_TRACK_PROCESSOR)  # as in Firefox and Safari
     await start_shared_session(helper, sharer, live_service, xvfb)
     assert await sharer.evaluate("() => typeof MediaStreamTrackProcessor") == "undefined"
     await wait_for_pattern(helper)

@@ -1,0 +1,16 @@
+"""Init scripts that make the sharer's Chromium answer as another browser would, for the
+browser-sharer tests and bench/browser_sharer.py alike."""
+
+#: As a browser without an H.264 encoder answers (Chromium builds without one, some Firefox
+#: set-ups): H.264 not supported, everything else as the browser says.
+NO_H264_ENCODE = """
+(() => {
+  const ask = VideoEncoder.isConfigSupported.bind(VideoEncoder);
+  VideoEncoder.isConfigSupported = (config) =>
+    String(config.codec).startsWith("avc1")
+      ? Promise.resolve({ supported: false, config })
+      : ask(config);
+})();
+"""
+#: As Firefox and Safari: no MediaStreamTrackProcessor (the page reads a <video> instead).
+NO_TRACK_PROCESSOR = "delete window.MediaStreamTrackProcessor;"
