@@ -128,8 +128,11 @@ _QUOTA_ADMIT = (
     _COMMON
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '(-inf', now)
-local open = 0
+local live = tonumber(ARGV[3])
+local open = redis.call('ZCOUNT', KEYS[1], '(-inf', '+inf')
+-- Counted only up to the bound: a create costs a few lookups however many sessions are open.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '-inf')) do
+  if open >= live then break end
   local session = ARGV[6] .. sid
   local state = redis.call('HGET', session, 'state')
   if redis.call('EXISTS', session) == 0 or (state and cjson.decode(state).phase == 'ended') then
@@ -138,8 +141,7 @@ for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '-inf')) do
     open = open + 1
   end
 end
-open = open + redis.call('ZCOUNT', KEYS[1], '(-inf', '+inf')
-if open >= tonumber(ARGV[3]) then return {1, open} end
+if open >= live then return {1, open} end
 local wait = full(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]))
 if wait then return {2, tostring(wait)} end
 record(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[2])
