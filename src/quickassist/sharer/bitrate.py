@@ -8,8 +8,9 @@ keeps up, and backs off at once when they say it does not:
 - *keeps up*: the recent round trips of the frames come near the least seen (`min_rtt`: the
   link's own delay plus a small frame's crossing), so nothing stands in a queue. Then every
   `probe_interval` (at least two round trips, so the step's effect is seen before the next) the
-  target grows by `probe_step`, gently (`cautious_step`) for a while after a backoff, where the
-  link's limit was just found.
+  target grows by `probe_step`, gently (`cautious_step`) near the rate of the last backoff for
+  a while after it, where the link's limit was just found (away from it, a spurious backoff,
+  such as the first keyframe's, does not slow the climb).
 - *falls behind*: the round trip stands `queue_high` above the least in every one of the last
   `recent` acknowledgements, or frames in flight timed out. The least of the recent ones, not
   their average: one large frame (the first, a keyframe of tiles) or one stall of a loaded
@@ -45,9 +46,11 @@ class BitrateSettings:
     start: int = START_BITRATE
     floor: int = FLOOR_BITRATE
     ceiling: int = CEILING_BITRATE
-    #: Growth per probe while the link keeps up, and after a recent backoff.
+    #: Growth per probe while the link keeps up, and near the rate of a recent backoff
+    #: (within `near` of it either way).
     probe_step: float = 1.25
     cautious_step: float = 1.08
+    near: float = 0.2
     #: How long "recent" is, and the pause after a backoff before probing again.
     cautious_for: float = 10.0
     hold_after_backoff: float = 1.0
@@ -81,6 +84,7 @@ class BitrateController:
         self._rate = float(s.start)
         self._changed_at = float("-inf")
         self._backed_off_at = float("-inf")
+        self._limit = 0.0  # the rate the last backoff came down from
         self._rtts: deque[float] = deque(maxlen=s.recent)
         #: Counters for the status, tests and benchmarks (kept across `reset`).
         self.probes = 0
@@ -94,6 +98,7 @@ class BitrateController:
         """A new connection or console: start low again."""
         self._rate = float(self.settings.start)
         self._changed_at = self._backed_off_at = float("-inf")
+        self._limit = 0.0
         self._rtts.clear()
 
     def observe(
@@ -132,6 +137,7 @@ class BitrateController:
 
     def _back_off(self, now: float, delivery_bps: float) -> None:
         s = self.settings
+        self._limit = self._rate
         rate = self._rate * s.backoff
         if delivery_bps > 0.0:
             rate = min(rate, max(self._rate * s.deepest, delivery_bps * s.delivery_share))
@@ -145,7 +151,9 @@ class BitrateController:
             return
         if now - self._backed_off_at < s.hold_after_backoff or self._rate >= s.ceiling:
             return
-        step = s.cautious_step if now - self._backed_off_at < s.cautious_for else s.probe_step
+        recent = now - self._backed_off_at < s.cautious_for
+        near = abs(self._rate - self._limit) <= s.near * self._limit
+        step = s.cautious_step if recent and near else s.probe_step
         self._set(min(float(s.ceiling), self._rate * step), now)
         self.probes += 1
 
