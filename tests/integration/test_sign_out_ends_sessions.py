@@ -58,13 +58,26 @@ async def assert_goes_on(helper_side: Side, sharer_side: Side) -> None:
     assert (await helper_side.wait_frame(lambda f: f.payload == b"still here")).payload
 
 
+async def one_session_each(
+    service: InProcessService, *helpers: ScriptedHelper
+) -> list[tuple[Side, Side]]:
+    """An active session for each sign-in: (helper's side, sharer's side) each."""
+    sides = []
+    for helper in helpers:
+        helper_side, sharer_side, _ = await active_session(
+            helper, service.base_url, service.ssl_context
+        )
+        sides.append((helper_side, sharer_side))
+    return sides
+
+
 async def test_logout_ends_that_sign_ins_sessions_only(
     inprocess_service: InProcessService, two_sign_ins: tuple[ScriptedHelper, ScriptedHelper]
 ) -> None:
     first, second = two_sign_ins
-    url, tls = inprocess_service.base_url, inprocess_service.ssl_context
-    helper_a, sharer_a, _ = await active_session(first, url, tls)
-    helper_b, sharer_b, _ = await active_session(second, url, tls)
+    (helper_a, sharer_a), (helper_b, sharer_b) = await one_session_each(
+        inprocess_service, first, second
+    )
     assert (await first.http.post("/api/auth/logout")).status_code == 204
     await assert_ended_by_sign_out(helper_a, sharer_a)
     # The same helper's other browser keeps its session.
@@ -75,9 +88,9 @@ async def test_logout_everywhere_ends_every_session_of_the_helper(
     inprocess_service: InProcessService, two_sign_ins: tuple[ScriptedHelper, ScriptedHelper]
 ) -> None:
     first, second = two_sign_ins
-    url, tls = inprocess_service.base_url, inprocess_service.ssl_context
-    helper_a, sharer_a, _ = await active_session(first, url, tls)
-    helper_b, sharer_b, _ = await active_session(second, url, tls)
+    (helper_a, sharer_a), (helper_b, sharer_b) = await one_session_each(
+        inprocess_service, first, second
+    )
     # A code still waiting for its sharer ends too: nobody can join it any more.
     waiting = await second.create_session()
     waiting_side = await second.connect(waiting["session_id"])

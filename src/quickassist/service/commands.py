@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .accounts import HelperAccounts
     from .config import ServiceConfig
     from .helper_session_store import HelperSessionStore
+    from .identity import HelperIdentity
 
 
 EXIT_OK = 0
@@ -285,99 +286,99 @@ def _add_user(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     users = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
 
-    add = users.add_parser(
+    def account_command(
+        name: str,
+        run: Callable[[argparse.Namespace], int],
+        *,
+        help: str,
+        description: str,
+        username_help: str | None = None,
+    ) -> argparse.ArgumentParser:
+        """``user NAME USERNAME``, running ``run``; its own arguments are added after."""
+        command = users.add_parser(name, help=help, description=description)
+        command.add_argument("username", help=username_help)
+        command.set_defaults(run=_guarded(run))
+        return command
+
+    def password_stdin(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+
+    add = account_command(
         "add",
+        run_user_add,
         help="create a helper account",
         description="Create a helper account. Without --password-stdin you are asked for the "
         "password twice; leave it empty (or run without a terminal) to have one generated "
         "and printed.",
+        username_help="sign-in name (case-insensitive)",
     )
-    add.add_argument("username", help="sign-in name (case-insensitive)")
     add.add_argument("--name", required=True, help='full name, e.g. "Ada Lovelace"')
     add.add_argument(
         "--organisation", required=True, help="organisation shown to sharers, e.g. Contoso"
     )
     add.add_argument("--admin", action="store_true", help="make the helper an administrator")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    _add_store_options(add)
-    add.set_defaults(run=_guarded(run_user_add))
+    password_stdin(add)
 
     listing = users.add_parser("list", help="list helper accounts", description="List helpers.")
-    _add_store_options(listing)
     listing.set_defaults(run=_guarded(run_user_list))
 
-    remove = users.add_parser(
+    account_command(
         "remove",
+        run_user_remove,
         help="delete a helper account",
         description="Delete a helper account; their sign-ins stop working at once.",
     )
-    remove.add_argument("username")
-    _add_store_options(remove)
-    remove.set_defaults(run=_guarded(run_user_remove))
-
-    passwd = users.add_parser(
+    passwd = account_command(
         "passwd",
+        run_user_passwd,
         help="set a helper's password",
         description="Set a helper's password; their existing sign-ins stop working.",
     )
-    passwd.add_argument("username")
-    passwd.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    _add_store_options(passwd)
-    passwd.set_defaults(run=_guarded(run_user_passwd))
-
-    signout = users.add_parser(
+    password_stdin(passwd)
+    account_command(
         "signout",
+        run_user_signout,
         help="sign a helper out everywhere",
         description="End every sign-in of a helper, on every browser, at once.",
     )
-    signout.add_argument("username")
-    _add_store_options(signout)
-    signout.set_defaults(run=_guarded(run_user_signout))
-
-    disable = users.add_parser(
+    account_command(
         "disable",
+        run_user_disable,
         help="disable a helper account",
         description="Disable a helper account: they cannot sign in, and are signed out "
         "everywhere at once.",
     )
-    enable = users.add_parser(
-        "enable", help="enable a disabled account", description="Let a disabled helper sign in."
+    account_command(
+        "enable",
+        run_user_enable,
+        help="enable a disabled account",
+        description="Let a disabled helper sign in.",
     )
-    for toggle, run in ((disable, run_user_disable), (enable, run_user_enable)):
-        toggle.add_argument("username")
-        _add_store_options(toggle)
-        toggle.set_defaults(run=_guarded(run))
-
-    change = users.add_parser(
+    change = account_command(
         "set",
+        run_user_set,
         help="change a helper's role or full-control permission",
         description="Change a helper's role (admin manages helpers and settings) or whether "
         "they may ask for full control (without it the service grants view only). The last "
         "administrator cannot be made a plain helper.",
     )
-    change.add_argument("username")
     change.add_argument("--role", choices=("admin", "helper"), help="the helper's role")
     change.add_argument(
         "--full-control",
         choices=("yes", "no"),
         help="may ask for full control (applies to their next session)",
     )
-    _add_store_options(change)
-    change.set_defaults(run=_guarded(run_user_set))
-
-    reset = users.add_parser(
+    account_command(
         "reset-2fa",
+        run_user_reset_2fa,
         help="remove a helper's two-factor sign-in (a lost phone)",
         description="Remove a helper's authenticator and recovery codes; they sign in with "
         "their password alone until they set one up again, and are signed out everywhere.",
     )
-    reset.add_argument("username")
-    _add_store_options(reset)
-    reset.set_defaults(run=_guarded(run_user_reset_2fa))
+    for command in users.choices.values():  # last: after each command's own arguments
+        _add_store_options(command)
 
     _add_org(subparsers)
     _add_settings(subparsers)
@@ -550,51 +551,67 @@ def run_user_list(args: argparse.Namespace) -> int:
     return _with_accounts(args, listing)
 
 
-def run_user_remove(args: argparse.Namespace) -> int:
-    async def remove(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
-        helper = await accounts.remove(args.username)
-        await sign_ins.revoke_helper(helper.id)
-        print(f"Removed {helper.username}.")
+def _signing_out(
+    args: argparse.Namespace,
+    change: Callable[[HelperAccounts], Coroutine[Any, Any, HelperIdentity]],
+    said: Callable[[HelperIdentity, int], str],
+) -> int:
+    """Run an account change that ends every sign-in of the helper it names (on a running
+    service their open sessions end too, at its next check: service.sign_in_watch).
+
+    `change` makes the change and gives the helper; `said` is what to print, from the helper
+    and how many sign-ins ended."""
+
+    async def run(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+        helper = await change(accounts)
+        print(said(helper, await sign_ins.revoke_helper(helper.id)))
         return EXIT_OK
 
-    return _with_store(args, remove)
+    return _with_store(args, run)
+
+
+def run_user_remove(args: argparse.Namespace) -> int:
+    return _signing_out(
+        args,
+        lambda accounts: accounts.remove(args.username),
+        lambda helper, _ended: f"Removed {helper.username}.",
+    )
 
 
 def run_user_passwd(args: argparse.Namespace) -> int:
     password, generated = _read_password(args)
 
-    async def passwd(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
-        helper = await accounts.set_password(args.username, password)
-        await sign_ins.revoke_helper(helper.id)
-        print(f"Password changed for {helper.username}; their sign-ins have ended.")
-        if generated:
-            print(f"Password: {password}")
-        return EXIT_OK
+    def said(helper: HelperIdentity, _ended: int) -> str:
+        changed = f"Password changed for {helper.username}; their sign-ins have ended."
+        return f"{changed}\nPassword: {password}" if generated else changed
 
-    return _with_store(args, passwd)
+    return _signing_out(args, lambda accounts: accounts.set_password(args.username, password), said)
 
 
 def run_user_signout(args: argparse.Namespace) -> int:
-    async def signout(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
-        helper = await accounts.find(args.username)
-        ended = await sign_ins.revoke_helper(helper.id)
-        print(f"Signed {helper.username} out everywhere ({_sign_ins(ended)} ended).")
-        return EXIT_OK
-
-    return _with_store(args, signout)
+    return _signing_out(
+        args,
+        lambda accounts: accounts.find(args.username),
+        lambda helper, ended: (
+            f"Signed {helper.username} out everywhere ({_sign_ins(ended)} ended)."
+        ),
+    )
 
 
 def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
-    async def toggle(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
-        helper = await accounts.set_disabled(args.username, disabled)
-        if disabled:
-            ended = await sign_ins.revoke_helper(helper.id)
-            print(f"Disabled {helper.username} ({_sign_ins(ended)} ended).")
-        else:
-            print(f"Enabled {helper.username}.")
+    if disabled:
+        return _signing_out(
+            args,
+            lambda accounts: accounts.set_disabled(args.username, True),
+            lambda helper, ended: f"Disabled {helper.username} ({_sign_ins(ended)} ended).",
+        )
+
+    async def enable(accounts: HelperAccounts) -> int:
+        helper = await accounts.set_disabled(args.username, False)
+        print(f"Enabled {helper.username}.")
         return EXIT_OK
 
-    return _with_store(args, toggle)
+    return _with_accounts(args, enable)
 
 
 def run_user_disable(args: argparse.Namespace) -> int:
@@ -671,18 +688,22 @@ def run_org_list(args: argparse.Namespace) -> int:
 
 
 def run_user_reset_2fa(args: argparse.Namespace) -> int:
-    async def reset(accounts: HelperAccounts, sign_ins: HelperSessionStore) -> int:
+    async def reset(accounts: HelperAccounts) -> HelperIdentity:
         import time
 
         from .totp import TwoFactor
 
         helper = await accounts.find(args.username)
         await TwoFactor(accounts.sessions, clock=time.time).reset(helper.id)
-        ended = await sign_ins.revoke_helper(helper.id)
-        print(f"Two-factor sign-in removed for {helper.username} ({_sign_ins(ended)} ended).")
-        return EXIT_OK
+        return helper
 
-    return _with_store(args, reset)
+    return _signing_out(
+        args,
+        reset,
+        lambda helper, ended: (
+            f"Two-factor sign-in removed for {helper.username} ({_sign_ins(ended)} ended)."
+        ),
+    )
 
 
 def _sign_ins(count: int) -> str:

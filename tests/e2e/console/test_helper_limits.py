@@ -66,6 +66,15 @@ async def joined(page: Page, service: InProcessService) -> tuple[ScriptedSharer,
     return sharer, side
 
 
+async def in_view_only(page: Page, side: Side) -> None:
+    """Choose View only in the console, the scripted sharer allows it: the session view."""
+    await page.click("#mode-view-only")
+    request = await side.wait_type("consent_request")
+    assert request["mode"] == "view"
+    await side.send_json({"type": "allow", "mode": "view"})
+    await expect(page.locator("#view-session")).to_be_visible()
+
+
 async def test_full_control_is_greyed_out_with_the_reason_for_a_view_only_helper(
     console_page: Page, live_service: InProcessService
 ) -> None:
@@ -91,11 +100,7 @@ async def test_full_control_is_greyed_out_with_the_reason_for_a_view_only_helper
         sharer.session_id,
     )
     assert refused == [409, NOT_PERMITTED]
-    await page.click("#mode-view-only")
-    request = await side.wait_type("consent_request")
-    assert request["mode"] == "view"
-    await side.send_json({"type": "allow", "mode": "view"})
-    await expect(page.locator("#view-session")).to_be_visible()
+    await in_view_only(page, side)
     await expect(page.locator("#mode-badge")).to_have_text(
         "View only: your account may ask for view only"
     )
@@ -118,10 +123,7 @@ async def test_signed_out_elsewhere_the_console_says_so_and_the_sharer_is_told(
     page = console_page
     await sign_in(page, live_service.helper_username, live_service.helper_password)
     _sharer, side = await joined(page, live_service)
-    await page.click("#mode-view-only")
-    await side.wait_type("consent_request")
-    await side.send_json({"type": "allow", "mode": "view"})
-    await expect(page.locator("#view-session")).to_be_visible()
+    await in_view_only(page, side)
     # The same helper, on another computer: "Sign out everywhere".
     other = await signed_in_client(live_service)
     try:
