@@ -90,7 +90,8 @@ class SignInWatch:
         ended = 0
         for digest in self._hub.helper_sign_ins():
             if not await self._sign_ins.still_signed_in(digest):
-                ended += await self._hub.sign_out(sign_in=digest)
+                # Every node checks its own: no call to the others.
+                ended += await self._hub.sign_out(sign_in=digest, everywhere=False)
         return ended
 
     async def start(self) -> None:
