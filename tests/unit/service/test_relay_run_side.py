@@ -15,7 +15,8 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from quickassist.protocol.close_codes import CloseCode
-from quickassist.protocol.messages import PeerLeft, parse_server_message
+from quickassist.protocol.frames import FrameKind, encode_frame
+from quickassist.protocol.messages import PeerLeft, ServerMessage, parse_server_message
 from quickassist.protocol.roles import Role
 from quickassist.service.relay import RelayLimits, run_side
 from tests.timeouts import WAIT
@@ -54,10 +55,25 @@ class ScriptedClient:
         self.script.put_nowait(message)
 
 
-async def serving(made: Hub, role: Role) -> tuple[asyncio.Task[None], ScriptedClient, Any]:
+@dataclass
+class OtherSide(RecordingPeer):
+    """The other side, keeping frames and messages in the one order they were handed over."""
+
+    handed: list[bytes | ServerMessage] = field(default_factory=list)
+
+    def send_message(self, message: ServerMessage) -> None:
+        super().send_message(message)
+        self.handed.append(message)
+
+    def push_frame(self, kind: FrameKind, data: bytes) -> bool:
+        self.handed.append(data)
+        return True
+
+
+async def serving(made: Hub, role: Role) -> tuple[asyncio.Task[None], ScriptedClient, OtherSide]:
     """A joined session with the other side recorded, and `role`'s handler running."""
     session, _token = await joined_session(made)
-    other = RecordingPeer()
+    other = OtherSide()
     await made.hub.attach(session, role.other, other)
     client = ScriptedClient()
     websocket = WebSocket(
@@ -103,3 +119,19 @@ async def test_a_side_the_relay_closes_gets_what_was_queued_then_the_reason(made
     assert close["code"] == CloseCode.MALFORMED and close["reason"].endswith(".")
     assert other.of_type(PeerLeft) == [PeerLeft(Role.SHARER, 30)]
     assert made.metrics.frames_refused == {"malformed_message": 1}
+
+
+async def test_the_last_frames_before_a_close_reach_the_other_side_before_the_news(
+    made: Hub,
+) -> None:
+    task, client, other = await serving(made, Role.SHARER)
+    # The end-to-end handshake's kind travels while the session is only joined.
+    last = [encode_frame(FrameKind.CONTROL_E2E, b"frame %d" % i) for i in range(20)]
+    for frame in last:
+        client.say({"type": "websocket.receive", "bytes": frame})
+    client.say({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.wait_for(task, WAIT)
+    frames = [item for item in other.handed if isinstance(item, bytes)]
+    assert frames == last  # every one, in order
+    left = other.handed.index(PeerLeft(Role.SHARER, 30))
+    assert left > other.handed.index(last[-1])
