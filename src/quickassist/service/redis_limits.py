@@ -133,9 +133,10 @@ local open = redis.call('ZCOUNT', KEYS[1], '(-inf', '+inf')
 -- Counted only up to the bound: a create costs a few lookups however many sessions are open.
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '-inf')) do
   if open >= live then break end
-  local session = ARGV[6] .. sid
-  local state = redis.call('HGET', session, 'state')
-  if redis.call('EXISTS', session) == 0 or (state and cjson.decode(state).phase == 'ended') then
+  -- A session is in the index only once its state is stored (settle runs after the create):
+  -- no state, the hash is gone. The state is the store's compact JSON (state_to_json).
+  local state = redis.call('HGET', ARGV[6] .. sid, 'state')
+  if not state or string.find(state, '"phase":"ended"', 1, true) then
     redis.call('ZREM', KEYS[1], sid)
   else
     open = open + 1
