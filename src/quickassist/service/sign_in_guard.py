@@ -8,8 +8,9 @@
   in with the right password, so an attacker cannot shut a helper out. Unknown usernames are
   counted the same way, so the answers do not tell which accounts exist. And the delay an
   attacker runs up does not reach the networks the helper signed in from lately (for
-  ``retention_days``, in memory only): from there, attempts on that account have a delay of
-  their own, so timing a guess to every delay's end cannot keep the owner out either.
+  ``retention_days``; in memory, or in Redis under keyed digests): from there, attempts on
+  that account have a delay of their own, so timing a guess to every delay's end cannot keep
+  the owner out either.
 - **Globally**: failed sign-ins over ``login_failures_global`` refuse every sign-in for the
   rest of the window: the bound on guesses spread over many accounts and addresses.
 
