@@ -7,8 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { HandshakeFailed, importKeyPair, parseHandshake } from "../../src/quickassist/service/console/core/e2e.js";
+import {
+  FrameRejected,
+  HandshakeFailed,
+  importKeyPair,
+  parseHandshake,
+} from "../../src/quickassist/service/console/core/e2e.js";
 import { decodeFrame, FrameFlags, FrameKind } from "../../src/quickassist/service/console/core/frames.js";
+import { MAX_REJECTIONS, SealedLink } from "../../src/quickassist/service/console/core/sealed-link.js";
 import { SecureLink } from "../../src/quickassist/service/console/core/secure-link.js";
 import { SharerHandshake, SharerLink } from "../../src/quickassist/service/console/core/sharer-link.js";
 
@@ -107,4 +113,22 @@ test("a forged frame is refused and counted; three end the link", async () => {
   sharer.refuse();
   assert.ok(sharer.failed);
   await assert.rejects(sharer.onHandshake(text(vectors.curves[0].key_message)), HandshakeFailed);
+});
+
+test("both ends share their sealed-link code, and each keeps its own error for sealing without keys", async () => {
+  const helper = new SecureLink("s1");
+  const sharer = new SharerLink("s1", { maxRejections: 2 });
+  assert.ok(helper instanceof SealedLink && sharer instanceof SealedLink);
+  // The sharer's connection drops video on this; the helper's never seals without keys.
+  assert.throws(() => sharer.seal(FrameKind.CHAT, text("x")), FrameRejected);
+  assert.throws(
+    () => helper.seal(FrameKind.CHAT, text("x")),
+    (error) => !(error instanceof FrameRejected) && /SecureLink\.seal before the handshake/.test(error.message),
+  );
+  assert.equal(await sharer.open(Uint8Array.of(1, 2, 3)), null); // no keys: nothing opened
+  assert.equal(helper.maxRejections, MAX_REJECTIONS);
+  sharer.refuse();
+  assert.ok(!sharer.failed);
+  sharer.refuse();
+  assert.ok(sharer.failed && !sharer.ready);
 });

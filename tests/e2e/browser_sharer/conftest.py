@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, EXPECTED_API_ERROR
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, record_page_errors
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -73,16 +73,7 @@ async def share_page(sharer_browser: Browser, live_service: Any) -> AsyncIterato
     context.set_default_timeout(WAIT * 1000)
     await context.add_init_script(RECORD_STREAMS)
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and not EXPECTED_API_ERROR.match(message.text)
-            else None
-        ),
-    )
+    errors = record_page_errors(page)
     yield page
     await context.close()
     assert not errors, f"the share page reported errors: {errors}"

@@ -24,7 +24,14 @@ from playwright.async_api import Page, WebSocket, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
 from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE, NO_TRACK_PROCESSOR
-from tests.e2e.console.console_steps import SentFrames, close_to, get_code, pixel, sign_in
+from tests.e2e.console.console_steps import (
+    COUNT_TILES,
+    SentFrames,
+    close_to,
+    get_code,
+    pixel,
+    sign_in,
+)
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import QUIET, WAIT
@@ -341,20 +348,6 @@ async def test_a_drop_and_a_reload_resume_the_session_and_the_pointer_goes_on_to
     assert await sharer.evaluate("() => sessionStorage.length") == 0
 
 
-#: The console's video tiles by encoding, counted as the display is handed them.
-COUNT_TILES = """
-async () => {
-  const { Display } = await import("/core/display.js");
-  window.tileCounts = {};
-  const draw = Display.prototype.drawVideo;
-  Display.prototype.drawVideo = function (video, timestampUs) {
-    for (const tile of video.tiles) {
-      window.tileCounts[tile.encoding] = (window.tileCounts[tile.encoding] || 0) + 1;
-    }
-    return draw.call(this, video, timestampUs);
-  };
-}
-"""
 H264, VP8 = "5", "6"
 #: Points of the X screen outside the sharer's own window (1000x800 at the top left): the
 #: pattern's inside, its edges' neighbourhood and the background.

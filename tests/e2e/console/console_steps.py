@@ -44,6 +44,25 @@ RED = (220, 30, 40)
 BACKGROUND = (32, 96, 160)
 
 
+#: `await page.evaluate(COUNT_TILES)`: from then on `window.tileCounts` counts the video tiles
+#: the console's display is handed, by encoding (keys are the encoding's number as a string).
+#: Display is the module the app uses: the same URL is the same module instance, so patching
+#: its prototype sees every frame.
+COUNT_TILES = """
+async () => {
+  const { Display } = await import("/core/display.js");
+  window.tileCounts = {};
+  const draw = Display.prototype.drawVideo;
+  Display.prototype.drawVideo = function (video, timestampUs) {
+    for (const tile of video.tiles) {
+      window.tileCounts[tile.encoding] = (window.tileCounts[tile.encoding] || 0) + 1;
+    }
+    return draw.call(this, video, timestampUs);
+  };
+}
+"""
+
+
 async def sign_in(page: Page, live_service: Any) -> None:
     await page.goto("/")
     await page.fill("#signin-username", live_service.helper_username)

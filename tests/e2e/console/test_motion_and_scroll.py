@@ -18,28 +18,13 @@ import numpy.typing as npt
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.console.console_steps import ShareProcess, get_code, sign_in
+from tests.e2e.console.console_steps import COUNT_TILES, ShareProcess, get_code, sign_in
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.x11]
 
-#: Counts the tiles the console draws, by encoding (Display is the module the app uses: the
-#: same URL is the same module instance, so patching its prototype sees every frame).
-COUNT_TILES = """
-async () => {
-  const { Display } = await import("/core/display.js");
-  window.tileCounts = {};
-  const draw = Display.prototype.drawVideo;
-  Display.prototype.drawVideo = function (video, timestampUs) {
-    for (const tile of video.tiles) {
-      window.tileCounts[tile.encoding] = (window.tileCounts[tile.encoding] || 0) + 1;
-    }
-    return draw.call(this, video, timestampUs);
-  };
-}
-"""
 READ_CANVAS = """
 ([x, y, w, h]) => {
   const canvas = document.getElementById("screen-canvas");

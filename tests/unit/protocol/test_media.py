@@ -93,19 +93,13 @@ def payloads(draw: st.DrawFn) -> VideoPayload:
             source = (draw(st.integers(0, width - w)), draw(st.integers(0, height - h)))
             tiles.append(Tile.copy(x, y, w, h, source))
             continue
-        elif encoding is TileEncoding.H264:
+        elif encoding in (TileEncoding.H264, TileEncoding.VP8):
             w, h = w - w % 2, h - h % 2
             if not (w and h):
                 continue
-            unit = draw(st.binary(min_size=1, max_size=64))
-            tiles.append(Tile.h264(x, y, w, h, unit, keyframe=draw(st.booleans())))
-            continue
-        elif encoding is TileEncoding.VP8:
-            w, h = w - w % 2, h - h % 2
-            if not (w and h):
-                continue
-            frame = draw(st.binary(min_size=1, max_size=64))
-            tiles.append(Tile.vp8(x, y, w, h, frame, keyframe=draw(st.booleans())))
+            picture = draw(st.binary(min_size=1, max_size=64))
+            video_tile = Tile.h264 if encoding is TileEncoding.H264 else Tile.vp8
+            tiles.append(video_tile(x, y, w, h, picture, keyframe=draw(st.booleans())))
             continue
         else:
             data = draw(st.binary(min_size=1, max_size=64))

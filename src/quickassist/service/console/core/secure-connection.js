@@ -21,20 +21,18 @@
  * those and the session ends.
  */
 
-import { Connection } from "./connection.js";
 import { FrameFlags, FrameKind } from "./frames.js";
 import { securityFailure } from "./messages.js";
+import { SealedConnection } from "./sealed-connection.js";
 import { HandshakeFailed, isHandshake, SecureLink } from "./secure-link.js";
 
 // Limits
-/** Frames held while a handshake runs (a few ms normally; input typed meanwhile survives). */
-const MAX_HELD = 64;
 const HANDSHAKE_PHASES = new Set(["joined", "consent", "active"]);
 // Timeouts
 /** The commit goes again this often until a key answers it (see sendCommit). */
 export const COMMIT_REPEAT_MS = 1000;
 
-export class SecureConnection extends EventTarget {
+export class SecureConnection extends SealedConnection {
   /**
    * @param {string} url  the helper's relay WebSocket URL
    * @param {string} sessionId
@@ -44,42 +42,15 @@ export class SecureConnection extends EventTarget {
    *   connection: options for Connection (seams for tests)
    */
   constructor(url, sessionId, { resume, check, connection = {}, curve } = {}) {
-    super();
+    super(url, new SecureLink(sessionId, { resume, check, curve }), connection);
     this.commitTimer = null;
-    this.conn = new Connection(url, connection);
-    this.link = new SecureLink(sessionId, { resume, check, curve });
-    this.held = [];
-    this.outgoing = Promise.resolve();
-    this.incoming = Promise.resolve();
-    this.gaveUp = false;
     this.conn.addEventListener("open", (e) => this.onOpen(e.detail));
-    this.conn.addEventListener("control", (e) => this.onControl(e.detail));
-    this.conn.addEventListener("frame", (e) => this.receive(e.detail));
-    for (const type of ["reconnecting", "closed", "invalid"]) {
-      this.conn.addEventListener(type, (e) => this.emit(type, e.detail));
-    }
-  }
-
-  get isOpen() {
-    return this.conn.isOpen;
-  }
-
-  /** Keys are agreed with the sharer. */
-  get secured() {
-    return this.link.ready;
-  }
-
-  connect() {
-    this.conn.connect();
+    this.conn.addEventListener("reconnecting", (e) => this.emit("reconnecting", e.detail));
   }
 
   close(code, reason) {
     clearTimeout(this.commitTimer);
     this.conn.close(code, reason);
-  }
-
-  sendControl(message) {
-    return this.conn.sendControl(message);
   }
 
   /**
@@ -89,25 +60,11 @@ export class SecureConnection extends EventTarget {
   send(kind, payload) {
     if (!this.conn.isOpen || this.gaveUp) return false;
     if (!this.link.ready) {
-      if (this.held.length >= MAX_HELD) this.held.shift();
-      this.held.push([kind, payload]);
+      this.hold(kind, payload);
       return true;
     }
     this.sealAndSend(kind, payload);
     return true;
-  }
-
-  sealAndSend(kind, payload) {
-    // Sealing runs in parallel; sending keeps the order frames were given in (key down before
-    // key up), and the counters were taken in that order too.
-    const sealed = this.link.seal(kind, payload, { sequence: this.conn.nextSequence() });
-    this.outgoing = this.outgoing.then(async () => {
-      try {
-        this.conn.sendBytes(await sealed);
-      } catch (error) {
-        console.warn("quickassist: a frame could not be sealed:", error);
-      }
-    });
   }
 
   // Handshakes --------------------------------------------------------------------------------
@@ -171,9 +128,7 @@ export class SecureConnection extends EventTarget {
     clearTimeout(this.commitTimer);
     this.conn.sendBytes(reveal);
     this.emit("security", { check: this.link.check, resume: this.link.resume });
-    const held = this.held;
-    this.held = [];
-    for (const [kind, payload] of held) this.sealAndSend(kind, payload);
+    this.sendHeld();
   }
 
   // Frames in ---------------------------------------------------------------------------------
@@ -199,12 +154,6 @@ export class SecureConnection extends EventTarget {
     });
   }
 
-  checkLink() {
-    if (this.link.failed) {
-      this.fail(new Error("Frames that were changed, replayed or unencrypted arrived."));
-    }
-  }
-
   /** Give up: tell the service (it ends the session with security_error) and the page. */
   fail(error) {
     if (this.gaveUp) return;
@@ -214,9 +163,5 @@ export class SecureConnection extends EventTarget {
     this.link.reset();
     const told = this.conn.sendControl(securityFailure());
     this.emit("insecure", { error, told });
-  }
-
-  emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

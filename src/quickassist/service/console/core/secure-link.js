@@ -17,13 +17,11 @@ import {
   SecureChannel,
 } from "./e2e.js";
 import { FrameKind, encodeFrame } from "./frames.js";
+import { MAX_REJECTIONS, SealedLink } from "./sealed-link.js";
 
-/** Refused frames that end a session: one can be a glitch, three is someone at work. */
-export const MAX_REJECTIONS = 3;
+export { FrameRejected, HandshakeFailed, isHandshake, MAX_REJECTIONS };
 
-export { FrameRejected, HandshakeFailed, isHandshake };
-
-export class SecureLink {
+export class SecureLink extends SealedLink {
   /**
    * @param {string} sessionId
    * @param {{resume?: Uint8Array, check?: string, curve?: string, maxRejections?: number}} [options]
@@ -34,12 +32,11 @@ export class SecureLink {
     sessionId,
     { resume = new Uint8Array(0), check = null, curve, maxRejections = MAX_REJECTIONS } = {},
   ) {
+    super({ maxRejections });
     this.sessionId = sessionId;
     this.resume = resume;
     this.curve = curve;
-    this.maxRejections = maxRejections;
     this.handshake = null;
-    this.channel = null;
     /**
      * The digits the two people compared: the session's first handshake's, kept for the whole
      * session (docs/security.md). Every later handshake is bound to the first by the resume
@@ -47,26 +44,14 @@ export class SecureLink {
      * same ones (protocol/secure_link.py).
      */
     this.check = check;
-    /** Frames refused over the whole session (a new handshake does not reset it). */
-    this.rejections = 0;
     // Bumped by reset() and start(): an answer to an abandoned handshake is ignored.
     this.generation = 0;
     this.starting = false;
   }
 
-  /** Keys are agreed: frames can be sealed and opened. */
-  get ready() {
-    return this.channel !== null;
-  }
-
   /** A handshake was started and has not completed. */
   get handshaking() {
     return this.handshake !== null || this.starting;
-  }
-
-  /** Too many refused frames: the session must end. */
-  get failed() {
-    return this.rejections >= this.maxRejections;
   }
 
   /** Forget the keys (a side dropped: the next connection starts a new handshake). */
@@ -117,27 +102,8 @@ export class SecureLink {
     return encodeFrame(FrameKind.CONTROL_E2E, reveal);
   }
 
-  /** The whole binary message for `payload` of `kind`, sealed (ENCRYPTED in its clear header). */
-  seal(kind, payload, options) {
-    if (!this.channel) throw new Error("SecureLink.seal before the handshake completed");
-    return this.channel.seal(kind, payload, options);
-  }
-
-  /** The inner frame of a sealed one, or null when refused (counted). */
-  async open(frame) {
-    const channel = this.channel;
-    if (!channel) return null;
-    try {
-      return await channel.open(frame);
-    } catch (error) {
-      if (!(error instanceof FrameRejected)) throw error;
-      this.rejections += 1;
-      return null;
-    }
-  }
-
-  /** A frame that broke the rules (clear where ciphertext belongs): count it. */
-  refuse() {
-    this.rejections += 1;
+  /** Sealing before keys is a bug of the caller here (the connection holds frames until then). */
+  noKeys() {
+    return new Error("SecureLink.seal before the handshake completed");
   }
 }

@@ -14,20 +14,19 @@
  * bounded queue.
  */
 
-import { Connection } from "./connection.js";
 import { FrameFlags, FrameKind } from "./frames.js";
 import { securityFailure } from "./messages.js";
+import { SealedConnection } from "./sealed-connection.js";
 import { HandshakeFailed, isHandshake, SharerLink } from "./sharer-link.js";
 
 // Limits
-const MAX_HELD = 64;
 /** Frames a missing key makes worthless: the next keyframe replaces them. */
 const DROPPED_WITHOUT_KEYS = new Set([FrameKind.VIDEO, FrameKind.CURSOR]);
 // Timeouts
 /** From this side's key offer to the helper's reveal, as the app (sharer/controller.py). */
 export const REVEAL_TIMEOUT_MS = 10_000;
 
-export class SharerConnection extends EventTarget {
+export class SharerConnection extends SealedConnection {
   /**
    * @param {string} url wss://host/ws/sharer/{id}?token=...
    * @param {string} sessionId
@@ -35,40 +34,17 @@ export class SharerConnection extends EventTarget {
    *   connection: options for Connection (seams for tests)
    */
   constructor(url, sessionId, { resume, check, connection = {}, revealTimeoutMs = REVEAL_TIMEOUT_MS } = {}) {
-    super();
+    super(url, new SharerLink(sessionId, { resume, check }), connection);
     this.revealTimeoutMs = revealTimeoutMs;
-    this.conn = new Connection(url, connection);
-    this.link = new SharerLink(sessionId, { resume, check });
-    this.held = [];
-    this.outgoing = Promise.resolve();
-    this.incoming = Promise.resolve();
-    this.gaveUp = false;
     this.revealTimer = null;
     this.conn.addEventListener("open", (e) => {
       this.forget(); // a new socket: the helper starts a new handshake
       this.emit("open", e.detail);
     });
-    this.conn.addEventListener("control", (e) => this.onControl(e.detail));
-    this.conn.addEventListener("frame", (e) => this.receive(e.detail));
     this.conn.addEventListener("reconnecting", (e) => {
       this.forget();
       this.emit("reconnecting", e.detail);
     });
-    for (const type of ["closed", "invalid"]) {
-      this.conn.addEventListener(type, (e) => this.emit(type, e.detail));
-    }
-  }
-
-  get isOpen() {
-    return this.conn.isOpen;
-  }
-
-  get secured() {
-    return this.link.ready;
-  }
-
-  connect() {
-    this.conn.connect();
   }
 
   close(code, reason) {
@@ -82,10 +58,6 @@ export class SharerConnection extends EventTarget {
     this.link.reset();
   }
 
-  sendControl(message) {
-    return this.conn.sendControl(message);
-  }
-
   /**
    * Send `payload` as a sealed frame of `kind`. Returns the frame's sequence number, or null when
    * nothing left (socket down, or video without keys).
@@ -94,25 +66,10 @@ export class SharerConnection extends EventTarget {
     if (!this.conn.isOpen || this.gaveUp) return null;
     if (!this.link.ready) {
       if (DROPPED_WITHOUT_KEYS.has(kind)) return null;
-      if (this.held.length >= MAX_HELD) this.held.shift();
-      this.held.push([kind, payload, { flags, timestampMs }]);
+      this.hold(kind, payload, { flags, timestampMs });
       return null;
     }
     return this.sealAndSend(kind, payload, { flags, timestampMs });
-  }
-
-  sealAndSend(kind, payload, options) {
-    const sequence = this.conn.nextSequence();
-    // Sealing runs in parallel; sending keeps the order (and the counters were taken in it).
-    const sealed = this.link.seal(kind, payload, { ...options, sequence });
-    this.outgoing = this.outgoing.then(async () => {
-      try {
-        this.conn.sendBytes(await sealed);
-      } catch (error) {
-        console.warn("quickassist: a frame could not be sealed:", error);
-      }
-    });
-    return sequence;
   }
 
   onControl(message) {
@@ -163,14 +120,8 @@ export class SharerConnection extends EventTarget {
     if (this.link.ready && !wasReady) {
       clearTimeout(this.revealTimer);
       this.emit("security", { check: this.link.check, resume: this.link.resume });
-      const held = this.held;
-      this.held = [];
-      for (const [kind, body, options] of held) this.sealAndSend(kind, body, options);
+      this.sendHeld();
     }
-  }
-
-  checkLink() {
-    if (this.link.failed) this.fail(new Error("Frames that were changed, replayed or unencrypted arrived."));
   }
 
   fail(error) {
@@ -180,9 +131,5 @@ export class SharerConnection extends EventTarget {
     this.forget();
     this.conn.sendControl(securityFailure());
     this.emit("insecure", { error });
-  }
-
-  emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

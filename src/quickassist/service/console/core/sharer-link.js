@@ -25,11 +25,9 @@ import {
   transcript,
 } from "./e2e.js";
 import { FrameKind, encodeFrame } from "./frames.js";
+import { MAX_REJECTIONS, SealedLink } from "./sealed-link.js";
 
-/** Refused frames that end a session: one can be a glitch, three is someone at work. */
-export const MAX_REJECTIONS = 3;
-
-export { FrameRejected, HandshakeFailed, isHandshake };
+export { FrameRejected, HandshakeFailed, isHandshake, MAX_REJECTIONS };
 
 const subtle = () => globalThis.crypto.subtle;
 const UNUSABLE = "The other side sent an unusable encryption key.";
@@ -100,38 +98,27 @@ export class SharerHandshake {
   }
 }
 
-export class SharerLink {
+export class SharerLink extends SealedLink {
   /**
    * @param {string} sessionId
    * @param {{resume?: Uint8Array, check?: string, maxRejections?: number}} [options]
    *   resume, check: what an earlier handshake of this session left (a reload of the tab)
    */
   constructor(sessionId, { resume = new Uint8Array(0), check = null, maxRejections = MAX_REJECTIONS } = {}) {
+    super({ maxRejections });
     this.sessionId = sessionId;
     this.resume = resume;
-    this.maxRejections = maxRejections;
     this.handshake = null;
     this.offer = null;
     this.completed = null; // the commit bytes of the handshake that gave the current keys
-    this.channel = null;
     /** The digits the two people compared: the first handshake's, kept for the session. */
     this.check = check;
-    /** Frames refused over the whole session (a new handshake does not reset it). */
-    this.rejections = 0;
     // Bumped by reset() and by every new commit: an abandoned handshake's result is dropped.
     this.generation = 0;
   }
 
-  get ready() {
-    return this.channel !== null;
-  }
-
   get handshaking() {
     return this.handshake !== null;
-  }
-
-  get failed() {
-    return this.rejections >= this.maxRejections;
   }
 
   /** Forget the keys (the connection dropped, or the helper left or came back). */
@@ -176,27 +163,8 @@ export class SharerLink {
     throw new HandshakeFailed("The other side sent a sharer's key to the sharer.");
   }
 
-  /** The whole binary message for `payload` of `kind`, sealed; only when `ready`. */
-  seal(kind, payload, options) {
-    if (!this.channel) throw new FrameRejected("There is no key to encrypt with yet.");
-    return this.channel.seal(kind, payload, options);
-  }
-
-  /** The inner frame of a sealed one, or null when refused (counted) or keys are gone. */
-  async open(frame) {
-    const channel = this.channel;
-    if (!channel) return null;
-    try {
-      return await channel.open(frame);
-    } catch (error) {
-      if (!(error instanceof FrameRejected)) throw error;
-      this.rejections += 1;
-      return null;
-    }
-  }
-
-  /** A frame that broke the rules (clear where ciphertext belongs): count it. */
-  refuse() {
-    this.rejections += 1;
+  /** Sealing without keys is refused as a frame is (keys go whenever the helper drops). */
+  noKeys() {
+    return new FrameRejected("There is no key to encrypt with yet.");
   }
 }
