@@ -31,7 +31,8 @@ INTERESTING = [
     b"\xc3",
     b"\xed\xa0\x80",
     b"\x00",
-    b"\x01\x07\x00\x00",
+    b"\x02\x27\x01\x00\x00\x00",  # a version 2 header's start: control-e2e, encrypted, seq 1
+    b"\x01\x07\x00\x00",  # a version 1 (20-byte) header's start: an old peer
     b'"t":[]',
     b'"t":{}',
     b"[" * 64,
