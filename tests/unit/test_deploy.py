@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import yaml
 
 from quickassist.cli import build_parser
 from quickassist.service.config import _ENVIRONMENT, ENV_PREFIX
+from quickassist.service.tls import ensure_certificate
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBERNETES = sorted((DEPLOY / "kubernetes").glob("*.yaml"))
@@ -157,3 +160,51 @@ def test_every_setting_the_examples_give_is_one_the_service_reads() -> None:
     for where, given in names.items():
         unknown = given - known - NOT_SETTINGS
         assert not unknown, f"{where} sets {sorted(unknown)}, which quickassist does not read"
+
+
+NGINX = DEPLOY / "nginx" / "quickassist.conf"
+#: Paths in the example that name an operator's files; the check gives them real ones.
+NGINX_FILES = (
+    "/etc/letsencrypt/live/help.example.org/fullchain.pem",
+    "/etc/letsencrypt/live/help.example.org/privkey.pem",
+    "/etc/nginx/quickassist-nodes-ca.pem",
+)
+
+
+def nginx_check(site: str, directory: Path) -> subprocess.CompletedProcess[str]:
+    """`nginx -t` on `site` in an http {} of its own (as conf.d would hold it)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    ensure_certificate(cert, key)
+    for path, replacement in zip(NGINX_FILES, (cert, key, cert), strict=True):
+        site = site.replace(path, str(replacement))
+    (directory / "site.conf").write_text(site)
+    user = "user root;" if os.getuid() == 0 else ""
+    (directory / "nginx.conf").write_text(
+        f"{user}\npid {directory}/nginx.pid;\nerror_log {directory}/error.log warn;\n"
+        f"events {{ }}\nhttp {{ include {directory}/site.conf; }}\n"
+    )
+    return subprocess.run(
+        ["nginx", "-t", "-p", str(directory), "-c", str(directory / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_the_nginx_example_is_a_configuration_nginx_accepts(tmp_path: Path) -> None:
+    text = NGINX.read_text()
+    for path in NGINX_FILES:
+        assert path in text, f"the example no longer names {path}; update the check"
+    result = nginx_check(text, tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Every node has its own location, its relay path (docs/deploy.md).
+    for name in ("n1", "n2", "n3"):
+        assert f"location /nodes/{name}/ {{ proxy_pass https://quickassist_{name}/; }}" in text
+
+
+def test_the_nginx_check_would_see_a_broken_configuration(tmp_path: Path) -> None:
+    result = nginx_check(
+        NGINX.read_text().replace("upstream quickassist_n2", "upstream x"), tmp_path
+    )
+    assert result.returncode != 0
+    assert "quickassist_n2" in result.stderr
