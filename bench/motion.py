@@ -17,8 +17,14 @@ it was drawn (frames behind), and the bytes that arrived.
 
 Figures: console distinct frames per second (steps that reached the canvas, per second),
 glass to glass p50 / p95, frames behind p50 / max, Mbit/s into the page, and the sharer's CPU
-(cores). To measure older code, run this file from this tree with PYTHONPATH pointing at that
-tree's src/ (the service and the sharer are started as `python -m quickassist`, so they follow).
+(cores). A second table counts where the painted steps went (`Counts`): captures that reached
+the page and were drawn, steps no capture fell in (two paints between two captures), steps
+captured twice, steps captured yet never on the canvas as a new marker colour (a frame the
+console dropped, or a picture too coarse for the marker to read as its colour), and gaps
+between captures longer than a step. Counts, not timings: they hold on a loaded machine.
+
+To measure older code, run this file from this tree with PYTHONPATH pointing at that tree's
+src/ (the service and the sharer are started as `python -m quickassist`, so they follow).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import itertools
 import statistics
 import subprocess
 import sys
@@ -67,11 +74,51 @@ MARKER_PROBE = (MARKER[0] + 32, MARKER[1] + 32)
 
 
 @dataclass
+class Counts:
+    """Where the painted steps went, counted (not timed): robust on a loaded machine.
+
+    A step is on screen from its paint to the next; a capture "falls in" the step on screen at
+    its capture time. `uncaptured` steps had no capture in their time (two paints between two
+    captures: the capture cadence, aliasing against the animation, or a capture held back by
+    the flow window); `captured_twice` counts captures beyond the first in one step (wasted);
+    `captured_not_shown` steps were captured yet never reached the canvas as a new picture.
+    """
+
+    painted: int = 0
+    captures: int = 0  # video captures that reached the page (one per capture time)
+    drawn: int = 0  # of those, drawn by the console (the rest it dropped)
+    shown: int = 0  # distinct steps that reached the canvas
+    uncaptured: int = 0
+    captured_twice: int = 0
+    captured_not_shown: int = 0
+    #: Gaps between consecutive captures longer than one animation step (1 / RATE).
+    gaps_over_step: int = 0
+
+
+def count(painted: list[float], captured: list[float], drawn: int, shown: set[int]) -> Counts:
+    """`painted[i]` is when step i + 1 was painted; `captured` the capture times of the
+    captures that reached the page during the animation; `shown` the steps on the canvas."""
+    counts = Counts(len(painted), len(captured), drawn, len(shown))
+    per_step = [0] * (len(painted) + 1)
+    for at in captured:
+        per_step[bisect.bisect_right(painted, at)] += 1
+    for step in range(1, len(painted) + 1):
+        n = per_step[step]
+        counts.uncaptured += n == 0
+        counts.captured_twice += max(0, n - 1)
+        counts.captured_not_shown += n > 0 and step not in shown
+    ordered = sorted(captured)
+    counts.gaps_over_step = sum(1 for a, b in itertools.pairwise(ordered) if b - a > 1 / RATE)
+    return counts
+
+
+@dataclass
 class Motion:
     figures: Figures
     behind: list[int]
     steps: int
     seconds: float
+    counts: Counts
 
 
 def texture(rng: np.random.Generator) -> npt.NDArray[np.uint8]:
@@ -156,7 +203,9 @@ async def motion(rig: Rig, seconds: float) -> Motion:
     figures.extra["mbit_s"] = sum(f.bytes for f in during) * 8 / (end - start) / 1e6
     for role, spent in cpu_after.items():
         figures.extra[f"cpu {role}"] = (spent - cpu_before.get(role, 0.0)) / (end - start)
-    return Motion(figures, behind, steps, end - start)
+    captured = sorted(f.captured for f in during)
+    counts = count(painted, captured, sum(1 for f in during if f.drawn), shown_steps)
+    return Motion(figures, behind, steps, end - start, counts)
 
 
 async def run_link(shape: LinkShape | None, seconds: float, scratch: Path) -> Motion:
@@ -223,6 +272,21 @@ def row(name: str, result: Motion) -> str:
     )
 
 
+COUNTS_HEAD = (
+    "| link | painted | captures (drawn) | distinct on canvas | not captured "
+    "| captured twice | captured, not shown | capture gaps > 1 step |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def count_row(name: str, result: Motion) -> str:
+    c = result.counts
+    return (
+        f"| {name} | {c.painted} | {c.captures} ({c.drawn}) | {c.shown} | {c.uncaptured} "
+        f"| {c.captured_twice} | {c.captured_not_shown} | {c.gaps_over_step} |"
+    )
+
+
 def _p50(values: list[float]) -> str:
     return f"{statistics.median(values):.0f}" if values else "-"
 
@@ -249,10 +313,17 @@ async def main() -> None:
         "| parts p50 ms: to capture / capture to page / page to canvas |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    results: list[tuple[str, Motion]] = []
     with tempfile.TemporaryDirectory(prefix="qa-motion-") as scratch:
         for shape in shapes:
             result = await run_link(shape, args.seconds, Path(scratch))
-            print(row(shape.name if shape else "loopback", result), flush=True)
+            name = shape.name if shape else "loopback"
+            results.append((name, result))
+            print(row(name, result), flush=True)
+    print()
+    print(COUNTS_HEAD)
+    for name, result in results:
+        print(count_row(name, result))
 
 
 if __name__ == "__main__":
