@@ -20,13 +20,14 @@ from typing import Any
 import mss
 import numpy as np
 import pytest
-from playwright.async_api import Page, WebSocket, expect
+from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
 from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE, NO_TRACK_PROCESSOR
 from tests.e2e.console.console_steps import (
     COUNT_TILES,
     SentFrames,
+    Tap,
     close_to,
     get_code,
     pixel,
@@ -50,33 +51,6 @@ VIDEO_SLACK = 24
 #: VP8 (libvpx realtime) shifts this saturated colour more: (192, 29, 229) arrives as
 #: (201-203, 56-57, 222-224), steadily, here; still far from anything else on the screen.
 VP8_SLACK = 40
-
-
-class Tap:
-    """Every WebSocket message a page sent and received, as the relay saw them."""
-
-    def __init__(self, page: Page) -> None:
-        self.received: list[str | bytes] = []
-        self.sent: list[str | bytes] = []
-        page.on("websocket", self._on_socket)
-
-    def _on_socket(self, ws: WebSocket) -> None:
-        ws.on("framereceived", lambda payload: self.received.append(payload))
-        ws.on("framesent", lambda payload: self.sent.append(payload))
-
-    def binary(self) -> list[bytes]:
-        return [m for m in (*self.received, *self.sent) if isinstance(m, bytes)]
-
-    def video_received(self) -> int:
-        return sum(
-            1
-            for m in self.received
-            if isinstance(m, bytes) and FrameHeader.parse(m).kind is FrameKind.VIDEO
-        )
-
-    def everything(self) -> bytes:
-        messages = [*self.received, *self.sent]
-        return b"\x00".join(m if isinstance(m, bytes) else m.encode() for m in messages)
 
 
 async def paint_screen(xvfb: XvfbServer) -> None:

@@ -1,6 +1,7 @@
 """Steps the console tests share: sign in, get to an active session with a scripted sharer,
 build a known test picture with the real video encoder, read canvas pixels, and record what the
-page itself sends (to tell the console's own restraint apart from the relay's).
+page itself sends (to tell the console's own restraint apart from the relay's) and everything
+that crossed the relay both ways (`Tap`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,34 @@ async def sign_in(page: Page, live_service: Any) -> None:
     await page.fill("#signin-password", live_service.helper_password)
     await page.click("#signin-submit")
     await expect(page.locator("#view-home")).to_be_visible()
+
+
+class Tap:
+    """Every WebSocket message a page received and sent, as they crossed the relay."""
+
+    def __init__(self, page: Page) -> None:
+        self.received: list[str | bytes] = []
+        self.sent: list[str | bytes] = []
+        page.on("websocket", self._on_socket)
+
+    def _on_socket(self, ws: WebSocket) -> None:
+        ws.on("framereceived", lambda payload: self.received.append(payload))
+        ws.on("framesent", lambda payload: self.sent.append(payload))
+
+    def binary(self) -> list[bytes]:
+        return [m for m in (*self.received, *self.sent) if isinstance(m, bytes)]
+
+    def video_received(self) -> int:
+        """Video frames the page received (the kind is in the clear header)."""
+        return sum(
+            1
+            for m in self.received
+            if isinstance(m, bytes) and FrameHeader.parse(m).kind is FrameKind.VIDEO
+        )
+
+    def everything(self) -> bytes:
+        messages = [*self.received, *self.sent]
+        return b"\x00".join(m if isinstance(m, bytes) else m.encode() for m in messages)
 
 
 @dataclass

@@ -16,10 +16,17 @@ import subprocess
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, WebSocket, expect
+from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
-from tests.e2e.console.console_steps import ShareProcess, close_to, get_code, pixel, sign_in
+from tests.e2e.console.console_steps import (
+    ShareProcess,
+    Tap,
+    close_to,
+    get_code,
+    pixel,
+    sign_in,
+)
 from tests.e2e.sharer.x11_painter import Painter
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
@@ -30,26 +37,6 @@ PATTERN = (0xC0, 0x1D, 0xE5)  # a colour nothing else on the screen has
 CHAT_OUT = "meet me at the old mill 7731"
 CHAT_BACK = "understood gate four 4242"
 TYPED = "hunter2secret"
-
-
-class Tap:
-    """Every WebSocket message the page received and sent, as they crossed the relay."""
-
-    def __init__(self, page: Page) -> None:
-        self.received: list[str | bytes] = []
-        self.sent: list[str | bytes] = []
-        page.on("websocket", self._on_socket)
-
-    def _on_socket(self, ws: WebSocket) -> None:
-        ws.on("framereceived", lambda payload: self.received.append(payload))
-        ws.on("framesent", lambda payload: self.sent.append(payload))
-
-    def binary(self) -> list[bytes]:
-        return [m for m in (*self.received, *self.sent) if isinstance(m, bytes)]
-
-    def everything(self) -> bytes:
-        messages = [*self.received, *self.sent]
-        return b"\x00".join(m if isinstance(m, bytes) else m.encode() for m in messages)
 
 
 async def test_the_relay_sees_only_ciphertext(
