@@ -14,3 +14,7 @@ NO_H264_ENCODE = """
 """
 #: As Firefox and Safari: no MediaStreamTrackProcessor (the page reads a <video> instead).
 NO_TRACK_PROCESSOR = "delete window.MediaStreamTrackProcessor;"
+#: As an older Firefox too: no requestVideoFrameCallback either (the page polls on a timer).
+NO_FRAME_CALLBACK = (
+    NO_TRACK_PROCESSOR + " delete HTMLVideoElement.prototype.requestVideoFrameCallback;"
+)

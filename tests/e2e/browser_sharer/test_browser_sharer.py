@@ -23,7 +23,11 @@ import pytest
 from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import HEADER_SIZE, FrameFlags, FrameHeader, FrameKind
-from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE, NO_TRACK_PROCESSOR
+from tests.e2e.browser_sharer.page_scripts import (
+    NO_FRAME_CALLBACK,
+    NO_H264_ENCODE,
+    NO_TRACK_PROCESSOR,
+)
 from tests.e2e.console.console_steps import (
     COUNT_TILES,
     SentFrames,
@@ -370,12 +374,15 @@ async def test_a_browser_without_h264_encode_shares_in_vp8(
     assert await canvas_matches_screen(helper, xvfb, VP8_SLACK) == []
 
 
+@pytest.mark.parametrize(
+    "script", [NO_TRACK_PROCESSOR, NO_FRAME_CALLBACK], ids=["frame-callback", "timer"]
+)
 async def test_a_browser_without_the_track_processor_shares_from_a_video_element(
-    console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer
+    console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer, script: str
 ) -> None:
     helper, sharer = console_page, share_page
     helper_tap = Tap(helper)
-    await sharer.context.add_init_script(NO_TRACK_PROCESSOR)  # as in Firefox and Safari
+    await sharer.context.add_init_script(script)  # as in Firefox and Safari
     await start_shared_session(helper, sharer, live_service, xvfb)
     assert await sharer.evaluate("() => typeof MediaStreamTrackProcessor") == "undefined"
     await wait_for_pattern(helper)
