@@ -1,7 +1,8 @@
 """The browser sharer (/share) beside the app: typing glass to glass and full-screen motion at
 1920x1080, the same probes and animations as bench/glass_to_glass.py and bench/motion.py.
 
-    .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app] [--vp8]
+    .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app]
+        [--vp8 [--vp8-first]]
 
 Real parts only: `quickassist serve` on loopback with TLS, a fresh 1920x1080 Xvfb, the helper's
 console in headless Chromium (view only: a browser sharer can only be watched), and the sharer
@@ -146,10 +147,16 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="of full-screen motion")
     parser.add_argument("--no-app", action="store_true", help="the browser sharer only")
     parser.add_argument("--vp8", action="store_true", help="also the page encoding VP8")
+    parser.add_argument(
+        "--vp8-first", action="store_true", help="with --vp8: VP8 before H.264 (alternate runs)"
+    )
     args = parser.parse_args()
     sys.setswitchinterval(0.0005)
-    results = {"browser sharer": await run(True, args.typing, args.seconds)}
-    if args.vp8:
+    results = {}
+    if args.vp8 and args.vp8_first:
+        results["browser sharer, VP8"] = await run(True, args.typing, args.seconds, vp8=True)
+    results["browser sharer"] = await run(True, args.typing, args.seconds)
+    if args.vp8 and not args.vp8_first:
         results["browser sharer, VP8"] = await run(True, args.typing, args.seconds, vp8=True)
     if not args.no_app:
         results["sharer app"] = await run(False, args.typing, args.seconds)
