@@ -8,8 +8,9 @@ keeps up, and backs off at once when they say it does not:
 - *keeps up*: the recent round trips of the frames come near the least seen (`min_rtt`: the
   link's own delay plus a small frame's crossing), so nothing stands in a queue. Then every
   `probe_interval` (at least two round trips, so the step's effect is seen before the next) the
-  target grows: by `start_step` until the first backoff (a fast link reaches the ceiling in
-  about a second), then by `probe_step`, gently (`cautious_step`) near the rate of the last backoff for
+  target grows: by `start_step` every `start_interval` (or two round trips) until the first
+  backoff (a fast link reaches the ceiling within a second of motion: until then the picture
+  is coarse), then by `probe_step`, gently (`cautious_step`) near the rate of the last backoff for
   a while after it, where the link's limit was just found (away from it, a spurious backoff,
   such as the first keyframe's, does not slow the climb).
 - *falls behind*: the round trip stands `queue_high` above the least in every one of the last
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 # Defaults -------------------------------------------------------------------------------------
 #: Where a stream starts before anything is measured: under what the slowest link we serve
 #: (issue 9's 2 Mbit/s, 80 ms) carries with room for tiles and the cursor; a fast link is
-#: reached within about a second of probing (x1.5 every 0.25 s: 1 -> 6 Mbit/s in 5 steps).
+#: reached within about half a second of probing (x1.5 every 0.1 s or two round trips:
+#: 1 -> 6 Mbit/s in 5 steps).
 START_BITRATE = 1_000_000
 #: The least target (below, even a small region turns to mush) and the most: what 1080p
 #: motion needs to look right at 30 fps, under issue 9's 10 Mbit/s budget.
@@ -56,8 +58,10 @@ class BitrateSettings:
     #: How long "recent" is, and the pause after a backoff before probing again.
     cautious_for: float = 10.0
     hold_after_backoff: float = 1.0
-    #: The least time between two probes (or two round trips, if longer).
+    #: The least time between two probes (or two round trips, if longer); before the first
+    #: backoff, `start_interval`.
     probe_interval: float = 0.25
+    start_interval: float = 0.1
     #: Delay over the least round trip (smoothed) that stops probing, and the one that backs
     #: off. Absolute, not a share of the round trip: with two frames in flight the queue
     #: cannot grow without bound, so what grows is each frame's own crossing (its bytes over
@@ -149,7 +153,8 @@ class BitrateController:
 
     def _probe(self, now: float, srtt_s: float) -> None:
         s = self.settings
-        if now - self._changed_at < max(s.probe_interval, 2 * srtt_s):
+        interval = s.start_interval if self._limit == 0.0 else s.probe_interval
+        if now - self._changed_at < max(interval, 2 * srtt_s):
             return
         if now - self._backed_off_at < s.hold_after_backoff or self._rate >= s.ceiling:
             return
