@@ -16,10 +16,13 @@ keeps up, and backs off at once when they say it does not:
 - *falls behind*: the round trip stands `queue_high` above the least in every one of the last
   `recent` acknowledgements, or frames in flight timed out. The least of the recent ones, not
   their average: one large frame (the first, a keyframe of tiles) or one stall of a loaded
-  machine makes one slow sample, a queue in the link makes them all slow. Then the target drops to
-  `backoff` of itself, and to a share of the measured delivery rate if that is lower (what the
-  link carried while it was full is what it carries), once per congestion: frames that left
-  before the last backoff still drain through the old queue and say nothing new.
+  machine makes one slow sample, a queue in the link makes them all slow. Then the target drops
+  to `backoff` of itself, and to a share of the measured delivery rate if that is lower (what
+  the link carried while it was full is what it carries), once per congestion: frames that left
+  before the last backoff still drain through the old queue and say nothing new. But while the
+  link is seen delivering well above the target, the queue is not the video's doing (image
+  tiles of the frames before motion turned into video: 2 Mbit/s, 80 ms crossed three of them in
+  seconds, and backing off for them took the video down to the floor) and the target stays.
 
 The delivery rate is not a ceiling while probing: a sender that sends little reads as its own
 restraint (sharer/pacing.py), and capping at it would spiral down. Pure: time is an argument.
@@ -143,6 +146,8 @@ class BitrateController:
 
     def _back_off(self, now: float, delivery_bps: float) -> None:
         s = self.settings
+        if delivery_bps * s.delivery_share >= self._rate:
+            return  # the link carries more than the video asks: someone else's queue
         self._limit = self._rate
         rate = self._rate * s.backoff
         if delivery_bps > 0.0:

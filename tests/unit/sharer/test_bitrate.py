@@ -79,6 +79,14 @@ def test_a_backoff_goes_down_to_what_the_link_delivered() -> None:
     assert queue(controller, 2.0, **queued, delivery_bps=1_000) == int(0.85 * 2_000_000 * 0.5)
 
 
+def test_a_queue_on_a_link_that_delivers_well_above_the_target_is_not_the_videos() -> None:
+    # (Image tiles before the motion turned into video filled a 2 Mbit/s link for seconds.)
+    controller = BitrateController(BitrateSettings(start=1_500_000))
+    assert queue(controller, 1.0, **{**QUEUED, "delivery_bps": 2_000_000}) == 1_500_000
+    assert controller.backoffs == 0
+    assert queue(controller, 2.0, **{**QUEUED, "delivery_bps": 1_600_000}) < 1_500_000
+
+
 def test_frames_lost_back_off() -> None:
     controller = BitrateController(BitrateSettings(start=2_000_000))
     assert controller.lost(5.0, 2) == int(2_000_000 * 0.7)
