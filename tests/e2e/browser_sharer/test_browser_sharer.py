@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import statistics
 import subprocess
+import threading
 from typing import Any
 
 import mss
@@ -402,3 +404,85 @@ async def test_a_browser_without_the_track_processor_shares_from_a_video_element
     await sharer.click("#resume-button")
     await wait_for_pattern(helper, CHANGED)
     assert helper_tap.video_received() > paused_at
+
+
+#: Noise a video encoder cannot squeeze, painted afresh frame after frame: each video frame is
+#: as large as the encoder's rate allows it. Clear of the sharer's window and the pattern's box.
+NOISE_BOX = (1100, 60, 256, 192)
+#: Delta frames of the noise measured after each choice's keyframe (the median is compared).
+MEASURED = 15
+
+
+class SentVideo:
+    """The sizes and flags of the video frames a page sent, as the relay sees them."""
+
+    def __init__(self, page: Page) -> None:
+        self.frames: list[tuple[int, int]] = []  # (flags, bytes)
+        page.on("websocket", lambda ws: ws.on("framesent", self._on_frame))
+
+    def _on_frame(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            header = FrameHeader.parse(payload)
+            if header.kind is FrameKind.VIDEO:
+                self.frames.append((header.flags, len(payload)))
+
+    async def deltas_after_keyframe(self, index: int, count: int) -> list[int]:
+        """The sizes of `count` delta frames that follow the first keyframe sent after the
+        `index`th video frame."""
+        async with asyncio.timeout(WAIT):
+            while True:
+                flags = [f & FrameFlags.KEYFRAME for f, _ in self.frames[index:]]
+                if any(flags):
+                    after = index + flags.index(FrameFlags.KEYFRAME) + 1
+                    deltas = [
+                        size for f, size in self.frames[after:] if not f & FrameFlags.KEYFRAME
+                    ]
+                    if len(deltas) >= count:
+                        return deltas[:count]
+                await asyncio.sleep(0.05)  # frames raise no event here to wait for
+
+
+def paint_noise(xvfb: XvfbServer, stop: threading.Event) -> None:
+    """Fresh noise in NOISE_BOX, again and again until `stop`."""
+    rng = np.random.default_rng(9)
+    x, y, width, height = NOISE_BOX
+    painter = Painter(xvfb.display)
+    try:
+        while not stop.is_set():
+            painter.put(x, y, rng.integers(0, 256, (height, width, 3), np.uint8))
+    finally:
+        painter.close()
+
+
+async def test_the_helpers_quality_choice_sets_the_browsers_encoder(
+    console_page: Page, share_page: Page, live_service: Any, xvfb: XvfbServer, screenshot: Any
+) -> None:
+    """Smooth: fewer bits a frame at 30 frames a second; Sharp: 10 a second, three times the
+    bits in each (core/share-quality.js). Each choice reconfigures the page's H.264 encoder
+    and sends a keyframe at once; the frames that follow are the size the choice says."""
+    helper, sharer = console_page, share_page
+    video = SentVideo(sharer)
+    await start_shared_session(helper, sharer, live_service, xvfb)
+    await wait_for_pattern(helper)
+    body = sharer.locator("body")
+    # The console says its choice at the start (Auto, shown in its toolbar).
+    await expect(body).to_have_attribute("data-quality", "auto h264 6000000 30")
+
+    stop = threading.Event()
+    painting = asyncio.create_task(asyncio.to_thread(paint_noise, xvfb, stop))
+    sizes = {}
+    try:
+        for mode, aim in (("smooth", "h264 4000000 30"), ("sharp", "h264 6000000 10")):
+            before = len(video.frames)
+            await helper.select_option("#quality-select", mode)
+            await expect(body).to_have_attribute("data-quality", f"{mode} {aim}")
+            sizes[mode] = statistics.median(await video.deltas_after_keyframe(before, MEASURED))
+            if mode == "smooth":
+                await screenshot(helper, "smooth")
+    finally:
+        stop.set()
+        await painting
+    await wait_for_pattern(helper)
+    # Smooth's frames aim at 133 kbit, Sharp's at 600: noise fills what each is given (one run
+    # here: a median of 11 kB against 50 kB, the Sharp ones still growing).
+    assert sizes["sharp"] > 2 * sizes["smooth"], sizes

@@ -20,6 +20,8 @@ import { encodeVideo, H264_KEYFRAME, TileEncoding } from "./media.js";
 
 /** The bitrate a full screen starts at: the sharer app's default ceiling (sharer/codecs/h264.py). */
 export const DEFAULT_BITRATE = 6_000_000;
+/** The frame rate the encoder's rate control plans for: what the page asks the capture for. */
+export const DEFAULT_FRAMERATE = 30;
 /** JPEG quality of the fallback: the app's default for photo-like tiles. */
 export const JPEG_QUALITY = 0.7;
 /** Constrained baseline, by level: 3.1 holds 1280x720, 4.0 1920x1080 (2048x1088), 5.1 4K. */
@@ -85,12 +87,12 @@ export async function encodableCodecs(width, height) {
   return names.filter((_, i) => supported[i]);
 }
 
-function videoConfig(codec, width, height, bitrate) {
+function videoConfig(codec, width, height, bitrate, framerate = DEFAULT_FRAMERATE) {
   return {
     width,
     height,
     bitrate,
-    framerate: 30,
+    framerate,
     latencyMode: "realtime",
     hardwareAcceleration: "no-preference",
     ...VIDEO_CODECS[codec].config(width, height),
@@ -101,15 +103,17 @@ export class VideoScreenEncoder {
   /**
    * @param {{codec: "h264" | "vp8",
    *          onPayload: (payload: Uint8Array, info: {keyframe: boolean, timestampUs: number}) => void,
-   *          onError: (error: MediaError) => void, bitrate?: number}} options
+   *          onError: (error: MediaError) => void, bitrate?: number, framerate?: number}} options
    *   onPayload gets each video payload in order; onError once, after which the encoder is closed
    */
-  constructor({ codec, onPayload, onError, bitrate = DEFAULT_BITRATE }) {
+  constructor({ codec, onPayload, onError, bitrate = DEFAULT_BITRATE, framerate = DEFAULT_FRAMERATE }) {
     if (!VIDEO_CODECS[codec]) throw new MediaError(`The page cannot encode ${codec} video.`);
     this.codec = codec;
     this.onPayload = onPayload;
     this.onError = onError;
+    /** What the encoder is (or will be) configured with: bits/s and frames/s. */
     this.bitrate = bitrate;
+    this.framerate = framerate;
     this.encoder = null;
     this.size = null;
     /** Capture timestamps (us since the epoch) by the frame's own timestamp, until output. */
@@ -155,7 +159,24 @@ export class VideoScreenEncoder {
       output: (chunk) => this.output(chunk),
       error: (error) => this.fail(error),
     });
-    this.encoder.configure(videoConfig(this.codec, size.width, size.height, this.bitrate));
+    this.encoder.configure(videoConfig(this.codec, size.width, size.height, this.bitrate, this.framerate));
+  }
+
+  /**
+   * Aim at `bitrate` bits/s and `framerate` frames/s from the next frame on (the helper's
+   * quality choice). A configured encoder is configured again in place: WebCodecs queues the
+   * new configuration behind the frames already given, and the stream goes on at the same size.
+   */
+  setRate({ bitrate, framerate }) {
+    if (bitrate === this.bitrate && framerate === this.framerate) return;
+    this.bitrate = bitrate;
+    this.framerate = framerate;
+    if (this.encoder?.state !== "configured") return; // the next configure() takes them
+    try {
+      this.encoder.configure(videoConfig(this.codec, this.size.width, this.size.height, bitrate, framerate));
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   output(chunk) {
@@ -203,6 +224,11 @@ export class JpegScreenEncoder {
 
   get busy() {
     return this.pending > 0;
+  }
+
+  /** The quality (0-1) from the next frame on; bitrate and frame rate mean nothing to JPEG. */
+  setRate({ jpegQuality }) {
+    this.quality = jpegQuality;
   }
 
   encode(frame, { capturedAtUs = 0 } = {}) {

@@ -13,7 +13,9 @@
  *            #sharing-notice #annotation-canvas #chat-log (li > .who + .text) #chat-form
  *            #chat-input #chat-send
  *   ended    #view-ended #ended-message
- * document.body.dataset.view names the visible view; dataset.check the digits once agreed.
+ * document.body.dataset.view names the visible view; dataset.check the digits once agreed;
+ * dataset.quality the helper's quality choice and what the encoder aims at under it
+ * ("smooth h264 4000000 30": mode, codec, bits/s, frames/s; JPEG: its quality instead of the two).
  *
  * Privacy: no cookie and no localStorage. The join's answer and the resume secret live in
  * sessionStorage (gone with the tab) so a reload within the grace period resumes, as the app
@@ -116,6 +118,10 @@ const ui = {
   capturing(capturing) {
     byId("share-again-button").hidden = capturing;
     if (!capturing) setText("sharing-status", "Your screen is not shared: choose it again, or stop sharing.");
+  },
+  encoding({ mode, codec, bitrate, framerate, jpegQuality }) {
+    const aim = codec === "jpeg" ? `jpeg ${jpegQuality}` : codec ? `${codec} ${bitrate} ${framerate}` : "";
+    document.body.dataset.quality = `${mode} ${aim}`.trim(); // (no encoder yet: the mode alone)
   },
   ended(sentence) {
     sessionStorage.removeItem(SAVED_KEY);

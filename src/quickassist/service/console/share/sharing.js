@@ -19,6 +19,7 @@ import { encodableCodecs, JpegScreenEncoder, VideoScreenEncoder } from "../core/
 import { FlowWindow } from "../core/flow-window.js";
 import { chatMessage, encodePayload, parsePayload } from "../core/payloads.js";
 import { SharerConnection } from "../core/sharer-connection.js";
+import { ShareQuality } from "../core/share-quality.js";
 import { readTrack } from "../core/track-reader.js";
 
 export const SECURING = "Securing the connection...";
@@ -49,7 +50,8 @@ export class ShareSession {
    * @param {{joined: object, ui: object, resume?: Uint8Array, check?: string}} options
    *   joined: the join call's answer; ui: {view(name, detail), status(text), notice(text),
    *   consent({mode, helper, check}), security({check, resume}), chat(who, text),
-   *   annotation(payload), screen(width, height), paused(bool), capturing(bool), ended(text)}
+   *   annotation(payload), screen(width, height), paused(bool), capturing(bool), ended(text),
+ *   encoding({mode, codec, bitrate, framerate, jpegQuality}): what the encoder aims at now}
    */
   constructor({ joined, ui, resume, check }) {
     this.joined = joined;
@@ -68,6 +70,9 @@ export class ShareSession {
     this.encodable = [];
     this.encoder = null;
     this.flow = new FlowWindow();
+    /** The helper's quality choice: the encoder's rate, and Sharp's least capture interval. */
+    this.quality = new ShareQuality();
+    this.intervalTimer = null;
     this.chatCount = 0;
     this.fresh = false;
     this.conn = new SharerConnection(sharerSocketUrl(joined), this.id, { resume, check });
@@ -274,7 +279,23 @@ export class ShareSession {
     } else if (control.t === "refresh") {
       this.consoleCodecs = control.video;
       this.keyframe();
+    } else if (control.t === "quality") {
+      this.chooseQuality(control.mode);
     }
+  }
+
+  /** The helper picked Auto, Sharp or Smooth: the encoder follows, with a keyframe at once. */
+  chooseQuality(mode) {
+    if (!this.quality.choose(mode)) return;
+    this.encoder?.setRate(this.quality.profile);
+    this.showEncoding();
+    this.keyframe();
+  }
+
+  /** What the encoder aims at now, for the page (and the tests that read it). */
+  showEncoding() {
+    const codec = this.encoder instanceof VideoScreenEncoder ? this.encoder.codec : this.encoder && "jpeg";
+    this.ui.encoding?.({ mode: this.quality.mode, codec, ...this.quality.profile });
   }
 
   // Video ----------------------------------------------------------------------------------------
@@ -324,10 +345,21 @@ export class ShareSession {
   offerLast() {
     const frame = this.lastFrame;
     if (!frame || (!this.fresh && !this.wantKeyframe)) return;
-    if (!this.videoAllowed || !this.flow.open(performance.now())) return;
+    const now = performance.now();
+    if (!this.videoAllowed || !this.flow.open(now)) return;
+    const wait = this.quality.wait(now, { keyframe: this.wantKeyframe });
+    if (wait > 0) {
+      // Sharp: fewer captures; the newest one leaves when the interval is over.
+      this.intervalTimer ??= setTimeout(() => {
+        this.intervalTimer = null;
+        this.offerLast();
+      }, wait);
+      return;
+    }
     const encoder = this.chooseEncoder();
     if (encoder.busy) return;
     encoder.encode(frame, { keyframe: this.wantKeyframe, capturedAtUs: Date.now() * 1000 });
+    this.quality.sent(now);
     this.fresh = false;
     this.wantKeyframe = false;
   }
@@ -340,6 +372,8 @@ export class ShareSession {
       this.encoder?.close();
       const options = {
         codec,
+        ...this.quality.profile,
+        quality: this.quality.profile.jpegQuality,
         onPayload: (payload, info) => this.sendVideo(payload, info),
         onError: (error) => {
           console.warn("quickassist:", error.message);
@@ -351,6 +385,7 @@ export class ShareSession {
       };
       this.encoder = codec ? new VideoScreenEncoder(options) : new JpegScreenEncoder(options);
       this.wantKeyframe = true;
+      this.showEncoding();
     }
     return this.encoder;
   }
@@ -392,6 +427,8 @@ export class ShareSession {
     if (track) track.stop();
     if (this.lastFrame) this.lastFrame.close();
     this.lastFrame = null;
+    clearTimeout(this.intervalTimer);
+    this.intervalTimer = null;
     this.encoder?.close();
     this.encoder = null;
   }
