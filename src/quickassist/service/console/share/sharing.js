@@ -249,6 +249,7 @@ export class ShareSession {
 
   onSecured(detail) {
     this.flow.reset();
+    this.quality.reset();
     this.ui.security(detail);
     this.offerConsent();
     if (this.state?.phase === "joined") this.ui.status("Waiting for your helper...");
