@@ -6,7 +6,13 @@ other arguments are those of `quickassist share`. `self-check` (for the build's 
 people) runs each part a session needs once and reports it (sharer_self_check.py).
 """
 
+import os
 import sys
+
+if sys.platform.startswith("linux"):
+    # The app carries Qt's X11 platform only (sharer.spec): on a Wayland desktop Qt would look
+    # for its Wayland plugin first, say so on stderr, then take X11 (XWayland) anyway.
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
 if sys.argv[1:] == ["self-check"]:
     from sharer_self_check import run
