@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 import Xlib.display
 
 from quickassist.protocol.frames import Frame, FrameFlags, FrameKind
+from quickassist.protocol.media import VideoPayload
 from quickassist.sharer.client import SessionClient
 from quickassist.sharer.session_events import (
     AnnotationReceived,
@@ -179,6 +179,6 @@ async def test_the_helper_switches_monitors(started: tuple[Sharer, Side], layout
     await helper.send_frame(FrameKind.CONTROL_E2E, payload)
     await helper.wait_frame(listing("right"))
     keyframe = await helper.wait_frame(lambda f: video(f) and bool(f.header.flags & 1))
-    width, height = struct.unpack_from("<HH", keyframe.payload)
-    assert (width, height) == (960, 1080)
+    shown = VideoPayload.parse(keyframe.payload)
+    assert (shown.screen_width, shown.screen_height) == (960, 1080)
     await sharer.wait_event(MonitorChanged, lambda e: e.monitor.name == "right")
