@@ -128,7 +128,6 @@ export class Viewer extends EventTarget {
     }
     const done = () => this.drawn(frame);
     // The header's capture time is 32 bits of milliseconds: the instant nearest our clock.
-    // The header's capture time is 32 bits of milliseconds: the instant nearest our clock.
     const capturedAtUs = unwrapTimestampMs(frame.header.timestampMs, Date.now()) * 1000;
     this.display.drawVideo(video, capturedAtUs).then(done, done);
     return true;
