@@ -17,8 +17,10 @@ for text and other few-colour changes.
 `COPY` is a scroll: u16 source_x, u16 source_y; the w x h pixels at the source, as the receiver
 has them when it reaches this tile, move to (x, y) (source and destination may overlap).
 `H264` is content in motion: u8 flags (bit 0: keyframe, an IDR with its SPS and PPS), then one
-H.264 access unit (Annex B) of exactly w x h pixels (even sizes: 4:2:0), the next picture of the
-one video stream the payloads carry; a keyframe starts the stream anew (and may change its size).
+H.264 access unit (Annex B), the next picture of the one video stream the payloads carry, drawn
+scaled into the tile's w x h rectangle (the sharer codes it at w x h, even sizes for 4:2:0, or
+smaller when its CPU is short); a keyframe starts the stream anew (and may change its coded
+size).
 `VP8` is the same with one VP8 frame in place of the access unit (bit 0: a key frame), for the
 browser sharer where H.264 encode is missing; a payload's video tiles are all of one codec.
 Tiles apply in payload order. Coordinates are relative to the shared monitor and every tile (and
@@ -56,7 +58,7 @@ class TileEncoding(enum.IntEnum):
     JPEG = 2  # a JPEG image of exactly w x h pixels (lossy: photos, video)
     PALETTE = 3  # u8 count, count x RGB, raw DEFLATE of packed indices (protocol/palette.py)
     COPY = 4  # u16 source_x, u16 source_y: a w x h rectangle of the receiver's picture moves here
-    H264 = 5  # u8 flags (bit 0: keyframe), one H.264 access unit (Annex B) of w x h pixels
+    H264 = 5  # u8 flags (bit 0: keyframe), one H.264 access unit (Annex B) drawn into w x h
     VP8 = 6  # u8 flags (bit 0: keyframe), one VP8 frame of w x h pixels
 
 

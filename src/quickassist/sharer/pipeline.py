@@ -350,7 +350,9 @@ class _CaptureThread:
         self.monitor = pick_monitor(monitors, settings.monitor_id)
         handoff.publish_monitors(monitors, self.monitor)
         self.grid = TileGrid(self.monitor.width, self.monitor.height, settings.tile_size)
-        self.updates = ScreenUpdates(self.grid, settings.encoder)  # what the viewer has
+        self.updates = ScreenUpdates(  # what the viewer has
+            self.grid, settings.encoder, frame_interval=settings.frame_interval
+        )
         self.dirty: list[Rect] = []  # damaged rectangles (monitor coordinates) not yet sent
         self.next_video = 0.0  # earliest time for the next video capture (pacing)
         self.next_poll = 0.0  # polling mode: next whole-frame compare
@@ -464,7 +466,9 @@ class _CaptureThread:
         if monitor != self.monitor:
             self.monitor = monitor
             self.grid = TileGrid(monitor.width, monitor.height, self.settings.tile_size)
-            self.updates = ScreenUpdates(self.grid, self.settings.encoder)
+            self.updates = ScreenUpdates(
+                self.grid, self.settings.encoder, frame_interval=self.settings.frame_interval
+            )
             self.dirty.clear()
             self.cursor.reset()
 
@@ -493,6 +497,7 @@ class _CaptureThread:
     def _capture_video(self, generation: int, keyframe: int) -> None:
         assert self.grabber is not None
         timestamp = _now_us()
+        started = time.perf_counter()
         frame = self.grabber.grab(self.monitor)
         if frame.shape[:2] != (self.grid.height, self.grid.width):
             return  # the layout is changing under us; its ConfigureNotify follows
@@ -502,6 +507,8 @@ class _CaptureThread:
         now = time.monotonic()
         quality = self.handoff.quality(now)
         encoded = self.updates.update(frame, candidates, full=full, quality=quality, now=now)
+        # (Wall time, not CPU time: a thread that does not get the CPU is as late as a slow one.)
+        self.updates.capture_cost(time.perf_counter() - started, now)
         payloads = split_tiles(
             self.monitor.width, self.monitor.height, encoded, self.settings.max_payload
         )

@@ -5,7 +5,9 @@ In order, each capture becomes:
 1. a COPY for a scroll (`scroll.find_shift` over the box of changed pixels), applied to the
    viewer's picture here too, so what is left to send is the newly exposed strip;
 2. one H.264 picture for the region in motion (`motion.MotionTracker`, `codecs/h264.py`), when
-   the console said it decodes H.264: the region's tiles are not sent as images meanwhile;
+   the console said it decodes H.264: the region's tiles are not sent as images meanwhile. It is
+   coded at half size while the captures cost more than the frame interval allows
+   (`video_scale.VideoScale`, fed by the caller's `capture_cost`); the console draws it scaled;
 3. image tiles (codecs/adaptive.py) for every other changed tile, each cut to its changed
    pixels when few changed; and when motion stops, the whole region once more, losslessly,
    so what the console shows ends exactly what the screen shows.
@@ -26,6 +28,7 @@ from .codecs.h264 import H264Encoder, VideoEncodeError
 from .motion import MotionChange, MotionSettings, MotionTracker, TileBox
 from .scroll import find_shift
 from .tiles import Frame, Rect, TileGrid, bounding_box, changed_box, join_small
+from .video_scale import ScaleSettings, VideoScale
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class ScreenUpdates:
         *,
         video: H264Encoder | None = None,
         motion: MotionSettings | None = None,
+        frame_interval: float = 1 / 30,
+        scale: ScaleSettings | None = None,
     ) -> None:
         self.grid = grid
         self.tiles = tiles
@@ -65,7 +70,9 @@ class ScreenUpdates:
         self.motion = MotionTracker(grid.columns, grid.rows, motion)
         self.shown: Frame | None = None  # what the viewer has (the latest capture sent)
         self.counters = UpdateCounters()
+        self.scale = VideoScale(frame_interval, scale)
         self._video_allowed = False
+        self._sent_video = False  # the last update encoded a video picture
 
     def forget(self) -> None:
         """The viewer's picture is unknown (disabled, monitor switch): the next is a keyframe."""
@@ -84,6 +91,12 @@ class ScreenUpdates:
     @property
     def video_region(self) -> TileBox | None:
         return self.motion.region
+
+    def capture_cost(self, cost: float, now: float) -> None:
+        """The last capture (grab and `update`) took `cost` seconds of the capture thread: with
+        a video picture in it, that decides the scale of the next ones."""
+        if self._sent_video:
+            self.scale.observe(cost, now)
 
     def deadline(self) -> float | None:
         """When to capture even without damage: the check that ends the video of a region."""
@@ -106,6 +119,7 @@ class ScreenUpdates:
             rects = [self.grid.rect(t) for t in self.grid.all()]
             return self.tiles.encode(frame, rects, quality=quality, keyframe=True)
         out: list[Tile] = []
+        self._sent_video = False
         changed = self.grid.changed(self.shown, frame, candidates)
         if len(changed) >= SCROLL_MIN_TILES and self.motion.region is None:
             copy = self._copy(frame, changed)
@@ -178,7 +192,10 @@ class ScreenUpdates:
             return None
         rect = self._pixels(region)
         pixels = frame[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
-        picture = self.video.encode(pixels, int(now * 1000), keyframe=motion.restarted)
+        picture = self.video.encode(
+            pixels, int(now * 1000), keyframe=motion.restarted, scale=self.scale.scale
+        )
+        self._sent_video = True
         self.counters.video_pictures += 1
         self.counters.video_keyframes += picture.keyframe
         return Tile.h264(

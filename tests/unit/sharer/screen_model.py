@@ -53,7 +53,12 @@ class ScreenModel:
         pictures = self.decoder.decode(av.Packet(tile.data[1:]))
         assert len(pictures) == 1, "one access unit in, one picture out"
         self.decoded_pictures += 1
-        rgb: Picture = pictures[0].to_ndarray(format="rgb24")
+        picture = pictures[0]
+        if (picture.width, picture.height) != (tile.width, tile.height):
+            # Coded smaller (the sharer's CPU was short): drawn scaled into the tile, as the
+            # console's drawImage does.
+            picture = picture.reformat(width=tile.width, height=tile.height)
+        rgb: Picture = picture.to_ndarray(format="rgb24")
         return rgb[: tile.height, : tile.width]
 
 

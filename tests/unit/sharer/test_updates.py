@@ -108,3 +108,36 @@ def test_a_keyframe_ends_the_video_and_the_next_motion_starts_with_an_h264_keyfr
             assert TileEncoding.H264 not in {t.encoding for t in tiles}
             assert screen.video_region is None
     assert screen.counters.video_keyframes == 2
+
+
+def test_slow_captures_halve_the_video_and_the_region_still_ends_exact() -> None:
+    screen, model = updates(video=True)
+    backdrop = text_page(HEIGHT, seed=8)
+    model.apply(screen.update(backdrop, None, full=True, quality=75, now=0.0))
+    rng = np.random.default_rng(9)
+    now, frame = 0.0, backdrop
+    coded = []
+    for _ in range(16):
+        frame = backdrop.copy()
+        frame[64:256, 128:384, :3] = rng.integers(0, 256, (192, 256, 3), dtype=np.uint8)
+        now += FRAME
+        tiles = screen.update(frame, None, full=False, quality=75, now=now)
+        screen.capture_cost(0.9 * FRAME, now)  # every capture over the interval's share
+        model.apply(tiles)
+        coded.append(screen.video.coded_size)
+        video = [t for t in tiles if t.encoding is TileEncoding.H264]
+        # The tile keeps the region's rectangle whatever size is coded.
+        assert all((t.width, t.height) == (256, 192) for t in video)
+    # Full size until a window of video captures was slow, then half, from a keyframe.
+    window = screen.scale.settings.window
+    assert coded[2 : 2 + window] == [(256, 192)] * window
+    assert coded[-1] == (128, 96) and screen.scale.downs == 1
+    assert screen.counters.video_keyframes == 2
+    ended_at = screen.deadline()
+    assert ended_at is not None
+    # (A moment after it: `deadline()` is a sum, and at it exactly the difference may round
+    # below `still_after`.)
+    still = screen.update(frame, set(), full=False, quality=75, now=ended_at + 0.001)
+    assert screen.counters.refreshes == 1
+    model.apply(still)
+    assert np.array_equal(model.rgb, bgra_to_rgb(frame))

@@ -18,7 +18,10 @@ the controller probes upward from there.
 
 The BGRA picture becomes I420 with point sampling of the chroma (`CONVERSION`) before x264:
 1.6 ms for 1080p against 2.5 ms with swscale's default bilinear filter (min of 30, here), the
-lossy video's colour edges only (the lossless refresh after the motion is exact).
+lossy video's colour edges only (the lossless refresh after the motion is exact). At `scale` 2
+(sharer/video_scale.py, when the capture thread is short of CPU) the same conversion also halves
+the width and height: 0.9 ms, and x264 gets a quarter of the pixels (5.9 against 12.6 ms, min,
+for a panned 1080p noise picture); the stream restarts at the new coded size with a keyframe.
 
 Preset and profile were measured with bench/video_encode.py (docs/benchmarks.md, "Video"): see
 `PRESET`.
@@ -102,7 +105,8 @@ class H264Encoder:
         self.frame_rate = frame_rate
         self._bitrate = _clamp_bitrate(bitrate_bps)
         self._context: av.VideoCodecContext | None = None
-        self._size = (0, 0)
+        self._size = (0, 0)  # the coded size
+        self._input_size = (0, 0)  # the rectangle's
         self._ceiling = 0  # the VBV max rate the stream was opened with
         self._input: av.VideoFrame | None = None
         self._input_pixels: Frame = np.zeros((0, 0, 4), dtype=np.uint8)
@@ -131,17 +135,22 @@ class H264Encoder:
         elif self._bitrate > RAISE_RESTARTS * self._ceiling:
             self.close()
 
-    def encode(self, pixels: Frame, now_ms: int, *, keyframe: bool = False) -> EncodedPicture:
+    def encode(
+        self, pixels: Frame, now_ms: int, *, keyframe: bool = False, scale: int = 1
+    ) -> EncodedPicture:
         """Encode one (h, w, 4) BGRA picture captured at `now_ms` (monotonic milliseconds).
 
-        Width and height must be even (4:2:0 chroma). A new size restarts the encoder, so the
-        picture is a keyframe then too.
+        Width and height must be even (4:2:0 chroma). `scale` 2 codes it at half the width and
+        height (point-sampled in the I420 conversion: 0.9 ms for 1080p against 3.0 ms at full
+        size, and a quarter of the pixels for x264); the console draws it scaled to w x h. A new
+        size or scale restarts the encoder, so the picture is a keyframe then too.
         """
         height, width, _ = pixels.shape
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"H.264 needs an even, non-empty size, not {width}x{height}")
-        if self._context is None or self._size != (width, height):
-            self._open(width, height, now_ms)
+        coded = _coded_size(width, height, scale)
+        if self._context is None or self._size != coded or self._input_size != (width, height):
+            self._open(width, height, coded, now_ms)
             keyframe = True
         assert self._context is not None and self._input is not None
         # Into the one input frame this stream keeps: 0.5 ms for 1080p, where a new frame each
@@ -153,7 +162,13 @@ class H264Encoder:
         self._last_pts = pts
         try:
             # (Into I420 here, not inside encode: that one uses the slower default filter.)
-            picture = frame.reformat(format="yuv420p", interpolation=CONVERSION)
+            coded_width, coded_height = self._size
+            picture = frame.reformat(
+                width=coded_width,
+                height=coded_height,
+                format="yuv420p",
+                interpolation=CONVERSION,
+            )
             picture.pts = pts
             picture.time_base = TIME_BASE
             picture.pict_type = PictureType.I if keyframe else PictureType.NONE
@@ -169,10 +184,15 @@ class H264Encoder:
         self._context = None
         self._size = (0, 0)
 
-    def _open(self, width: int, height: int, now_ms: int) -> None:
+    @property
+    def coded_size(self) -> tuple[int, int]:
+        """The size the stream codes (half the rectangle's at scale 2; (0, 0): no stream)."""
+        return self._size
+
+    def _open(self, width: int, height: int, coded: tuple[int, int], now_ms: int) -> None:
         context = av.CodecContext.create("libx264", "w")
         assert isinstance(context, av.VideoCodecContext)
-        context.width, context.height = width, height
+        context.width, context.height = coded
         context.pix_fmt = "yuv420p"
         context.time_base = TIME_BASE
         context.framerate = Fraction(self.frame_rate, 1)
@@ -194,7 +214,8 @@ class H264Encoder:
         context.bit_rate = self._bitrate
         context.open()
         self._context = context
-        self._size = (width, height)
+        self._size = coded
+        self._input_size = (width, height)
         self._input = av.VideoFrame(width, height, "bgra")
         plane = self._input.planes[0]
         rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(
@@ -209,3 +230,12 @@ class H264Encoder:
 
 def _clamp_bitrate(bitrate_bps: int) -> int:
     return max(MIN_BITRATE, min(MAX_BITRATE, int(bitrate_bps)))
+
+
+def _coded_size(width: int, height: int, scale: int) -> tuple[int, int]:
+    """`width` x `height` divided by `scale`, kept even (4:2:0) and at least 2 x 2."""
+    if scale < 1:
+        raise ValueError(f"a video scale is 1 or more, not {scale}")
+    if scale == 1:
+        return width, height
+    return max(2, width // scale // 2 * 2), max(2, height // scale // 2 * 2)

@@ -96,3 +96,29 @@ def test_a_much_lower_bitrate_restarts_the_stream_so_its_frames_shrink_too() -> 
 
 def test_a_stream_starts_at_the_controllers_first_bitrate() -> None:
     assert H264Encoder().bitrate == START_BITRATE < DEFAULT_BITRATE
+
+
+def test_scale_two_codes_half_the_size_and_a_change_of_scale_is_a_keyframe() -> None:
+    encoder = H264Encoder()
+    decoder = av.CodecContext.create("h264", "r")
+    sizes, keys = [], []
+    for n, scale in enumerate([1, 1, 2, 2, 1]):
+        unit = encoder.encode(picture(320, 192, n), n * 33, scale=scale)
+        (decoded,) = decoder.decode(av.Packet(unit.data))
+        sizes.append((decoded.width, decoded.height))
+        keys.append(unit.keyframe)
+    assert sizes == [(320, 192), (320, 192), (160, 96), (160, 96), (320, 192)]
+    assert keys == [True, False, True, False, True] and encoder.restarts == 3
+    # Point-sampled: the half picture is the full one's even pixels, near enough for video.
+    small = decoder.decode(av.Packet(H264Encoder().encode(picture(320, 192, 0), 0, scale=2).data))
+    rgb = small[0].to_ndarray(format="rgb24").astype(int)
+    wanted = picture(320, 192, 0)[::2, ::2, 2::-1].astype(int)
+    assert abs(rgb - wanted).mean() < 4
+
+
+def test_a_half_size_is_kept_even() -> None:
+    encoder = H264Encoder()
+    encoder.encode(picture(324, 198, 0), 0, scale=2)
+    assert encoder.coded_size == (162, 98)
+    encoder.encode(picture(326, 194, 1), 33, scale=2)
+    assert encoder.coded_size == (162, 96)

@@ -11,7 +11,8 @@
  *
  * COPY (a scroll): u16 source_x, u16 source_y; the w x h pixels there, as the canvas has them when
  * this tile is reached, move to (x, y). H264 (motion): u8 flags (bit 0: keyframe), then one
- * H.264 access unit (Annex B) of w x h pixels (even sizes), the next picture of the one stream.
+ * H.264 access unit (Annex B), the next picture of the one stream, drawn scaled into w x h (coded
+ * at w x h, even sizes, or smaller when the sharer's CPU is short; a new size only at a keyframe).
  * VP8 (the browser sharer without H.264 encode): the same with one VP8 frame.
  * Tiles apply in payload order.
  *
