@@ -5,13 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quickassist.sharer.motion import MotionSettings, MotionTracker, TileBox
+from quickassist.sharer.motion import MotionChange, MotionSettings, MotionTracker, TileBox
 
 FRAME = 1 / 30
 BLOCK = TileBox(4, 2, 6, 5)  # a 384 x 320 pixel animation at 64-pixel tiles
 
 
-def run(tracker: MotionTracker, changes: list[set[tuple[int, int]]], start: float = 0.0) -> list:
+def run(
+    tracker: MotionTracker, changes: list[set[tuple[int, int]]], start: float = 0.0
+) -> list[MotionChange]:
     return [tracker.observe(changed, start + n * FRAME) for n, changed in enumerate(changes)]
 
 
@@ -117,3 +119,38 @@ def test_every_decision_keeps_the_invariants(
         if previous is not None and region is None:
             assert change.ended == previous  # video never stops without its refresh
         previous = region
+
+
+SCREEN = TileBox(0, 0, 30, 17)  # 1920 x 1080 at 64-pixel tiles
+
+
+def test_a_full_screen_pan_becomes_video_on_its_second_capture() -> None:
+    tracker = MotionTracker(30, 17)
+    first, second, third = run(tracker, [set(SCREEN.tiles())] * 3)
+    assert first.region is None
+    assert second.region == SCREEN and second.restarted
+    assert third.region == SCREEN and not third.restarted
+
+
+def test_one_whole_screen_change_stays_tiles() -> None:
+    # A window switch or a page load: the whole screen once, then still.
+    tracker = MotionTracker(30, 17)
+    changes = [set(SCREEN.tiles()), set(), set(), set()]
+    assert all(change.region is None for change in run(tracker, changes))
+
+
+def test_a_sweep_needs_most_of_the_screen_and_captures_close_together() -> None:
+    tracker = MotionTracker(30, 17)
+    under_half = {(c, r) for c in range(30) for r in range(8)}  # 240 of 510 tiles
+    assert [c.region for c in run(tracker, [under_half] * 2)] == [None, None]
+    tracker = MotionTracker(30, 17)
+    whole = set(SCREEN.tiles())
+    assert tracker.observe(whole, 0.0).region is None
+    assert tracker.observe(whole, 0.6).region is None  # more than max_gap later: editing
+    assert tracker.observe(whole, 0.6 + FRAME).region == SCREEN
+
+
+def test_a_sweep_region_is_the_box_of_the_swept_tiles() -> None:
+    tracker = MotionTracker(30, 17)
+    lower = TileBox(0, 5, 30, 12)  # 360 of 510 tiles: all but the top bar
+    assert [c.region for c in run(tracker, [set(lower.tiles())] * 2)] == [None, lower]
