@@ -4,7 +4,6 @@ clients with connections of their own stand for two service nodes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -24,17 +23,6 @@ from quickassist.service.redis_live_store import (
 NOW = 1_800_000_000.0
 PER_ADDRESS = RateLimit(10, 600)
 OVERALL = RateLimit(90, 60)
-
-
-@pytest.fixture
-async def two_clients(redis_url: str) -> AsyncIterator[tuple[Redis, Redis]]:
-    clients = (
-        Redis.from_url(redis_url, decode_responses=True),
-        Redis.from_url(redis_url, decode_responses=True),
-    )
-    yield clients
-    for client in clients:
-        await client.aclose()
 
 
 def stores(clients: tuple[Redis, Redis], prefix: str) -> tuple[RedisLiveStore, RedisLiveStore]:

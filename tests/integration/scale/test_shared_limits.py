@@ -9,7 +9,7 @@ a session counted on whichever node holds it, keys that expire, no names in them
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,17 +45,6 @@ class Nodes:
 
     def on(self, attempt: int) -> SignInLimits:
         return self.guards[attempt % 2]
-
-
-@pytest.fixture
-async def two_clients(redis_url: str) -> AsyncIterator[tuple[Redis, Redis]]:
-    clients = (
-        Redis.from_url(redis_url, decode_responses=True),
-        Redis.from_url(redis_url, decode_responses=True),
-    )
-    yield clients
-    for client in clients:
-        await client.aclose()
 
 
 @pytest.fixture(params=["memory", "redis"])
