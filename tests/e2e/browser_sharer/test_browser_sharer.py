@@ -361,6 +361,9 @@ async def test_a_browser_without_h264_encode_shares_in_vp8(
     await wait_for_pattern(helper, PATTERN, VP8_SLACK)
     await expect(helper.locator("#status-video")).to_have_text("Video: VP8")
     assert await canvas_matches_screen(helper, xvfb, VP8_SLACK) == []
+    # The very first picture may be one JPEG: it can leave before the console's first refresh
+    # has said which codecs it decodes. From the first VP8 picture on, nothing else.
+    await helper.evaluate("window.tileCounts = {}")
 
     # Motion: the pattern changes colour; the canvas follows, in VP8 and only VP8.
     painter = Painter(xvfb.display)
@@ -371,7 +374,7 @@ async def test_a_browser_without_h264_encode_shares_in_vp8(
     await wait_for_pattern(helper, CHANGED, VP8_SLACK)
     await screenshot(helper, "vp8")
     counts = await helper.evaluate("window.tileCounts")
-    assert counts.get(VP8, 0) >= 2, counts
+    assert counts.get(VP8, 0) >= 1, counts
     assert set(counts) == {VP8}, counts
     assert await canvas_matches_screen(helper, xvfb, VP8_SLACK) == []
 
