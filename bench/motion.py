@@ -134,7 +134,8 @@ def texture(rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     bottom = coarse[y0 + 1][:, x0] * (1 - fx) + coarse[y0 + 1][:, x0 + 1] * fx
     smooth = top * (1 - fy) + bottom * fy
     grain = rng.normal(0, 4, smooth.shape)
-    return np.clip(smooth + grain, 0, 255).astype(np.uint8)
+    picture: npt.NDArray[np.uint8] = np.clip(smooth + grain, 0, 255).astype(np.uint8)
+    return picture
 
 
 async def motion(rig: Rig, seconds: float) -> Motion:

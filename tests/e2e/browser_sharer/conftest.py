@@ -55,7 +55,7 @@ async def sharer_browser(xvfb: XvfbServer) -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=False,
-            env=xvfb.env,
+            env=dict[str, str | float | bool](xvfb.env),
             args=[*CHROMIUM_ARGS, *CAPTURE_ARGS],
         )
         yield launched
