@@ -10,9 +10,11 @@ keeps up, and backs off at once when they say it does not:
   `probe_interval` (at least two round trips, so the step's effect is seen before the next) the
   target grows: by `start_step` every `start_interval` (or two round trips) until the first
   backoff (a fast link reaches the ceiling within a second of motion: until then the picture
-  is coarse), then by `probe_step`, gently (`cautious_step`) near the rate of the last backoff for
-  a while after it, where the link's limit was just found (away from it, a spurious backoff,
-  such as the first keyframe's, does not slow the climb).
+  is coarse), then by `probe_step`, gently (`cautious_step`) near the rate of the last backoff
+  for a while after it, where the link's limit was just found (away from it, a spurious
+  backoff, such as the first keyframe's, does not slow the climb). Never, though, past
+  `start_headroom` (then `probe_headroom`) times the rate the link was seen to deliver back to
+  back: WebRTC's AIMD rate control caps an increase at 1.5x the acknowledged rate likewise.
 - *falls behind*: the round trip stands `queue_high` above the least in every one of the last
   `recent` acknowledgements, or frames in flight timed out. The least of the recent ones, not
   their average: one large frame (the first, a keyframe of tiles) or one stall of a loaded
@@ -24,8 +26,16 @@ keeps up, and backs off at once when they say it does not:
   tiles of the frames before motion turned into video: 2 Mbit/s, 80 ms crossed three of them in
   seconds, and backing off for them took the video down to the floor) and the target stays.
 
-The delivery rate is not a ceiling while probing: a sender that sends little reads as its own
-restraint (sharer/pacing.py), and capping at it would spiral down. Pure: time is an argument.
+Why the start is capped: x264 makes smaller frames than the target asks while the picture is
+easy or frames come seldom (its VBV holds two frames' worth at 30 a second; in traced 2 and
+10 Mbit/s runs frames carried about half of target x time between frames), so the round trips
+stayed low while the target ran ahead, to 5 Mbit/s on a 2 Mbit/s, 80 ms link, and the backoffs
+once the pictures filled it went down to 0.3-0.6 Mbit/s (docs/benchmarks.md, issue 9). With
+the cap the target stays within 1.5x (2x after a backoff) of what the frames actually took
+through the link, so it cannot run ahead of the delay signal. The cap limits growth only, and
+is loose after a backoff: a sender that sends little reads as its own restraint
+(sharer/pacing.py), and a cap as tight as what x264 fills would hold the target where a
+backoff left it. Pure: time is an argument.
 """
 
 from __future__ import annotations
@@ -55,6 +65,13 @@ class BitrateSettings:
     #: Growth per probe while the link keeps up, and near the rate of a recent backoff
     #: (within `near` of it either way).
     start_step: float = 1.5
+    #: How far a probe may lead the delivery rate measured (from back-to-back deliveries: at
+    #: most the link's rate, but for acknowledgements' jitter), so the target cannot run past
+    #: this many times the link however little the encoder fills it: 1.5 in the start (as
+    #: WebRTC's AIMD), 2 after a backoff, where x264 at ~10 frames a second fills half the
+    #: target (see the module docstring) and 1.5 would leave the target where it came down.
+    start_headroom: float = 1.5
+    probe_headroom: float = 2.0
     probe_step: float = 1.25
     cautious_step: float = 1.08
     near: float = 0.2
@@ -135,7 +152,7 @@ class BitrateController:
             if sent > self._backed_off_at:  # sent after the last backoff: a new congestion
                 self._back_off(now, delivery_bps)
         elif full and standing < s.queue_low:
-            self._probe(now, srtt_s)
+            self._probe(now, srtt_s, delivery_bps)
         return self.bitrate
 
     def lost(self, now: float, frames: int, *, srtt_s: float = 0.0) -> int:
@@ -156,7 +173,7 @@ class BitrateController:
         self._backed_off_at = now
         self.backoffs += 1
 
-    def _probe(self, now: float, srtt_s: float) -> None:
+    def _probe(self, now: float, srtt_s: float, delivery_bps: float) -> None:
         s = self.settings
         interval = s.start_interval if self._limit == 0.0 else s.probe_interval
         if now - self._changed_at < max(interval, 2 * srtt_s):
@@ -166,10 +183,18 @@ class BitrateController:
         recent = now - self._backed_off_at < s.cautious_for
         near = abs(self._rate - self._limit) <= s.near * self._limit
         if self._limit == 0.0:  # no backoff yet: the link's limit is not known at all
-            step = s.start_step
+            step, headroom = s.start_step, s.start_headroom
         else:
             step = s.cautious_step if recent and near else s.probe_step
-        self._set(min(float(s.ceiling), self._rate * step), now)
+            headroom = s.probe_headroom
+        rate = self._rate * step
+        if delivery_bps > 0.0:
+            # What the frames took through the link back to back is known: lead it by the
+            # headroom, do not outrun it (see the module docstring); never lower the target.
+            rate = min(rate, max(self._rate, delivery_bps * headroom))
+        if rate <= self._rate:
+            return
+        self._set(min(float(s.ceiling), rate), now)
         self.probes += 1
 
     def _set(self, rate: float, now: float) -> None:

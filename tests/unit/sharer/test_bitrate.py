@@ -158,14 +158,21 @@ def test_the_target_stays_within_its_bounds(acks: list[tuple[float, ...]]) -> No
 
 
 def simulate(
-    rates_bps: list[tuple[float, float]], *, delay: float, seconds: float, fps: float = 30.0
+    rates_bps: list[tuple[float, float]],
+    *,
+    delay: float,
+    seconds: float,
+    fps: float = 30.0,
+    fill: list[tuple[float, float]] | None = None,
 ) -> list[tuple[float, int, float]]:
     """A FlowWindow (two frames) and its controller over a bottleneck whose rate is
     `rates_bps` [(from time, bits per second)]: a frame is offered `fps` times a second and
     leaves when the window has room, as large as the target over the time since the last one
-    (x264's rate control follows timestamps), up to two frames' worth (its VBV); it queues at
+    (x264's rate control follows timestamps), up to two frames' worth (its VBV), times the
+    encoder's `fill` [(from time, share)] (1.0: it makes what the target asks); it queues at
     the bottleneck and is acknowledged `delay` after crossing plus `delay` back.
     Returns (time, target, smoothed round trip)."""
+    fills = fill or [(0.0, 1.0)]
     window = FlowWindow()
     trace: list[tuple[float, int, float]] = []
     link_free = 0.0  # when the bottleneck finishes what it holds
@@ -180,8 +187,9 @@ def simulate(
             acks.remove((at, seq))
         if window.hold(now) is None:
             rate = [r for t, r in rates_bps if t <= now][-1]
+            share = [f for t, f in fills if t <= now][-1]
             target = window.estimate.video_bitrate_bps
-            size = int(target * min(now - last_sent, 2 * step) / 8)
+            size = int(share * target * min(now - last_sent, 2 * step) / 8)
             last_sent = now
             sequence += 1
             window.sent(sequence, size, now)
@@ -200,6 +208,51 @@ def test_on_a_slow_link_it_settles_under_the_link_with_a_short_queue() -> None:
     assert max(late) <= 2e6  # never above the link for long
     assert sum(late) / len(late) >= 0.8e6  # yet uses a good part of it
     assert max(rtts) < 0.08 + 0.25  # the round trip stays near the link's own, not seconds
+
+
+def test_an_encoder_that_undershoots_does_not_lead_the_start_past_the_link() -> None:
+    # x264 made about half the target's bytes in traced 2 and 10 Mbit/s runs (easy pictures,
+    # frames further apart than its two-frame VBV), so the round trips stayed low while the
+    # start phase ran the target up to 5-6 Mbit/s on this link; then harder pictures filled it.
+    # Here: half for 3 s, then all of it. The bound, 1.25x the link: one backoff (x0.7) brings
+    # it under the link again (before: 3.4 Mbit/s, 1.7x, and backoffs from there).
+    link = 2e6
+    trace = simulate([(0.0, link)], delay=0.04, seconds=20.0, fill=[(0.0, 0.5), (3.0, 1.0)])
+    assert max(target for _, target, _ in trace) <= 1.25 * link
+    # ... and it does not fall to the floor afterwards: it goes on using a good part of it.
+    after = [target for t, target, _ in trace if t > 3.0]
+    assert min(after) >= 0.4 * link > FLOOR_BITRATE
+    assert sum(after) / len(after) >= 0.6 * link
+
+
+def test_an_encoder_that_fills_the_target_still_reaches_the_ceiling_within_a_second() -> None:
+    # The cap follows what the frames took through the link, so it holds back only a target
+    # the encoder does not use: 10 Mbit/s, 40 ms reaches 6 Mbit/s at 0.8 s (before: 0.5 s).
+    trace = simulate([(0.0, 10e6)], delay=0.02, seconds=3.0)
+    assert next(target for t, target, _ in trace if t >= 1.0) == CEILING_BITRATE
+
+
+def test_the_start_leads_the_delivery_rate_by_its_headroom_at_most() -> None:
+    controller = BitrateController()
+    rates = [controller.observe(t * 0.05, **{**QUIET, "delivery_bps": 500_000}) for t in range(40)]
+    assert max(rates) == START_BITRATE  # 1.5 x 0.5 Mbit/s is under the start: it stays
+    controller = BitrateController()
+    rates = [
+        controller.observe(t * 0.05, **{**QUIET, "delivery_bps": 2_000_000}) for t in range(40)
+    ]
+    assert max(rates) == 3_000_000  # 1.5 x what the link delivered, not the ceiling
+
+
+def test_after_a_backoff_it_leads_the_delivery_rate_by_its_probe_headroom_at_most() -> None:
+    # (The first keyframe's timeout ended the start in most traced runs: the climb from there
+    # went to 4.7 Mbit/s on the 2 Mbit/s link while the frames took 0.5-1.2 of it.)
+    controller = BitrateController()
+    controller.lost(0.0, 1)
+    rates = [
+        controller.observe(1.0 + t * 0.05, **{**QUIET, "delivery_bps": 1_000_000})
+        for t in range(200)
+    ]
+    assert max(rates) == 2_000_000
 
 
 def test_on_a_fast_link_it_reaches_the_ceiling() -> None:
