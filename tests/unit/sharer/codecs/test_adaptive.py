@@ -262,3 +262,37 @@ def test_frames_of_few_colours_read_back_exactly_in_order(
             else:
                 assert tile.encoding is TileEncoding.PNG
                 assert np.array_equal(decode_png(tile.data), area)
+
+
+def test_a_big_change_sends_photo_rows_as_one_jpeg_each() -> None:
+    # A whole 1080p screen of photo: each JPEG carries ~625 bytes of tables, so a change this
+    # big goes in rows the monitor's width, not 512 px pieces.
+    grid = TileGrid(1920, 1080)
+    rects = [grid.rect(t) for t in grid.all()]
+    tiles = AdaptiveTileEncoder().encode(frame_of(photo(1920, 1080)), rects)
+    assert {(t.x, t.width, t.encoding) for t in tiles} == {(0, 1920, TileEncoding.JPEG)}
+    assert len(tiles) == 17
+
+
+def test_tiles_judged_in_a_row_get_the_kind_each_gets_alone() -> None:
+    # The row's judge sets photo-like tiles aside by a sample of their pixels; the sample must
+    # never change a kind: a photo, 1024 colours (every pixel sampled is distinct: not over
+    # the limit, so all are counted), 1025 colours the sample misses (its pixels one colour),
+    # and text.
+    rgb = np.zeros((64, 256, 3), dtype=np.uint8)
+    rgb[:, :64] = photo(64, 64)
+    spread = np.arange(64 * 64) % 1024
+    rgb[:, 64:128] = np.stack([spread % 256, spread // 256, spread % 7], axis=-1).reshape(64, 64, 3)
+    hidden = np.arange(64 * 64)
+    hidden[::3] = 4000  # the sampled pixels: one colour
+    rgb[:, 128:192] = np.stack([hidden % 256, hidden // 256, 9 + 0 * hidden], axis=-1).reshape(
+        64, 64, 3
+    )
+    rgb[:, 192:] = text_like(64, 64)
+    grid = TileGrid(256, 64)
+    frame = frame_of(rgb)
+    rects = [grid.rect(t) for t in grid.all()]
+    together = [t.encoding for t in AdaptiveTileEncoder().encode(frame, rects)]
+    alone = [AdaptiveTileEncoder().encode(frame, [r])[0].encoding for r in rects]
+    assert together == alone
+    assert together[0] is TileEncoding.JPEG and together[3] is TileEncoding.PALETTE
