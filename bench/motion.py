@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from playwright.async_api import async_playwright
+from playwright.async_api import ConsoleMessage, async_playwright
 
 import quickassist
 from bench.glass_to_glass import (
@@ -237,6 +237,11 @@ async def run_link(shape: LinkShape | None, seconds: float, scratch: Path) -> Mo
         xvfb.process.wait()
 
 
+def _print_warning(message: ConsoleMessage) -> None:
+    if message.type in ("warning", "error"):
+        print(f"console {message.type}: {message.text}", file=sys.stderr)
+
+
 async def _measure(
     service: object, xvfb: object, base_url: str, executable: Path, seconds: float
 ) -> Motion:
@@ -250,6 +255,9 @@ async def _measure(
         context.set_default_timeout(WAIT * 3 * 1000)
         await context.add_init_script(PAGE_PROBE)
         page = await context.new_page()
+        # The console's own warnings (a video decode that failed, a frame it refused) explain a
+        # run that went wrong; they go to stderr, beside the figures, not into them.
+        page.on("console", _print_warning)
         rig = Rig(service, xvfb, page)  # type: ignore[arg-type]
         try:
             await rig.start_session()
