@@ -12,6 +12,14 @@ In order, each capture becomes:
    pixels when few changed; and when motion stops, the whole region once more, losslessly,
    so what the console shows ends exactly what the screen shows.
 
+A change over most of the grid that is not yet video (`MotionSettings.sweep_share`: the first
+capture of a full-screen pan, or one window switch; the two look alike until the next capture)
+sends its photo-like tiles at `SWEEP_QUALITY`: a pan's next capture is video, and those bytes
+were the start of the motion's lag on a slow link. Text is untouched (palette and PNG tiles do
+not use the quality). The JPEG tiles still unchanged `still_after` seconds later (the window
+switch) are sent again at the caller's quality, so the picture ends as it did before; the
+capture for that comes at `deadline()`.
+
 A keyframe (`full`) is the whole monitor as tiles and ends any video: the next motion starts a
 new stream with an H.264 keyframe. Runs on the capture thread; time is an argument.
 """
@@ -21,11 +29,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from quickassist.protocol.media import Tile
+from quickassist.protocol.media import Tile, TileEncoding
 
 from .codecs.base import TileEncoder
 from .codecs.h264 import H264Encoder, VideoEncodeError
 from .motion import MotionChange, MotionSettings, MotionTracker, TileBox
+from .quality import WORST_QUALITY
 from .scroll import find_shift
 from .tiles import Frame, Rect, TileGrid, bounding_box, changed_box, join_small
 from .video_scale import ScaleSettings, VideoScale
@@ -39,6 +48,10 @@ MAX_JOIN_BOXES = 16
 #: A change of at least this many tiles is looked at as a possible scroll (fewer: typing, a
 #: button; the tiles are cheap and a copy would save little).
 SCROLL_MIN_TILES = 8
+#: JPEG quality of a sweeping change's first capture (see the module's docstring): the
+#: governor's floor. A panned photo-like 1080p screen: 176 kB at quality 75, 89 kB at 35
+#: (0.35 s of a 2 Mbit/s link instead of 0.7); a window switch to it costs 89 + 177 kB.
+SWEEP_QUALITY = WORST_QUALITY
 
 
 @dataclass
@@ -49,6 +62,8 @@ class UpdateCounters:
     video_pictures: int = 0
     video_keyframes: int = 0
     refreshes: int = 0
+    #: Captures that sent a sweeping change's JPEG tiles again at the caller's quality.
+    sweep_refreshes: int = 0
 
 
 class ScreenUpdates:
@@ -73,12 +88,17 @@ class ScreenUpdates:
         self.scale = VideoScale(frame_interval, scale)
         self._video_allowed = False
         self._sent_video = False  # the last update encoded a video picture
+        # Tiles sent as JPEG at SWEEP_QUALITY, and when to send them again if still unchanged.
+        self._rough: set[tuple[int, int]] = set()
+        self._rough_until = float("inf")
 
     def forget(self) -> None:
         """The viewer's picture is unknown (disabled, monitor switch): the next is a keyframe."""
         self.shown = None
         self.motion.reset()
         self.video.close()
+        self._rough.clear()
+        self._rough_until = float("inf")
 
     def allow_video(self, allowed: bool) -> None:
         """Whether the console decodes H.264. Turning it off ends any video at the next
@@ -99,8 +119,12 @@ class ScreenUpdates:
             self.scale.observe(cost, now)
 
     def deadline(self) -> float | None:
-        """When to capture even without damage: the check that ends the video of a region."""
-        return self.motion.deadline()
+        """When to capture even without damage: the check that ends the video of a region,
+        or the one that sends a sweeping change's rough tiles again."""
+        motion = self.motion.deadline()
+        if not self._rough:
+            return motion
+        return self._rough_until if motion is None else min(motion, self._rough_until)
 
     def update(
         self,
@@ -126,6 +150,10 @@ class ScreenUpdates:
             if copy is not None:
                 out.append(copy)
                 changed = self._left_after(copy, frame, changed)
+                if self._rough:  # the copy may carry rough pixels: what it covers is rough too
+                    self._rough |= self.grid.touching(
+                        [Rect(copy.x, copy.y, copy.width, copy.height)]
+                    )
         motion = self.motion.observe(changed, now) if self._video_allowed else MotionChange(None)
         region = motion.region
         if region is not None:
@@ -145,10 +173,52 @@ class ScreenUpdates:
             self.counters.refreshes += 1
             refresh = [self.grid.rect(t) for t in motion.ended.tiles()]
             out += self.tiles.encode(frame, refresh, quality=quality, lossless=True)
+        out += self._sharpen(frame, changed, motion, quality, now)
         self._remember(frame, changed, motion)
         if rects:
-            out += self.tiles.encode(frame, rects, quality=quality)
+            sweep = self._video_allowed and motion.region is None and self._sweeping(changed)
+            rough = sweep and (quality is None or quality > SWEEP_QUALITY)
+            tiles = self.tiles.encode(frame, rects, quality=SWEEP_QUALITY if rough else quality)
+            if rough:
+                self._mark_rough(tiles, now)
+            out += tiles
         return out
+
+    def _sweeping(self, changed: list[tuple[int, int]]) -> bool:
+        """True if `changed` (not sent as video or copies) covers the motion's sweep share."""
+        share = self.motion.settings.sweep_share
+        return len(changed) >= share * self.grid.columns * self.grid.rows
+
+    def _mark_rough(self, tiles: list[Tile], now: float) -> None:
+        """`tiles` went at SWEEP_QUALITY: their JPEG ones are to be sent again once still."""
+        jpeg = [Rect(t.x, t.y, t.width, t.height) for t in tiles if t.encoding is TileEncoding.JPEG]
+        if jpeg:
+            self._rough |= self.grid.touching(jpeg)
+            self._rough_until = now + self.motion.settings.still_after
+
+    def _sharpen(
+        self,
+        frame: Frame,
+        changed: list[tuple[int, int]],
+        motion: MotionChange,
+        quality: int | None,
+        now: float,
+    ) -> list[Tile]:
+        """The rough tiles again at `quality`, once `still_after` passed without change; until
+        then, rough tiles sent anew or taken into video are no longer rough."""
+        if not self._rough:
+            return []
+        self._rough.difference_update(changed)
+        for box in (motion.region, motion.ended):
+            if box is not None:
+                self._rough.difference_update(box.tiles())
+        if now < self._rough_until or not self._rough:
+            return []
+        again = sorted(self._rough, key=lambda t: (t[1], t[0]))
+        self._rough.clear()
+        self._rough_until = float("inf")
+        self.counters.sweep_refreshes += 1
+        return self.tiles.encode(frame, [self.grid.rect(t) for t in again], quality=quality)
 
     def _copy(self, frame: Frame, changed: list[tuple[int, int]]) -> Tile | None:
         assert self.shown is not None

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quickassist.protocol.media import TileEncoding
+from quickassist.protocol.media import Tile, TileEncoding
 from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.motion import MotionSettings
 from quickassist.sharer.tiles import TileGrid
-from quickassist.sharer.updates import ScreenUpdates
+from quickassist.sharer.updates import SWEEP_QUALITY, ScreenUpdates
 from tests.fixtures.terminal_page import terminal_page
+from tests.fixtures.video_canvas import photo, psnr
 from tests.unit.sharer.screen_model import ScreenModel, bgra_to_rgb
 
 WIDTH, HEIGHT = 640, 384
@@ -141,3 +142,95 @@ def test_slow_captures_halve_the_video_and_the_region_still_ends_exact() -> None
     assert screen.counters.refreshes == 1
     model.apply(still)
     assert np.array_equal(model.rgb, bgra_to_rgb(frame))
+
+
+def window_switch(seed: int) -> npt.NDArray[np.uint8]:
+    """A new window over the whole screen: a photo over the left 3/4, text in the rest."""
+    frame = text_page(HEIGHT, seed=seed)
+    frame[:, :480, 2::-1] = photo(480, HEIGHT, seed=seed)
+    return frame
+
+
+def jpeg_bytes(tiles: list[Tile]) -> int:
+    return sum(len(t.data) for t in tiles if t.encoding is TileEncoding.JPEG)
+
+
+def test_a_window_switch_goes_rough_then_sharp_and_its_text_exact_throughout() -> None:
+    screen, model = updates(video=True)
+    model.apply(screen.update(text_page(HEIGHT, seed=10), None, full=True, quality=75, now=0.0))
+    frame = window_switch(seed=11)
+    first = screen.update(frame, None, full=False, quality=75, now=1.0)
+    model.apply(first)
+    truth = bgra_to_rgb(frame)
+    # Today's encoding of the same change (a console without H.264 never sees it rough).
+    plain, reference = updates(video=False)
+    reference.apply(plain.update(text_page(HEIGHT, seed=10), None, full=True, quality=75, now=0))
+    sharp = plain.update(frame, None, full=False, quality=75, now=1.0)
+    reference.apply(sharp)
+    assert 0 < jpeg_bytes(first) < 0.8 * jpeg_bytes(sharp)
+    assert np.array_equal(model.rgb[:, 512:], truth[:, 512:])  # the text: lossless at once
+    rough = psnr(model.rgb[:, :448], truth[:, :448])
+    assert screen.deadline() == 1.0 + STILL
+    # Nothing changed until the deadline: the photo's tiles again, at the caller's quality.
+    again = screen.update(frame, set(), full=False, quality=75, now=1.0 + STILL)
+    assert {t.encoding for t in again} == {TileEncoding.JPEG}
+    assert screen.counters.sweep_refreshes == 1 and screen.deadline() is None
+    model.apply(again)
+    assert np.array_equal(model.rgb[:, 512:], truth[:, 512:])
+    sharpened = psnr(model.rgb[:, :448], truth[:, :448])
+    assert sharpened > rough + 1  # (the photo's grain keeps both under 40 dB)
+    assert abs(sharpened - psnr(reference.rgb[:, :448], truth[:, :448])) < 0.5
+    assert screen.update(frame, set(), full=False, quality=75, now=2.0) == []
+
+
+def test_a_pan_goes_rough_once_then_video_and_nothing_is_sent_again_sharp() -> None:
+    screen, model = updates(video=True)
+    model.apply(screen.update(text_page(HEIGHT, seed=12), None, full=True, quality=75, now=0.0))
+    picture = photo(WIDTH + 64, HEIGHT + 64, seed=13)
+    now, frame = 1.0, window_switch(seed=12)
+    for step in range(8):
+        frame = frame.copy()
+        frame[:, :, 2::-1] = picture[step * 5 : step * 5 + HEIGHT, step * 7 : step * 7 + WIDTH]
+        tiles = screen.update(frame, None, full=False, quality=75, now=now)
+        kinds = {t.encoding for t in tiles}
+        assert (TileEncoding.H264 in kinds) == (step > 0)  # video at its second capture
+        model.apply(tiles)
+        now += FRAME
+    ended_at = screen.deadline()
+    assert ended_at is not None
+    still = screen.update(frame, set(), full=False, quality=75, now=ended_at + 0.001)
+    model.apply(still)
+    assert screen.counters.refreshes == 1 and screen.counters.sweep_refreshes == 0
+    assert np.array_equal(model.rgb, bgra_to_rgb(frame))  # the lossless refresh after motion
+    assert screen.deadline() is None
+
+
+def test_a_big_change_at_the_governors_floor_or_without_h264_is_not_sent_again() -> None:
+    for video, quality in ((True, SWEEP_QUALITY), (False, 75)):
+        screen, _model = updates(video=video)
+        screen.update(text_page(HEIGHT, seed=14), None, full=True, quality=quality, now=0.0)
+        screen.update(window_switch(seed=15), None, full=False, quality=quality, now=1.0)
+        assert screen.deadline() is None
+
+
+def test_a_scroll_of_rough_tiles_is_sent_again_where_it_landed() -> None:
+    screen, model = updates(video=True)
+    model.apply(screen.update(text_page(HEIGHT, seed=16), None, full=True, quality=75, now=0.0))
+    # A new page, a photo in its top 256 rows, then scrolled back one tile row: the photo's
+    # rough pixels are copied down onto the row below it, which was text.
+    page = text_page(HEIGHT, seed=17)
+    page[:256, :480, 2::-1] = photo(480, 256, seed=17)
+    document = np.concatenate([text_page(64, seed=18), page])
+    model.apply(screen.update(document[64:], None, full=False, quality=75, now=1.0))
+    scrolled = document[:HEIGHT].copy()
+    tiles = screen.update(scrolled, None, full=False, quality=75, now=1.0 + FRAME)
+    assert screen.counters.copies == 1 and TileEncoding.H264 not in {t.encoding for t in tiles}
+    model.apply(tiles)
+    truth = bgra_to_rgb(scrolled)
+    landed = (slice(256, 320), slice(0, 448))
+    rough = psnr(model.rgb[landed], truth[landed])
+    ended_at = screen.deadline()
+    assert ended_at is not None
+    model.apply(screen.update(scrolled, set(), full=False, quality=75, now=ended_at))
+    assert psnr(model.rgb[landed], truth[landed]) > rough + 1
+    assert np.array_equal(model.rgb[:, 512:], truth[:, 512:])
