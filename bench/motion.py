@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,11 @@ class Counts:
     captured_not_shown: int = 0
     #: Gaps between consecutive captures longer than one animation step (1 / RATE).
     gaps_over_step: int = 0
+    #: The steps not captured, by number (1 is the first paint): where in the run they fall
+    #: says whether the start of motion or the steady state loses them.
+    uncaptured_steps: list[int] = field(default_factory=list)
+    #: The steps captured yet not shown, by number, likewise.
+    not_shown_steps: list[int] = field(default_factory=list)
 
 
 def count(painted: list[float], captured: list[float], drawn: int, shown: set[int]) -> Counts:
@@ -104,9 +109,13 @@ def count(painted: list[float], captured: list[float], drawn: int, shown: set[in
         per_step[bisect.bisect_right(painted, at)] += 1
     for step in range(1, len(painted) + 1):
         n = per_step[step]
-        counts.uncaptured += n == 0
+        if n == 0:
+            counts.uncaptured += 1
+            counts.uncaptured_steps.append(step)
         counts.captured_twice += max(0, n - 1)
-        counts.captured_not_shown += n > 0 and step not in shown
+        if n > 0 and step not in shown:
+            counts.captured_not_shown += 1
+            counts.not_shown_steps.append(step)
     ordered = sorted(captured)
     counts.gaps_over_step = sum(1 for a, b in itertools.pairwise(ordered) if b - a > 1 / RATE)
     return counts
@@ -282,7 +291,7 @@ def row(name: str, result: Motion) -> str:
 
 
 COUNTS_HEAD = (
-    "| link | painted | captures (drawn) | distinct on canvas | not captured "
+    "| link | painted | captures (drawn) | distinct on canvas | not captured (in the first second) "
     "| captured twice | captured, not shown | capture gaps > 1 step |\n"
     "| --- | --- | --- | --- | --- | --- | --- | --- |"
 )
@@ -291,7 +300,8 @@ COUNTS_HEAD = (
 def count_row(name: str, result: Motion) -> str:
     c = result.counts
     return (
-        f"| {name} | {c.painted} | {c.captures} ({c.drawn}) | {c.shown} | {c.uncaptured} "
+        f"| {name} | {c.painted} | {c.captures} ({c.drawn}) | {c.shown} "
+        f"| {c.uncaptured} ({sum(1 for step in c.uncaptured_steps if step <= RATE)}) "
         f"| {c.captured_twice} | {c.captured_not_shown} | {c.gaps_over_step} |"
     )
 
@@ -333,6 +343,10 @@ async def main() -> None:
     print(COUNTS_HEAD)
     for name, result in results:
         print(count_row(name, result))
+    for name, result in results:
+        c = result.counts
+        print(f"{name}: steps not captured {c.uncaptured_steps}", file=sys.stderr)
+        print(f"{name}: steps captured, not shown {c.not_shown_steps}", file=sys.stderr)
 
 
 if __name__ == "__main__":
