@@ -1,7 +1,9 @@
 """A helper's sign-in that ends takes their open sessions with it, against the real service in
 process over TLS: the helper's socket closes with 4440 and "You were signed out...", the sharer
 hears that the helper ended the session, and sessions of the helper's other sign-ins (or of
-other helpers) go on.
+other helpers) go on. A session ends with the sign-in that created it even if the helper's
+socket never opened: its code answers like any dead one, its sharer hears that the helper ended
+it.
 
 At once for what the service itself revokes (logout, logout everywhere, an administrator's
 disable over HTTP); within `sign_in_watch.CHECK_SECONDS` of the service's clock for what the CLI
@@ -15,6 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from redis.asyncio import Redis
 
 from quickassist.protocol.close_codes import CloseCode
 from quickassist.protocol.frames import FrameKind
@@ -22,10 +25,21 @@ from quickassist.protocol.roles import EndReason, Role
 from quickassist.service.sign_in_watch import CHECK_SECONDS
 from tests.fixtures.inprocess_service import InProcessFactory, InProcessService
 from tests.fixtures.service import run_cli
-from tests.fixtures.session_clients import ScriptedHelper, Side, active_session, signed_in_helper
+from tests.fixtures.session_clients import (
+    ScriptedHelper,
+    ScriptedSharer,
+    Side,
+    active_session,
+    signed_in_helper,
+)
 from tests.integration.test_administration import ADMIN_PASSWORD, add_admin, signed_in
 
 SIGNED_OUT = (CloseCode.SIGNED_OUT, CloseCode.SIGNED_OUT.sentence)
+#: What `POST /api/join` answers for a code that does not work (never issued, used, ended).
+DEAD_CODE = {
+    "error": "unknown_code",
+    "message": "That code is not valid or has expired. Check it, or ask your helper for a new one.",
+}
 
 
 @pytest.fixture
@@ -139,3 +153,86 @@ async def test_a_cli_command_ends_the_sessions_at_the_next_check(
         # Another process wrote the store: this node learns it at its next check.
         service.clock.advance(CHECK_SECONDS)
         await assert_ended_by_sign_out(helper_side, sharer_side)
+
+
+async def code_in_redis(service: InProcessService, code: str) -> bool:
+    """Whether the service's Redis (on the PostgreSQL and Redis backend) still holds `code`."""
+    redis = Redis.from_url(service.env["QUICKASSIST_REDIS_URL"], decode_responses=True)
+    try:
+        return bool(await redis.exists(f"{service.env['QUICKASSIST_REDIS_KEY_PREFIX']}code:{code}"))
+    finally:
+        await redis.aclose()
+
+
+async def test_a_logout_ends_that_sign_ins_sessions_whose_helper_socket_never_opened(
+    inprocess_service: InProcessService, two_sign_ins: tuple[ScriptedHelper, ScriptedHelper]
+) -> None:
+    service = inprocess_service
+    first, second = two_sign_ins
+    waiting = await first.create_session()
+    joined = await first.create_session()
+    sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    assert (await sharer.join(joined["code"])).status_code == 200  # its socket not open yet
+    # The same helper's other sign-in: a code of its own, and one it took over by opening the
+    # helper's socket (the socket's sign-in replaces the one that created the session).
+    kept = await second.create_session()
+    taken_over = await first.create_session()
+    taken_over_side = await second.connect(taken_over["session_id"])
+    await taken_over_side.wait_type("state", phase="waiting")
+    # On the memory backend tests/unit/service/test_hub.py checks the store.
+    on_redis = "QUICKASSIST_REDIS_URL" in service.env
+    assert not on_redis or await code_in_redis(service, waiting["code"])
+
+    assert (await first.http.post("/api/auth/logout")).status_code == 204
+
+    # The waiting code is gone from the live store and answers like any dead code.
+    assert not on_redis or not await code_in_redis(service, waiting["code"])
+    late = await ScriptedSharer(service.base_url, service.ssl_context).join(waiting["code"])
+    assert (late.status_code, late.json()) == (404, DEAD_CODE)
+    # The sharer who had joined hears, on connecting, that the helper ended the session.
+    sharer_side = await sharer.connect()
+    assert await sharer_side.wait_closed() == (
+        CloseCode.ALREADY_ENDED,
+        EndReason.HELPER_ENDED.sentence_for(Role.SHARER),
+    )
+    # The other sign-in's sessions go on: its code joins, the one it took over too.
+    other = ScriptedSharer(service.base_url, service.ssl_context)
+    assert (await other.join(kept["code"])).status_code == 200
+    taken_sharer = ScriptedSharer(service.base_url, service.ssl_context)
+    assert (await taken_sharer.join(taken_over["code"])).status_code == 200
+    await taken_over_side.wait_type("state", phase="joined")
+    # For the helper, signed in again (every side is closed on leaving), both are over.
+    async with signed_in_helper(service) as again:
+        for created in (waiting, joined):
+            state = await again.http.get(f"/api/sessions/{created['session_id']}")
+            assert state.json()["phase"] == "ended"
+        helper_side = await again.connect(waiting["session_id"])
+        assert (await helper_side.wait_closed())[0] == CloseCode.ALREADY_ENDED
+
+
+async def test_a_cli_sign_out_ends_the_sessions_whose_helper_socket_never_opened(
+    inprocess_service_factory: InProcessFactory,
+) -> None:
+    service = inprocess_service_factory()
+    async with signed_in_helper(service) as ada:
+        # Created first, so the check ends it before the second one (whose sharer we wait on).
+        waiting = await ada.create_session()
+        created = await ada.create_session()
+        sharer = ScriptedSharer(service.base_url, service.ssl_context)
+        assert (await sharer.join(created["code"])).status_code == 200
+        # The sharer waits for a helper whose socket never opens.
+        sharer_side = await sharer.connect()
+        await sharer_side.wait_type("state", phase="joined")
+        args = ["user", "signout", "ada", "--data-dir", str(service.data_dir)]
+        result = await asyncio.to_thread(run_cli, args, env=service.env)
+        assert result.returncode == 0, result.stderr
+        # Another process wrote the store: this node learns it at its next check.
+        service.clock.advance(CHECK_SECONDS)
+        ended = await sharer_side.wait_type("ended")
+        assert ended["reason"] == EndReason.HELPER_ENDED
+        assert await sharer_side.wait_closed() == (
+            CloseCode.NORMAL,
+            EndReason.HELPER_ENDED.sentence_for(Role.SHARER),
+        )
+        late = await ScriptedSharer(service.base_url, service.ssl_context).join(waiting["code"])
+        assert (late.status_code, late.json()) == (404, DEAD_CODE)

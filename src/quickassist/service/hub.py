@@ -109,6 +109,7 @@ class SessionsElsewhere(Protocol):
         helper: HelperCard,
         helper_address: str | None,
         full_control_allowed: bool,
+        helper_sign_in: str,
     ) -> CreatedSession | None:
         """Create the session on a less loaded node; None to create it on this one."""
 
@@ -140,8 +141,9 @@ class LiveSession:
     resync_pending: bool = False
     #: The helper may ask for full control (service.helper_permissions); else view only.
     full_control_allowed: bool = True
-    #: The digest of the sign-in whose cookie opened the helper's socket last ("" before one
-    #: did): when that sign-in ends, so does the session (`SessionHub.sign_out`).
+    #: The digest of the helper's sign-in this session ends with (`SessionHub.sign_out`): the
+    #: one that created it, then the one whose cookie opened the helper's socket last (a later
+    #: sign-in of the same helper takes it over). "" for none (the hub's own tests).
     helper_sign_in: str = ""
     ended_at: float | None = None
 
@@ -187,14 +189,19 @@ class SessionHub:
         helper: HelperCard,
         helper_address: str | None,
         full_control_allowed: bool = True,
+        helper_sign_in: str = "",
     ) -> CreatedSession:
-        """A new session and its code, on the least loaded node when there are many."""
+        """A new session and its code, on the least loaded node when there are many.
+
+        `helper_sign_in`: the digest of the sign-in asking; the session ends with it even if the
+        helper's socket never opened, so no code stays live for a helper who cannot come."""
         if self._elsewhere is not None:
             created = await self._elsewhere.create(
                 helper_id=helper_id,
                 helper=helper,
                 helper_address=helper_address,
                 full_control_allowed=full_control_allowed,
+                helper_sign_in=helper_sign_in,
             )
             if created is not None:
                 return created
@@ -203,6 +210,7 @@ class SessionHub:
             helper=helper,
             helper_address=helper_address,
             full_control_allowed=full_control_allowed,
+            helper_sign_in=helper_sign_in,
         )
 
     async def create_here(
@@ -212,6 +220,7 @@ class SessionHub:
         helper: HelperCard,
         helper_address: str | None,
         full_control_allowed: bool = True,
+        helper_sign_in: str = "",
     ) -> CreatedSession:
         """A new session pinned to this node."""
         now = self._clock()
@@ -226,6 +235,7 @@ class SessionHub:
             helper_id=helper_id,
             state=state,
             full_control_allowed=full_control_allowed,
+            helper_sign_in=helper_sign_in,
         )
         self._sessions[session_id] = session
         await self._store.put_state(session_id, state)
@@ -376,11 +386,12 @@ class SessionHub:
         """End the live sessions of a helper whose sign-in ended; how many on this node.
 
         `helper_id`: every session of that helper (signed out everywhere, password changed,
-        account disabled or removed); `sign_in`: the sessions whose helper socket that sign-in
-        opened (one logout). The helper's socket is closed with `SIGNED_OUT` (its console reads
-        that it was signed out, not the sharer's sentence); the sharer hears that the helper
-        ended the session, as when the helper clicks End. `everywhere`: the other nodes are
-        told to do the same for theirs (False for a node answering that call).
+        account disabled or removed); `sign_in`: the sessions that sign-in created or whose
+        helper socket it opened last (one logout), codes still waiting included. The helper's
+        socket, if open, is closed with `SIGNED_OUT` (its console reads that it was signed out,
+        not the sharer's sentence); the sharer hears that the helper ended the session, as when
+        the helper clicks End, and the code is forgotten. `everywhere`: the other nodes are told
+        to do the same for theirs (False for a node answering that call).
         """
         ended = 0
         for session in list(self._sessions.values()):
@@ -401,7 +412,7 @@ class SessionHub:
         return ended
 
     def helper_sign_ins(self) -> set[str]:
-        """The sign-ins (digests) that opened the helper socket of a session not yet ended."""
+        """The sign-ins (digests) that sessions not yet ended end with (`helper_sign_in`)."""
         return {
             s.helper_sign_in
             for s in self._sessions.values()

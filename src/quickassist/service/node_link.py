@@ -90,6 +90,7 @@ class NodeLink:
         helper: HelperCard,
         helper_address: str | None,
         full_control_allowed: bool,
+        helper_sign_in: str,
     ) -> CreatedSession | None:
         """Create the session on the least loaded node; None if that is this one."""
         node = await self._registry.choose()
@@ -105,6 +106,7 @@ class NodeLink:
             "helper": dataclasses.astuple(helper),
             "helper_address": helper_address,
             "full_control_allowed": full_control_allowed,
+            "helper_sign_in": helper_sign_in,
         }
         answer = await self._call(node, "create", args)
         if answer is None:
@@ -200,6 +202,9 @@ class NodeLink:
                 helper=HelperCard(*args["helper"]),
                 helper_address=args["helper_address"],
                 full_control_allowed=args["full_control_allowed"],
+                # Absent from a node not yet upgraded: its sessions end with the helper's socket's
+                # sign-in only, as they did there.
+                helper_sign_in=args.get("helper_sign_in", ""),
             )
             return {
                 "session_id": created.session_id,

@@ -2,7 +2,8 @@
 
 - ``/ws/helper/{session_id}``: the signed-in helper who created the session; the upgrade must
   come from our own origin (a page elsewhere cannot ride the helper's cookie). The session
-  remembers which sign-in opened it, and ends when that sign-in does (service.sign_in_watch).
+  ends with the sign-in that created it; the socket's sign-in takes that over (the same helper
+  signed in again), and the session ends when that one does (service.sign_in_watch).
 - ``/ws/sharer/{session_id}``: ``Authorization: Bearer SHARER_TOKEN`` (from /api/join), or the
   ``token`` query parameter for clients that cannot set headers; an ``Origin``, if sent, must be
   our own.
@@ -51,7 +52,8 @@ async def helper_socket(websocket: WebSocket, session_id: str) -> None:
     except ServiceError as exc:
         await _refuse_session(websocket, session_id, CloseCode.UNKNOWN_SESSION, exc.message)
         return
-    # Which sign-in opened this socket: when it ends, the session ends (service.sign_in_watch).
+    # Which sign-in opened this socket: it replaces the one that created the session (the same
+    # helper, maybe signed in again); when it ends, the session ends (service.sign_in_watch).
     sign_ins: HelperSessions = websocket.app.state.helper_sessions
     session.helper_sign_in = sign_ins.sign_in_of(websocket.cookies.get(COOKIE_NAME))
     await websocket.accept()

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from ..protocol.errors import IllegalEvent, MessageError
 from ..protocol.messages import parse_client_message, to_dict
 from ..protocol.roles import Role
-from .auth import require_helper
+from .auth import COOKIE_NAME, HelperSessions, require_helper
 from .client_address import peer_address
 from .error_responses import error_response
 from .helper_quota import HelperLimits
@@ -125,6 +125,8 @@ async def create_session(
     """
     hub = hub_of(request)
     quota: HelperLimits = request.app.state.helper_quota
+    # The session ends with the sign-in that asked for it, even before its socket opens.
+    sign_ins: HelperSessions = request.app.state.helper_sessions
     admission = await quota.admit(helper.id, request.app.state.clock())
     made: str | None = None
     try:
@@ -133,6 +135,7 @@ async def create_session(
             helper=helper.card,
             helper_address=peer_address(request),
             full_control_allowed=helper.full_control,
+            helper_sign_in=sign_ins.sign_in_of(request.cookies.get(COOKIE_NAME)),
         )
         made = created.session_id
     finally:

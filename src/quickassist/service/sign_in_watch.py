@@ -1,4 +1,4 @@
-"""A helper's live sessions end with the sign-in that opened them.
+"""A helper's live sessions end with the sign-in that created them (or opened their socket).
 
 Every HTTP request looks its cookie up (`auth.HelperSessions`), but a helper's relay WebSocket
 was checked once, at the upgrade: without this module a revoked sign-in left the helper
@@ -14,9 +14,9 @@ that the helper ended the session):
   calls each live node once through the node link (service.node_link, ``sign_out``);
 - within `CHECK_SECONDS`, for the rest: the CLI (``quickassist user passwd|signout|disable|
   remove``) writes the database from another process, and a node may have missed the call.
-  Every node re-checks, against the shared store, the sign-in behind each helper socket it
-  holds. A changed password, a disabled or removed account and an expired sign-in fail that
-  check like a deleted row does.
+  Every node re-checks, against the shared store, the sign-in behind each live session it
+  holds (a code still waiting for its helper's socket included). A changed password, a
+  disabled or removed account and an expired sign-in fail that check like a deleted row does.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from .hub import TICK_SECONDS, SessionHub
 
 log = logging.getLogger(__name__)
 
-#: How often (service clock) each node re-checks the sign-ins behind its helper sockets. A
-#: check is one indexed read of the sign-in and one of the account per open helper socket:
-#: 1,000 sessions on a node cost 200 reads a second at 10 s, and a revocation from the CLI is
-#: at most 10 s late (one from the service itself is not late at all).
+#: How often (service clock) each node re-checks the sign-ins behind its live sessions. A check
+#: is one indexed read of the sign-in and one of the account per sign-in behind a live session:
+#: 1,000 sessions on a node cost at most 200 reads a second at 10 s, and a revocation from the
+#: CLI is at most 10 s late (one from the service itself is not late at all).
 CHECK_SECONDS = 10.0
 
 
@@ -86,7 +86,8 @@ class SignInWatch:
         sign_ins.store = self.store
 
     async def check(self) -> int:
-        """End the sessions whose helper socket's sign-in is no longer valid; how many."""
+        """End the sessions whose sign-in (`LiveSession.helper_sign_in`) is no longer valid;
+        how many."""
         ended = 0
         for digest in self._hub.helper_sign_ins():
             if not await self._sign_ins.still_signed_in(digest):

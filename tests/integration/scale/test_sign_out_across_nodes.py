@@ -1,7 +1,9 @@
 """A logout served by one node ends the helper's session pinned to another, at once: three real
 nodes on PostgreSQL and Redis behind nginx (`service_nodes`). The node that served the logout
 calls each other live node once (`node_link`, ``sign_out``); the pinned node closes the helper's
-socket with 4440 and tells the sharer the helper ended the session.
+socket with 4440 and tells the sharer the helper ended the session. The same holds for a session
+whose helper socket never opened: it ends with the sign-in that asked for its code, which the
+node link carried to the node the session was made on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from quickassist.protocol.close_codes import CloseCode
 from quickassist.protocol.roles import EndReason, Role
 from tests.fixtures.nginx import ServiceNodes
 from tests.fixtures.session_clients import close_all_sides
-from tests.integration.scale.test_three_nodes import Helper, join, sharer_side
+from tests.integration.scale.test_three_nodes import Helper, beaten, join, sharer_side
 from tests.timeouts import WAIT
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -34,8 +36,11 @@ async def node_calls(nodes: ServiceNodes, node: str, call: str) -> dict[str, int
     }
 
 
+@pytest.mark.parametrize(
+    "helper_socket", [True, False], ids=["helper-connected", "helper-never-connected"]
+)
 async def test_a_logout_through_one_node_ends_the_session_pinned_to_another(
-    service_nodes: ServiceNodes,
+    service_nodes: ServiceNodes, helper_socket: bool
 ) -> None:
     http = httpx.AsyncClient(
         base_url=service_nodes.base_url,
@@ -53,24 +58,43 @@ async def test_a_logout_through_one_node_ends_the_session_pinned_to_another(
         )
         assert signed_in.status_code == 200, signed_in.text
         helper = Helper(service_nodes, http)
-        created = await helper.create(via="n1")
-        assert created["relay_path"] == "/nodes/n1"  # no other session yet: n1 keeps it
+        # No node holds a live session (the other case's ended with its sign-in).
+        for node in service_nodes.nodes:
+            await beaten(service_nodes, node, 0)
+        if helper_socket:
+            created = await helper.create(via="n1")
+            assert created["relay_path"] == "/nodes/n1"  # no other session yet: n1 keeps it
+            logout_via = "n2"
+        else:
+            # Once n1 holds one, a code asked through n1 is made on another node, through the
+            # node link: only the sign-in it carried can end that session there.
+            await helper.create(via="n1")
+            await beaten(service_nodes, "n1", 1)
+            created = await helper.create(via="n1")
+            assert created["relay_path"] in ("/nodes/n2", "/nodes/n3")
+            logout_via = "n1"
         joined = await join(service_nodes, "n1", created["code"])
         assert joined.status_code == 200, joined.text
-        helper_side = await helper.connect(created)
+        if helper_socket:
+            helper_side = await helper.connect(created)
         sharer = await sharer_side(service_nodes, joined)
-        await helper_side.wait_type("state", phase="joined")
-        before = await node_calls(service_nodes, "n2", "sign_out")
+        if helper_socket:
+            await helper_side.wait_type("state", phase="joined")
+        else:
+            await sharer.wait_type("state", phase="joined")  # waiting for a helper
+        before = await node_calls(service_nodes, logout_via, "sign_out")
 
-        assert (await http.post("/nodes/n2/api/auth/logout")).status_code == 204
+        assert (await http.post(f"/nodes/{logout_via}/api/auth/logout")).status_code == 204
 
-        # n2 holds none of the helper's sessions: it told n1 and n3, and n1 ended this one.
-        after = await node_calls(service_nodes, "n2", "sign_out")
+        # The node that served the logout does not hold this session: it told the two others,
+        # and the one that holds it ended it.
+        after = await node_calls(service_nodes, logout_via, "sign_out")
         assert after.get("ok", 0) - before.get("ok", 0) == 2
-        assert await helper_side.wait_closed() == (
-            CloseCode.SIGNED_OUT,
-            CloseCode.SIGNED_OUT.sentence,
-        )
+        if helper_socket:
+            assert await helper_side.wait_closed() == (
+                CloseCode.SIGNED_OUT,
+                CloseCode.SIGNED_OUT.sentence,
+            )
         assert (await sharer.wait_type("ended"))["reason"] == EndReason.HELPER_ENDED
         assert await sharer.wait_closed() == (
             CloseCode.NORMAL,

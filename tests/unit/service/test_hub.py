@@ -328,3 +328,32 @@ async def test_a_sign_out_ends_that_sign_ins_sessions_with_the_helper_told_why(m
     assert await made.hub.sign_out(helper_id=1) == 1
     assert await made.hub.sign_out(helper_id=1) == 0
     assert other.state.end_reason is EndReason.HELPER_ENDED
+
+
+async def test_a_sign_out_ends_the_sessions_that_sign_in_created_before_any_socket(
+    made: Hub,
+) -> None:
+    waiting = await made.hub.create(
+        helper_id=1, helper=ADA, helper_address=ADDRESS, helper_sign_in="digest-a"
+    )
+    joined = await made.hub.create(
+        helper_id=1, helper=ADA, helper_address=ADDRESS, helper_sign_in="digest-a"
+    )
+    kept = await made.hub.create(
+        helper_id=1, helper=ADA, helper_address=ADDRESS, helper_sign_in="digest-b"
+    )
+    await made.hub.join(joined.code.value, ADDRESS)  # the sharer's socket not open yet
+    # The periodic re-check sees them, though no helper socket opened.
+    assert made.hub.helper_sign_ins() == {"digest-a", "digest-b"}
+    assert await made.hub.sign_out(sign_in="digest-a") == 2
+    for created in (waiting, joined):
+        assert made.hub.get(created.session_id).state.end_reason is EndReason.HELPER_ENDED
+    # The code is forgotten by the store, so nobody can claim it, and the sharer hears the
+    # same sentence as for any code that does not work.
+    assert await made.store.claim_code(waiting.code.value, made.clock.now) is None
+    with pytest.raises(JoinRefused) as refused:
+        await made.hub.join(waiting.code.value, ADDRESS)
+    assert (refused.value.status, refused.value.code) == (404, "unknown_code")
+    assert not made.hub.get(kept.session_id).state.ended
+    assert made.hub.active_count_of(1) == 1
+    assert made.hub.helper_sign_ins() == {"digest-b"}
