@@ -97,6 +97,11 @@ class BitrateSettings:
     backoff: float = 0.7
     delivery_share: float = 0.85
     deepest: float = 0.5
+    #: Until the first backoff, the target is at least this share of the best rate one frame
+    #: was seen to cross the link at (`seed`). Half: that rate is a floor of the link's (its
+    #: bytes over its whole trip), so half of it leaves room for the tiles and the cursor and
+    #: for a link shared with others, as the start itself does on the slowest link.
+    seed_share: float = 0.5
 
 
 class BitrateController:
@@ -153,6 +158,21 @@ class BitrateController:
                 self._back_off(now, delivery_bps)
         elif full and standing < s.queue_low:
             self._probe(now, srtt_s, delivery_bps)
+        return self.bitrate
+
+    def seed(self, now: float, floor_bps: float) -> int:
+        """A frame crossed the link at `floor_bps` at least (its bytes over its whole trip, so
+        never faster than the link): until the first backoff, start from `seed_share` of that if
+        it is above the target. Without it the first motion of a session began at `start`
+        however fast the link: on loopback its first half second of video was too coarse for
+        the benchmark's marker to read (docs/benchmarks.md, issue 9). After a backoff the link's
+        limit is known, and the probes and backoffs alone move the target. Returns the target.
+        """
+        s = self.settings
+        if self._limit == 0.0:
+            rate = min(float(s.ceiling), floor_bps * s.seed_share)
+            if rate > self._rate:
+                self._set(rate, now)
         return self.bitrate
 
     def lost(self, now: float, frames: int, *, srtt_s: float = 0.0) -> int:

@@ -145,6 +145,14 @@ class LinkEstimator:
                 old.popleft()
 
     @property
+    def floor_bps(self) -> float:
+        """The best rate one frame sent to an idle link crossed it at, of the last
+        THROUGHPUT_MEMORY seconds (0.0: none): its bytes over its whole trip, so never above the
+        link's rate, where a run of queued deliveries can read above it when acknowledgements
+        bunch."""
+        return max((rate for _, rate in self._floors), default=0.0)
+
+    @property
     def recent_bps(self) -> float:
         """The delivery rate of the newest run of queued deliveries (0.0: none): what the link
         carries now while it is full, where `estimate` remembers the best of seconds."""
@@ -243,6 +251,7 @@ class FlowWindow:
             if frame.sequence == sequence:
                 link = self.link
                 link.delivered(size, frame.sent_at, now, draw_s, first_sent=first_sent)
+                self.bitrate.seed(now, link.floor_bps)
                 self.bitrate.observe(
                     now,
                     rtt_s=link.last_rtt,

@@ -119,6 +119,31 @@ def test_reset_starts_low_again() -> None:
     assert controller.bitrate == START_BITRATE
 
 
+def test_a_fast_frame_seeds_the_start_at_a_share_of_its_rate() -> None:
+    controller = BitrateController()
+    assert controller.seed(0.0, 4_000_000) == 2_000_000  # half the floor it crossed at
+    assert controller.seed(0.1, 1_000_000) == 2_000_000  # never lower
+    assert controller.seed(0.2, 100e6) == CEILING_BITRATE  # never past the ceiling
+    # A slow link's floor is under the start: the start stays.
+    assert BitrateController().seed(0.0, 1_500_000) == START_BITRATE
+
+
+def test_after_a_backoff_seeding_changes_nothing_until_a_reset() -> None:
+    controller = BitrateController()
+    backed = controller.lost(0.0, 1)
+    assert controller.seed(0.5, 40e6) == backed  # the link's limit is known now
+    controller.reset()
+    assert controller.seed(1.0, 40e6) == CEILING_BITRATE
+
+
+def test_a_seed_counts_as_a_change_before_the_next_probe() -> None:
+    """The next probe waits its interval after a seed, as after any change of the target."""
+    controller = BitrateController()
+    seeded = controller.seed(1.0, 2_400_000)
+    assert [controller.observe(t, **QUIET) for t in (1.03, 1.06, 1.09)] == [seeded] * 3
+    assert controller.observe(1.2, **QUIET) > seeded
+
+
 def test_settings_must_be_ordered() -> None:
     with pytest.raises(ValueError):
         BitrateController(BitrateSettings(start=100, floor=1000))

@@ -272,3 +272,20 @@ def test_one_large_frame_to_an_idle_link_gives_a_floor_near_its_rate() -> None:
     # 300 kB at 10 Mbit/s: 0.24 s on the wire, 0.04 s round trip.
     link.delivered(300_000, 0.0, 0.28, 0.0)
     assert 0.8 * 10e6 <= link.estimate.throughput_bps <= 10e6
+
+
+def test_a_large_frame_that_crossed_fast_seeds_the_video_bitrate() -> None:
+    """The first tiles of a session (a rough full screen, ~90 kB) crossing a fast link raise the
+    target before any video: the first motion does not start at START_BITRATE on loopback."""
+    window = FlowWindow()
+    window.sent(1, 90_000, 0.0)
+    window.drawn(1, 0.004, 0.034)  # 30 ms on its way: 24 Mbit/s at least
+    assert window.link.floor_bps == pytest.approx(90_000 * 8 / 0.030)
+    assert window.estimate.video_bitrate_bps > START_BITRATE
+
+
+def test_a_large_frame_on_a_slow_link_leaves_the_start() -> None:
+    window = FlowWindow()
+    window.sent(1, 90_000, 0.0)
+    window.drawn(1, 0.004, 0.5)  # 2 Mbit/s, 80 ms: 0.44 s on its way, 1.6 Mbit/s at least
+    assert window.estimate.video_bitrate_bps == START_BITRATE
