@@ -15,7 +15,7 @@
  * Events (EventTarget): "resize" detail {width, height} when the remote screen size changes;
  * "drawn" detail {timestampUs} after a frame is on the canvas; "error" detail {error, video}
  * when a tile cannot be decoded (the frame is skipped; the UI asks for a keyframe; `video`:
- * it was H.264 or VP8, and the UI falls back to tiles).
+ * it was H.264 or VP8, and the UI falls back to tiles for a while: core/video-fallback.js).
  */
 
 import { TILE_MIME, TileEncoding } from "./media.js";
@@ -121,6 +121,14 @@ export class Display extends EventTarget {
       }
     });
     this.hasPicture = true;
+  }
+
+  /**
+   * End the video stream: the next video tile must be a keyframe, and it starts a new WebCodecs
+   * decoder (one closed by an error never decodes again). The picture stays.
+   */
+  restartVideo() {
+    this.video.close();
   }
 
   /**

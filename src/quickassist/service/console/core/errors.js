@@ -14,9 +14,12 @@
  */
 
 export class ProtocolError extends Error {
-  /** @param {string} message a sentence for people */
-  constructor(message) {
-    super(message);
+  /**
+   * @param {string} message a sentence for people
+   * @param {{cause?: unknown}} [options] `cause`: the lower-level error this one reports
+   */
+  constructor(message, options) {
+    super(message, options);
     this.name = this.constructor.name;
   }
 

@@ -10,6 +10,7 @@ import { FrameFlags, unwrapTimestampMs } from "../core/frames.js";
 import { parseVideo, VIDEO_TILES } from "../core/media.js";
 import { frameDrawn, MAX_DRAW_MS, qualityChoice, refresh } from "../core/payloads.js";
 import { formatRate, FrameStats } from "../core/stats.js";
+import { FailureAction, VideoFallback, VideoMode } from "../core/video-fallback.js";
 import { byId } from "./views.js";
 
 const STATUS_INTERVAL_MS = 500;
@@ -60,15 +61,16 @@ export class Viewer extends EventTarget {
       if (now - this.statusShownAt > STATUS_INTERVAL_MS) this.updateStatus();
     });
     this.display.addEventListener("error", ({ detail }) => {
-      if (detail?.video && this.videoCodecs.length) this.videoFailed(detail.error);
+      // (Video from a sharer that was never told this browser decodes it: just a keyframe.)
+      if (detail?.video && this.decodable.length) this.videoFailed(detail.error);
       else this.requestKeyframe();
     });
 
-    /**
-     * Video codecs this console decodes: every refresh tells the sharer (docs/protocol.md
-     * section 5). Empty until WebCodecs answers, and for good once a decode failed.
-     */
-    this.videoCodecs = [];
+    /** Video codecs this browser decodes (WebCodecs' answer; empty until it comes). */
+    this.decodable = [];
+    /** Whether video is on, or off for a while after a decode failure (time: performance.now()). */
+    this.fallback = new VideoFallback();
+    this.retryTimer = null;
     this.probeVideo();
 
     // No pointer input before the first picture: until then the canvas is not the monitor's
@@ -134,22 +136,28 @@ export class Viewer extends EventTarget {
   }
 
   /**
+   * Video codecs this console takes now: every refresh tells the sharer (docs/protocol.md
+   * section 5). Empty until WebCodecs answers, and while a decode failure keeps tiles.
+   */
+  get videoCodecs() {
+    return this.fallback.offering ? this.decodable : [];
+  }
+
+  /**
    * Ask WebCodecs which video codecs decode here (H.264, VP8); a session running by then hears
    * the answer. The note names the one a sharer would send first (H.264), until video of
    * another arrives (noteCodecInUse).
    */
   probeVideo() {
-    this.videoFailedOnce = false;
     this.codecShown = null;
     this.setVideoNote("Video: checking...");
     this.videoChecked = decodableCodecs().then((codecs) => {
-      if (this.videoFailedOnce) return;
-      this.videoCodecs = codecs;
-      if (codecs.length) {
+      this.decodable = codecs;
+      if (!codecs.length) {
+        this.setVideoNote("Still pictures only: this browser cannot decode H.264 or VP8 video");
+      } else if (this.fallback.offering) {
         this.showCodec(codecs[0]);
         this.requestKeyframe();
-      } else {
-        this.setVideoNote("Still pictures only: this browser cannot decode H.264 or VP8 video");
       }
     });
   }
@@ -167,18 +175,71 @@ export class Viewer extends EventTarget {
   }
 
   /**
-   * A video tile (H.264 or VP8) did not decode (corrupt or unsupported data): from now on tiles
-   * only. The sharer hears it at once, in a refresh that asks for a keyframe and names no video
-   * codec; deltas until that keyframe are dropped, so the canvas never shows half a picture.
+   * A video tile (H.264 or VP8) did not decode. Bad data or a failing decoder: tiles at once, in
+   * a refresh that asks for a keyframe and names no video codec (deltas until that keyframe are
+   * dropped, so the canvas never shows half a picture), and video again after a back-off, up to
+   * a few failures a session (core/video-fallback.js). A decoder the browser reclaimed: video
+   * stays, and the keyframe asked for starts a new decoder. Late errors of frames sent before
+   * the sharer heard it only ask for a keyframe.
    */
   videoFailed(error) {
-    console.warn("quickassist: video decoding failed, falling back to still pictures:", error?.message);
-    this.videoFailedOnce = true;
-    this.videoCodecs = [];
-    this.codecShown = null;
+    const now = performance.now();
+    const action = this.fallback.failed(error, now);
+    if (action === FailureAction.IGNORE) {
+      this.requestKeyframe();
+      return;
+    }
+    console.warn(`quickassist: video decoding failed (${action}):`, error?.message, error?.cause?.message ?? "");
     this.awaitingKeyframe = true;
-    this.setVideoNote("Still pictures only: the video could not be decoded here");
+    if (action === FailureAction.TILES || action === FailureAction.OFF) {
+      this.codecShown = null;
+      this.showVideoFallback(now);
+      this.scheduleVideoRetry(now);
+    }
+    // Sent at once, not through the limited keyframe request: the sharer must hear the codecs.
     this.sendControl(refresh(this.videoCodecs));
+  }
+
+  /** Wake when the back-off ends (none after the last failure of a session). */
+  scheduleVideoRetry(now) {
+    clearTimeout(this.retryTimer);
+    const wait = this.fallback.retryInMs(now);
+    this.retryTimer = wait === null ? null : setTimeout(() => this.retryVideo(), wait);
+  }
+
+  /** The back-off is over: video again, from the sharer's next keyframe on a new decoder. */
+  retryVideo() {
+    const now = performance.now();
+    this.retryTimer = null;
+    if (!this.fallback.retry(now)) {
+      this.scheduleVideoRetry(now); // woken a little early: wait the rest
+      return;
+    }
+    this.display.restartVideo();
+    this.showCodec(this.decodable[0]);
+    this.sendControl(refresh(this.videoCodecs));
+  }
+
+  /** The note while tiles stand in for video: for how long, or for the rest of the session. */
+  showVideoFallback(now) {
+    const wait = this.fallback.retryInMs(now);
+    if (wait !== null) {
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
+      this.setVideoNote(`Still pictures for now: the video could not be decoded; trying again in ${seconds} s`);
+    } else if (this.fallback.mode === VideoMode.OFF) {
+      this.setVideoNote(
+        `Still pictures for the rest of this session: the video could not be decoded ${this.fallback.failures} times`,
+      );
+    }
+  }
+
+  /** A new session: video on again, no failure counted (the note names the codec). */
+  resetVideoFallback() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const wasOff = !this.fallback.offering;
+    this.fallback.reset();
+    if (wasOff && this.decodable.length) this.showCodec(this.decodable[0]);
   }
 
   setVideoNote(text) {
@@ -242,8 +303,8 @@ export class Viewer extends EventTarget {
    * quality shown (it may still hold another choice from before a page reload).
    */
   start() {
-    // A decoder that failed in the last session gets another chance with this sharer's video.
-    if (this.videoFailedOnce) this.probeVideo();
+    // Failures of the last session do not count against this sharer's video.
+    this.resetVideoFallback();
     this.sendQuality();
     byId("waiting-picture").hidden = false;
     this.display.clear();
@@ -258,6 +319,8 @@ export class Viewer extends EventTarget {
   stop() {
     clearInterval(this.statusTimer);
     this.statusTimer = null;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.display.clear();
     const annotations = byId("annotation-canvas");
     annotations.width = 1;
@@ -277,6 +340,7 @@ export class Viewer extends EventTarget {
     byId("status-latency").textContent =
       s.latencyMs === null ? "latency -" : `latency ${Math.round(s.latencyMs)} ms`;
     byId("status-bandwidth").textContent = formatRate(s.bytesPerSecond);
+    if (this.fallback.mode === VideoMode.TILES) this.showVideoFallback(performance.now());
   }
 
   toggleFit() {

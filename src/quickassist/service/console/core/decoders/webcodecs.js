@@ -10,8 +10,11 @@
  * stream's is refused.
  *
  * Failures reject with MediaError and leave the decoder closed: a delta without its keyframe, a
- * decoder error (corrupt or unsupported data), or a browser without WebCodecs. The display
- * reports them; the viewer then falls back to tiles and asks for a keyframe.
+ * decoder error (corrupt or unsupported data, or the browser reclaiming the decoder), or a
+ * browser without WebCodecs. A closed `VideoDecoder` never decodes again: the next keyframe tile
+ * makes a new one. The error keeps its cause (the browser's DOMException; for a delta with no
+ * decoder, what closed the last one), so the viewer can tell a reclaimed decoder from bad data
+ * (core/video-fallback.js); it falls back to tiles for a while, or just asks for a keyframe.
  */
 
 import { MediaError } from "../errors.js";
@@ -71,6 +74,8 @@ export class VideoTileDecoder {
     /** Pictures waiting to come out, in decode order: {timestamp, resolve, reject, timer}. */
     this.waiting = [];
     this.timestamp = 0;
+    /** The MediaError that closed the last decoder, until a keyframe makes a new one. */
+    this.closedBy = null;
   }
 
   /**
@@ -84,10 +89,15 @@ export class VideoTileDecoder {
     const keyframe = (tile.data[0] & H264_KEYFRAME) !== 0;
     const picture = tile.data.subarray(1);
     const failed = (error) =>
-      error instanceof MediaError ? error : new MediaError(`${name} decoding failed: ${error.message}`);
+      error instanceof MediaError
+        ? error
+        : new MediaError(`${name} decoding failed: ${error.message}`, { cause: error });
     try {
       if (keyframe) this.configure(codec, picture, tile);
-      if (!this.decoder || this.codec !== codec) throw new MediaError(`A ${name} delta arrived before its keyframe.`);
+      if (!this.decoder || this.codec !== codec) {
+        const cause = this.closedBy ? { cause: this.closedBy } : undefined;
+        throw new MediaError(`A ${name} delta arrived before its keyframe.`, cause);
+      }
     } catch (error) {
       this.fail(failed(error));
       return Promise.reject(failed(error));
@@ -124,7 +134,10 @@ export class VideoTileDecoder {
     if (typeof VideoDecoder === "undefined") throw new MediaError("This browser has no WebCodecs video decoder.");
     this.decoder = new VideoDecoder({
       output: (frame) => this.output(frame),
-      error: (error) => this.fail(new MediaError(`${CODECS[codec].name} decoding failed: ${error.message}`)),
+      // (A reclaimed decoder says so here too: QuotaExceededError, "Codec reclaimed due to
+      // inactivity.", with nothing waiting when it was idle.)
+      error: (error) =>
+        this.fail(new MediaError(`${CODECS[codec].name} decoding failed: ${error.message}`, { cause: error })),
     });
     this.decoder.configure(config);
     this.config = config;
@@ -149,7 +162,10 @@ export class VideoTileDecoder {
     mine.resolve(frame);
   }
 
-  /** Reject everything waiting and close: the next tile must be a keyframe. */
+  /**
+   * Reject everything waiting and close: the next tile must be a keyframe. With no decoder
+   * open (a delta after a failure), what closed the last one stays the reason on record.
+   */
   fail(error, also = []) {
     const waiting = also.concat(this.waiting);
     this.waiting = [];
@@ -158,9 +174,12 @@ export class VideoTileDecoder {
       clearTimeout(timer);
       reject(reason);
     }
+    const closedBy = this.decoder ? reason : (this.closedBy ?? reason);
     this.close();
+    this.closedBy = closedBy;
   }
 
+  /** Close the decoder (a new session, a new stream): the next tile must be a keyframe. */
   close() {
     if (this.decoder && this.decoder.state !== "closed") {
       try {
@@ -172,6 +191,7 @@ export class VideoTileDecoder {
     this.decoder = null;
     this.config = null;
     this.codec = null;
+    this.closedBy = null;
   }
 }
 
