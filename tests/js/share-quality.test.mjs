@@ -1,29 +1,52 @@
-// The browser sharer's answer to the helper's quality choice (core/share-quality.js): what each
-// choice aims the encoder at, Sharp's least capture interval (time is an argument), and the
-// video encoder configured again in place when the choice changes (a recording VideoEncoder).
+// The browser sharer's answer to the helper's quality choice (core/share-quality.js): what share
+// of the link's target each choice aims the encoder at, when a new aim is worth a reconfigure,
+// Sharp's least capture interval (time is an argument), and the video encoder configured again
+// in place when the aim changes (a recording VideoEncoder).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { DEFAULT_BITRATE, JPEG_QUALITY, JpegScreenEncoder, VideoScreenEncoder } from "../../src/quickassist/service/console/core/encoder.js";
 import { QUALITY_MODES } from "../../src/quickassist/service/console/core/payloads.js";
-import { QUALITY_PROFILES, ShareQuality } from "../../src/quickassist/service/console/core/share-quality.js";
+import { QUALITY_PROFILES, RATE_STEP, rateMoved, ShareQuality } from "../../src/quickassist/service/console/core/share-quality.js";
 
 const bitsPerFrame = ({ bitrate, framerate }) => bitrate / framerate;
 
-test("each choice of the console's has a profile: Sharp more bits a frame, Smooth fewer, Auto the defaults", () => {
+/** The aim under `mode` for a link target of `target` bits/s. */
+function aimOf(mode, target) {
+  const quality = new ShareQuality();
+  quality.choose(mode);
+  return quality.aim(target);
+}
+
+test("each choice of the console's takes its share of the link's target: Sharp more bits a frame, Smooth fewer", () => {
   assert.deepEqual(Object.keys(QUALITY_PROFILES).sort(), [...QUALITY_MODES].sort());
-  const { auto, sharp, smooth } = QUALITY_PROFILES;
-  assert.deepEqual(auto, { bitrate: DEFAULT_BITRATE, framerate: 30, jpegQuality: JPEG_QUALITY, intervalMs: 0 });
-  // Sharp: the app's 10 captures a second, three times Auto's bits in each.
-  assert.equal(sharp.intervalMs, 100);
-  assert.equal(sharp.framerate, 1000 / sharp.intervalMs);
-  assert.equal(bitsPerFrame(sharp), 3 * bitsPerFrame(auto));
-  assert.ok(sharp.bitrate <= DEFAULT_BITRATE); // never more than the link budget of Auto
-  // Smooth: every frame, each crossing in 20/30 of Auto's time (quality.py's frame budgets).
-  assert.equal(smooth.intervalMs, 0);
-  assert.equal(smooth.framerate, 30);
-  assert.equal(smooth.bitrate, 4_000_000);
-  assert.ok(smooth.jpegQuality < auto.jpegQuality && auto.jpegQuality < sharp.jpegQuality);
+  for (const target of [250_000, 1_000_000, DEFAULT_BITRATE]) {
+    const [auto, sharp, smooth] = ["auto", "sharp", "smooth"].map((mode) => aimOf(mode, target));
+    assert.deepEqual(auto, { bitrate: target, framerate: 30, jpegQuality: JPEG_QUALITY, intervalMs: 0 });
+    // Sharp: the app's 10 captures a second, three times Auto's bits in each, the same budget.
+    assert.equal(sharp.intervalMs, 100);
+    assert.equal(sharp.framerate, 1000 / sharp.intervalMs);
+    assert.equal(bitsPerFrame(sharp), 3 * bitsPerFrame(auto));
+    assert.ok(sharp.bitrate <= target); // never more than the link's budget
+    // Smooth: every frame, each crossing in 20/30 of Auto's time (quality.py's frame budgets).
+    assert.equal(smooth.intervalMs, 0);
+    assert.equal(smooth.framerate, 30);
+    assert.equal(smooth.bitrate, Math.round((target * 20) / 30));
+    assert.ok(smooth.jpegQuality < auto.jpegQuality && auto.jpegQuality < sharp.jpegQuality);
+  }
+  assert.equal(aimOf("smooth", DEFAULT_BITRATE).bitrate, 4_000_000); // at the ceiling, as before
+});
+
+test("a new aim reconfigures the encoder only once it moved by a meaningful step, or reached a bound", () => {
+  assert.equal(RATE_STEP, 0.1);
+  assert.equal(rateMoved(1_000_000, 1_000_000), false);
+  assert.equal(rateMoved(1_000_000, 1_080_000), false); // the controller's gentlest probe
+  assert.equal(rateMoved(1_000_000, 1_166_400), true); // ... the second one goes
+  assert.equal(rateMoved(1_000_000, 1_100_000), true);
+  assert.equal(rateMoved(1_000_000, 700_000), true); // a backoff always goes
+  assert.equal(rateMoved(5_600_000, 6_000_000), false);
+  assert.equal(rateMoved(5_600_000, 6_000_000, { atBound: true }), true); // the ceiling, exactly
+  assert.equal(rateMoved(6_000_000, 6_000_000, { atBound: true }), false);
 });
 
 test("a choice changes the aim once; the same choice again or an unknown one changes nothing", () => {
@@ -89,8 +112,8 @@ test("the video encoder is configured again in place with the new rate, at the s
   RecordingVideoEncoder.made = [];
   try {
     const errors = [];
-    const encoder = new VideoScreenEncoder({ codec: "h264", onPayload() {}, onError: (e) => errors.push(e), ...QUALITY_PROFILES.smooth });
-    encoder.setRate(QUALITY_PROFILES.sharp); // not configured yet: the first configure takes it
+    const encoder = new VideoScreenEncoder({ codec: "h264", onPayload() {}, onError: (e) => errors.push(e), ...aimOf("smooth", DEFAULT_BITRATE) });
+    encoder.setRate(aimOf("sharp", DEFAULT_BITRATE)); // not configured yet: the first configure takes it
     assert.equal(RecordingVideoEncoder.made.length, 0);
     const frame = { displayWidth: 1920, displayHeight: 1080, timestamp: 0 };
     encoder.encode(frame, { keyframe: true });
@@ -99,8 +122,8 @@ test("the video encoder is configured again in place with the new rate, at the s
       inner.configs.map((c) => [c.width, c.height, c.bitrate, c.framerate, c.latencyMode]),
       [[1920, 1080, DEFAULT_BITRATE, 10, "realtime"]],
     );
-    encoder.setRate(QUALITY_PROFILES.smooth);
-    encoder.setRate(QUALITY_PROFILES.smooth); // unchanged: not configured again
+    encoder.setRate(aimOf("smooth", DEFAULT_BITRATE));
+    encoder.setRate(aimOf("smooth", DEFAULT_BITRATE)); // unchanged: not configured again
     assert.equal(RecordingVideoEncoder.made.length, 1); // the same encoder, the same stream
     assert.deepEqual(
       inner.configs.map((c) => [c.width, c.height, c.bitrate, c.framerate, c.codec]),
@@ -114,7 +137,7 @@ test("the video encoder is configured again in place with the new rate, at the s
       // A configuration the browser refuses: the encoder's one error, and it closes.
       throw new TypeError("bad config");
     };
-    encoder.setRate(QUALITY_PROFILES.auto);
+    encoder.setRate(aimOf("auto", DEFAULT_BITRATE));
     assert.equal(errors.length, 1);
     assert.match(errors[0].message, /H\.264 encoding failed: bad config/);
     assert.equal(encoder.encoder, null);
@@ -126,8 +149,8 @@ test("the video encoder is configured again in place with the new rate, at the s
 test("the JPEG fallback takes the choice's quality from its next frame", () => {
   const jpeg = new JpegScreenEncoder({ onPayload() {}, onError() {} });
   assert.equal(jpeg.quality, JPEG_QUALITY);
-  jpeg.setRate(QUALITY_PROFILES.sharp);
+  jpeg.setRate(aimOf("sharp", 1_000_000));
   assert.equal(jpeg.quality, 0.9);
-  jpeg.setRate(QUALITY_PROFILES.smooth);
+  jpeg.setRate(aimOf("smooth", 1_000_000));
   assert.equal(jpeg.quality, 0.6);
 });

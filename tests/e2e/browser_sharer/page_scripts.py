@@ -18,3 +18,17 @@ NO_TRACK_PROCESSOR = "delete window.MediaStreamTrackProcessor;"
 NO_FRAME_CALLBACK = (
     NO_TRACK_PROCESSOR + " delete HTMLVideoElement.prototype.requestVideoFrameCallback;"
 )
+#: Records the page's encoder aims (share/app.js's `body[data-quality]`) each time they change:
+#: `window.__aims`, [mode, codec, bits/s, frames/s] each (JPEG: [mode, "jpeg", quality]).
+RECORD_AIMS = """
+(() => {
+  window.__aims = [];
+  document.addEventListener("DOMContentLoaded", () => {
+    const record = () => {
+      const [mode, codec, ...rest] = (document.body.dataset.quality || "").split(" ");
+      if (codec) window.__aims.push([mode, codec, ...rest.map(Number)]);
+    };
+    new MutationObserver(record).observe(document.body, { attributeFilter: ["data-quality"] });
+  });
+})();
+"""

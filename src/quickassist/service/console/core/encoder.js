@@ -18,7 +18,11 @@
 import { MediaError } from "./errors.js";
 import { encodeVideo, H264_KEYFRAME, TileEncoding } from "./media.js";
 
-/** The bitrate a full screen starts at: the sharer app's default ceiling (sharer/codecs/h264.py). */
+/**
+ * The sharer app's default ceiling (sharer/codecs/h264.py, bitrate.js's CEILING_BITRATE): what
+ * `isConfigSupported` is asked at, and an encoder's rate when none is given (the page gives the
+ * link's target: core/share-quality.js).
+ */
 export const DEFAULT_BITRATE = 6_000_000;
 /** The frame rate the encoder's rate control plans for: what the page asks the capture for. */
 export const DEFAULT_FRAMERATE = 30;

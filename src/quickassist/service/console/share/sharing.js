@@ -19,7 +19,7 @@ import { encodableCodecs, JpegScreenEncoder, VideoScreenEncoder } from "../core/
 import { FlowWindow } from "../core/flow-window.js";
 import { chatMessage, encodePayload, parsePayload } from "../core/payloads.js";
 import { SharerConnection } from "../core/sharer-connection.js";
-import { ShareQuality } from "../core/share-quality.js";
+import { rateMoved, ShareQuality } from "../core/share-quality.js";
 import { readTrack } from "../core/track-reader.js";
 
 export const SECURING = "Securing the connection...";
@@ -43,6 +43,16 @@ const CAPTURE = {
 export function sharerSocketUrl(joined, location = globalThis.location) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${joined.ws_path}?token=${encodeURIComponent(joined.sharer_token)}`;
+}
+
+/**
+ * When a frame reached the socket, on performance.now()'s clock (ms): the connection stamps it
+ * with Date.now(), before it waits its turn to be opened (WebCrypto, in order). An
+ * acknowledgement's round trip ends there: the page's own unsealing queue is not the link.
+ */
+function arrivedAt(receivedAtMs, now = performance.now(), wall = Date.now()) {
+  if (typeof receivedAtMs !== "number") return now;
+  return Math.min(now, now - (wall - receivedAtMs));
 }
 
 export class ShareSession {
@@ -69,8 +79,9 @@ export class ShareSession {
     /** Video codecs this browser encodes, preferred first ("h264", "vp8"); none: JPEG. */
     this.encodable = [];
     this.encoder = null;
+    /** The flow window, and with it the link's target bitrate (flow.bitrate, core/bitrate.js). */
     this.flow = new FlowWindow();
-    /** The helper's quality choice: the encoder's rate, and Sharp's least capture interval. */
+    /** The helper's quality choice: its share of that target, and Sharp's least interval. */
     this.quality = new ShareQuality();
     this.intervalTimer = null;
     this.chatCount = 0;
@@ -266,7 +277,7 @@ export class ShareSession {
       } else if (kind === FrameKind.ANNOTATION) {
         if (this.videoAllowed) this.ui.annotation(parsePayload(kind, frame.payload));
       } else if (kind === FrameKind.CONTROL_E2E) {
-        this.onE2eControl(parsePayload(kind, frame.payload));
+        this.onE2eControl(parsePayload(kind, frame.payload), arrivedAt(frame.receivedAt));
       }
       // INPUT and CLIPBOARD: never acted on (and never relayed to a browser sharer).
     } catch (error) {
@@ -274,9 +285,12 @@ export class ShareSession {
     }
   }
 
-  onE2eControl(control) {
+  /** `arrived`: when the frame reached this page's socket (performance.now() ms). */
+  onE2eControl(control, arrived = performance.now()) {
     if (control.t === "drawn") {
-      if (this.flow.drawn(control.seq)) this.offerLast();
+      const freed = this.flow.drawn(control.seq, { now: arrived, drawMs: control.draw_ms });
+      this.followLink();
+      if (freed) this.offerLast();
     } else if (control.t === "refresh") {
       this.consoleCodecs = control.video;
       this.keyframe();
@@ -288,15 +302,36 @@ export class ShareSession {
   /** The helper picked Auto, Sharp or Smooth: the encoder follows, with a keyframe at once. */
   chooseQuality(mode) {
     if (!this.quality.choose(mode)) return;
-    this.encoder?.setRate(this.quality.profile);
+    this.encoder?.setRate(this.aim());
     this.showEncoding();
     this.keyframe();
+  }
+
+  /** What the encoders aim at now: the quality choice's share of the link's target. */
+  aim() {
+    return this.quality.aim(this.flow.bitrate.bitrate);
+  }
+
+  /**
+   * An acknowledgement or a timeout moved the link's target: the video encoder follows once
+   * it moved by a meaningful step (share-quality.js's rateMoved), configured again in place.
+   */
+  followLink() {
+    if (!(this.encoder instanceof VideoScreenEncoder)) return;
+    const aim = this.aim();
+    const { floor, ceiling } = this.flow.bitrate.settings;
+    const target = this.flow.bitrate.bitrate;
+    if (!rateMoved(this.encoder.bitrate, aim.bitrate, { atBound: target <= floor || target >= ceiling })) return;
+    this.encoder.setRate(aim);
+    this.showEncoding();
   }
 
   /** What the encoder aims at now, for the page (and the tests that read it). */
   showEncoding() {
     const codec = this.encoder instanceof VideoScreenEncoder ? this.encoder.codec : this.encoder && "jpeg";
-    this.ui.encoding?.({ mode: this.quality.mode, codec, ...this.quality.profile });
+    const aim = this.aim();
+    if (this.encoder instanceof VideoScreenEncoder) aim.bitrate = this.encoder.bitrate; // (what it has)
+    this.ui.encoding?.({ mode: this.quality.mode, codec, ...aim });
   }
 
   // Video ----------------------------------------------------------------------------------------
@@ -347,7 +382,9 @@ export class ShareSession {
     const frame = this.lastFrame;
     if (!frame || (!this.fresh && !this.wantKeyframe)) return;
     const now = performance.now();
-    if (!this.videoAllowed || !this.flow.open(now)) return;
+    const open = this.flow.open(now); // (a timeout there lowers the link's target)
+    this.followLink();
+    if (!this.videoAllowed || !open) return;
     const wait = this.quality.wait(now, { keyframe: this.wantKeyframe });
     if (wait > 0) {
       // Sharp: fewer captures; the newest one leaves when the interval is over.
@@ -371,10 +408,11 @@ export class ShareSession {
     const current = this.encoder instanceof VideoScreenEncoder ? this.encoder.codec : this.encoder && "jpeg";
     if (current !== (codec ?? "jpeg")) {
       this.encoder?.close();
+      const aim = this.aim();
       const options = {
         codec,
-        ...this.quality.profile,
-        quality: this.quality.profile.jpegQuality,
+        ...aim,
+        quality: aim.jpegQuality,
         onPayload: (payload, info) => this.sendVideo(payload, info),
         onError: (error) => {
           console.warn("quickassist:", error.message);
@@ -400,7 +438,7 @@ export class ShareSession {
     const timestampMs = wrapTimestampMs(timestampUs / 1000);
     const sequence = this.conn.send(FrameKind.VIDEO, payload, { flags, timestampMs });
     if (sequence === null) this.wantKeyframe = true;
-    else this.flow.sent(sequence, performance.now());
+    else this.flow.sent(sequence, performance.now(), payload.length);
   }
 
   startVideo() {
