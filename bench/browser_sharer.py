@@ -2,7 +2,7 @@
 1920x1080, the same probes and animations as bench/glass_to_glass.py and bench/motion.py.
 
     .venv/bin/python -m bench.browser_sharer [--typing 60] [--seconds 8] [--no-app]
-        [--vp8 [--vp8-first]]
+        [--vp8 [--vp8-first]] [--link 2]
 
 Real parts only: `quickassist serve` on loopback with TLS, a fresh 1920x1080 Xvfb, the helper's
 console in headless Chromium (view only: a browser sharer can only be watched), and the sharer
@@ -18,6 +18,11 @@ ratio of the two is the figure to read, not either one alone.
 `isConfigSupported` "no" for avc1, as a browser without an H.264 encoder does), so it encodes
 VP8, and the console decodes it; the line after the table gives VP8 / H.264.
 
+`--link RATE` puts the helper's console behind one of issue 9's constrained links
+(tests/fixtures/shaped_link.py: 50, 10 or 2 Mbit/s with its round trip), as bench/motion.py
+does; the sharer (app or page) stays on loopback to the service, so its frames cross the link
+from the relay to the console and the acknowledgements come back over it (needs root).
+
 The capture timestamp of a browser-sharer frame is the page's Date.now() when the picture was
 taken from the track: the system clock, the same one the benchmark paints by.
 """
@@ -26,9 +31,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
@@ -39,6 +47,7 @@ from tests.e2e.browser_sharer.page_scripts import NO_H264_ENCODE
 from tests.e2e.console.console_steps import get_code, sign_in
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.fixtures.service import LiveService
+from tests.fixtures.shaped_link import SHAPES, DelayingProxy, LinkShape, ShapedLink
 from tests.fixtures.xvfb import XvfbServer, start_xvfb
 from tests.timeouts import WAIT
 
@@ -84,22 +93,37 @@ async def measure(rig: Rig, count: int, seconds: float) -> tuple[Figures, Motion
 
 
 async def run(
-    browser_sharer: bool, count: int, seconds: float, *, vp8: bool = False
+    browser_sharer: bool,
+    count: int,
+    seconds: float,
+    *,
+    vp8: bool = False,
+    shape: LinkShape | None = None,
 ) -> tuple[Figures, Motion]:
     xvfb = start_xvfb(WIDTH, HEIGHT)
     try:
         await asyncio.to_thread(
             subprocess.run, ["xsetroot", "-solid", "#336699"], env=xvfb.env, check=True
         )
-        with running_service() as service:
+        with (
+            running_service() as service,
+            ShapedLink(rate_mbit=shape.rate_mbit) if shape else contextlib.nullcontext() as link,
+            tempfile.TemporaryDirectory() as scratch,
+        ):
+            # The console behind the link (if any), through the delaying proxy.
+            console_url, console_chromium, proxy = service.base_url, CHROMIUM, None
+            if isinstance(link, ShapedLink) and shape is not None:
+                proxy = await DelayingProxy.start(link.host_address, service.port, rtt=shape.rtt)
+                console_url = f"https://{link.host_address}:{proxy.port}"
+                console_chromium = str(link.chromium(Path(scratch)))
             async with async_playwright() as playwright:
                 console = await playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                    executable_path=console_chromium, args=CHROMIUM_ARGS
                 )
                 sharer_browser = None
                 try:
                     context = await console.new_context(
-                        base_url=service.base_url, ignore_https_errors=True, viewport=VIEWPORT
+                        base_url=console_url, ignore_https_errors=True, viewport=VIEWPORT
                     )
                     context.set_default_timeout(WAIT * 3 * 1000)
                     await context.add_init_script(PAGE_PROBE)
@@ -127,6 +151,8 @@ async def run(
                     if sharer_browser is not None:
                         await sharer_browser.close()
                     await console.close()
+                    if proxy is not None:
+                        await proxy.close()
     finally:
         xvfb.process.terminate()
         xvfb.process.wait()
@@ -150,16 +176,26 @@ async def main() -> None:
     parser.add_argument(
         "--vp8-first", action="store_true", help="with --vp8: VP8 before H.264 (alternate runs)"
     )
+    parser.add_argument(
+        "--link",
+        type=float,
+        choices=[s.rate_mbit for s in SHAPES],
+        help="the console behind this constrained link (Mbit/s; its round trip as issue 9's)",
+    )
     args = parser.parse_args()
     sys.setswitchinterval(0.0005)
+    shape = next((s for s in SHAPES if s.rate_mbit == args.link), None)
     results = {}
+    n, secs = args.typing, args.seconds
     if args.vp8 and args.vp8_first:
-        results["browser sharer, VP8"] = await run(True, args.typing, args.seconds, vp8=True)
-    results["browser sharer"] = await run(True, args.typing, args.seconds)
+        results["browser sharer, VP8"] = await run(True, n, secs, vp8=True, shape=shape)
+    results["browser sharer"] = await run(True, n, secs, shape=shape)
     if args.vp8 and not args.vp8_first:
-        results["browser sharer, VP8"] = await run(True, args.typing, args.seconds, vp8=True)
+        results["browser sharer, VP8"] = await run(True, n, secs, vp8=True, shape=shape)
     if not args.no_app:
-        results["sharer app"] = await run(False, args.typing, args.seconds)
+        results["sharer app"] = await run(False, n, secs, shape=shape)
+    if shape is not None:
+        print(f"over {shape.name} (the console behind it)")
     print(
         "| sharer | typing glass to glass p50 / p95 ms | typing samples (missed) "
         "| motion distinct frames/s | motion glass to glass p50 / p95 ms | motion Mbit/s "
