@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import FrameKind
 from quickassist.protocol.roles import Mode
@@ -38,10 +38,9 @@ from quickassist.sharer.session_events import ConsentRequested
 from quickassist.sharer.tls_trust import TrustSettings, parse_fingerprint
 from tests.e2e.console.console_steps import get_code, sign_in
 from tests.e2e.sharer.x11_painter import Painter
-from tests.fixtures.browser import CHROMIUM_ARGS
 from tests.fixtures.running_sharer import start_sharer, stop
 from tests.fixtures.service import LiveService
-from tests.fixtures.shaped_link import DelayingProxy, ShapedLink
+from tests.fixtures.shaped_link import browser_behind_link
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -93,24 +92,16 @@ class RecordingPipeline(CapturePipeline):
 @pytest.fixture
 async def shaped_page(live_service: LiveService, tmp_path: Path) -> AsyncIterator[Page]:
     """The console in Chromium behind a 10 Mbit/s, 40 ms link to the service."""
-    with ShapedLink(rate_mbit=RATE_MBIT) as link:
-        proxy = await DelayingProxy.start(link.host_address, live_service.port, rtt=RTT)
-        try:
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=str(link.chromium(tmp_path)), args=CHROMIUM_ARGS
-                )
-                context = await browser.new_context(
-                    base_url=f"https://{link.host_address}:{proxy.port}",
-                    ignore_https_errors=True,
-                    viewport={"width": 1280, "height": 800},
-                )
-                context.set_default_timeout(WAIT * 1000)
-                await context.add_init_script(DRAWN_PROBE)
-                yield await context.new_page()
-                await browser.close()
-        finally:
-            await proxy.close()
+    async with browser_behind_link(
+        live_service.port,
+        tmp_path,
+        rate_mbit=RATE_MBIT,
+        rtt=RTT,
+        viewport={"width": 1280, "height": 800},
+        timeout_s=WAIT,
+    ) as context:
+        await context.add_init_script(DRAWN_PROBE)
+        yield await context.new_page()
 
 
 def picture(width: int, height: int) -> np.ndarray[Any, np.dtype[np.uint8]]:

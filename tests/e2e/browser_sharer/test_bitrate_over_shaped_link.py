@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from quickassist.protocol.frames import FrameFlags
 from tests.e2e.browser_sharer.page_scripts import RECORD_AIMS
@@ -39,9 +39,9 @@ from tests.e2e.browser_sharer.test_browser_sharer import (
     wait_for_pattern,
 )
 from tests.e2e.console.console_steps import Tap
-from tests.fixtures.browser import CHROMIUM_ARGS, record_page_errors
+from tests.fixtures.browser import record_page_errors
 from tests.fixtures.service import LiveService
-from tests.fixtures.shaped_link import DelayingProxy, ShapedLink
+from tests.fixtures.shaped_link import browser_behind_link
 from tests.fixtures.xvfb import XvfbServer
 from tests.timeouts import WAIT
 
@@ -62,26 +62,18 @@ CAME_DOWN = """([from, link]) => {
 @pytest.fixture
 async def shaped_console(live_service: LiveService, tmp_path: Path) -> AsyncIterator[Page]:
     """The helper's console in Chromium behind a 2 Mbit/s, 80 ms link to the service."""
-    with ShapedLink(rate_mbit=RATE_MBIT) as link:
-        proxy = await DelayingProxy.start(link.host_address, live_service.port, rtt=RTT)
-        try:
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=str(link.chromium(tmp_path)), args=CHROMIUM_ARGS
-                )
-                context = await browser.new_context(
-                    base_url=f"https://{link.host_address}:{proxy.port}",
-                    ignore_https_errors=True,
-                    viewport={"width": 1280, "height": 720},
-                )
-                context.set_default_timeout(WAIT * 3 * 1000)  # (pages cross the slow link)
-                page = await context.new_page()
-                errors = record_page_errors(page)
-                yield page
-                await browser.close()
-                assert not errors, f"the console reported errors: {errors}"
-        finally:
-            await proxy.close()
+    async with browser_behind_link(
+        live_service.port,
+        tmp_path,
+        rate_mbit=RATE_MBIT,
+        rtt=RTT,
+        viewport={"width": 1280, "height": 720},
+        timeout_s=WAIT * 3,  # (pages cross the slow link)
+    ) as context:
+        page = await context.new_page()
+        errors = record_page_errors(page)
+        yield page
+        assert not errors, f"the console reported errors: {errors}"
 
 
 async def aims(sharer: Page) -> list[int]:
