@@ -57,6 +57,20 @@ def test_there_is_a_manifest_to_check() -> None:
     assert containers()
 
 
+def test_a_container_that_must_not_run_as_root_names_a_numeric_user() -> None:
+    """The kubelet starts a runAsNonRoot container only if it can tell the user is not root: a
+    numeric runAsUser other than 0 (an image's USER by name is refused), and the pod's fsGroup
+    lets that user write the data volume."""
+    for _name, document in documents():
+        spec = document.get("spec", {}).get("template", {}).get("spec", {})
+        for container in spec.get("containers", []):
+            context = container.get("securityContext", {})
+            if context.get("runAsNonRoot"):
+                assert isinstance(context.get("runAsUser"), int), container["name"]
+                assert context["runAsUser"] != 0
+                assert spec.get("securityContext", {}).get("fsGroup") == context["runAsGroup"]
+
+
 def test_the_statefulsets_governing_service_is_there() -> None:
     """Not a schema rule, but Kubernetes expects the Service a StatefulSet names to exist."""
     services = {d["metadata"]["name"]: d for _n, d in documents() if d["kind"] == "Service"}
