@@ -10,7 +10,10 @@ In order, each capture becomes:
    (`video_scale.VideoScale`, fed by the caller's `capture_cost`); the console draws it scaled;
 3. image tiles (codecs/adaptive.py) for every other changed tile, each cut to its changed
    pixels when few changed; and when motion stops, the whole region once more, losslessly,
-   so what the console shows ends exactly what the screen shows.
+   so what the console shows ends exactly what the screen shows. That refresh goes in parts of
+   at most `REFRESH_BUDGET` bytes, one a capture (`deadline()` asks for the next at once, the
+   flow window paces them like any capture): a 1080p photo-like region is megabytes of PNG,
+   seconds of a 10 Mbit/s link in one burst that every later change would wait behind.
 
 A change over most of the grid that is not yet video (`MotionSettings.sweep_share`: the first
 capture of a full-screen pan, or one window switch; the two look alike until the next capture)
@@ -41,6 +44,11 @@ from .video_scale import ScaleSettings, VideoScale
 
 log = logging.getLogger(__name__)
 
+
+def _row_major(tile: tuple[int, int]) -> tuple[int, int]:
+    return tile[1], tile[0]
+
+
 #: Up to this many changed tiles, each is cut to the box of its changed pixels.
 MAX_CUT_TILES = 64
 #: Up to this many cut boxes, small neighbours are joined (a pairwise search: keep it short).
@@ -52,6 +60,12 @@ SCROLL_MIN_TILES = 8
 #: governor's floor. A panned photo-like 1080p screen: 176 kB at quality 75, 89 kB at 35
 #: (0.35 s of a 2 Mbit/s link instead of 0.7); a window switch to it costs 89 + 177 kB.
 SWEEP_QUALITY = WORST_QUALITY
+#: The most lossless bytes one capture sends of a refresh after motion (see the module's
+#: docstring), and the tiles encoded at a time to stay near it. The panned 1080p texture of
+#: bench/motion.py is about 6 MB of PNG: 5 s of a 10 Mbit/s link at once. In parts of 128 kB
+#: (0.1 s of that link) a keystroke or the cursor waits behind two at most (the flow window's).
+REFRESH_BUDGET = 128 * 1024
+REFRESH_GROUP = 8
 
 
 @dataclass
@@ -91,6 +105,8 @@ class ScreenUpdates:
         # Tiles sent as JPEG at SWEEP_QUALITY, and when to send them again if still unchanged.
         self._rough: set[tuple[int, int]] = set()
         self._rough_until = float("inf")
+        # The tiles of a refresh after motion not yet sent (row-major): lossy on the console.
+        self._unrefined: list[tuple[int, int]] = []
 
     def forget(self) -> None:
         """The viewer's picture is unknown (disabled, monitor switch): the next is a keyframe."""
@@ -99,6 +115,7 @@ class ScreenUpdates:
         self.video.close()
         self._rough.clear()
         self._rough_until = float("inf")
+        self._unrefined = []
 
     def allow_video(self, allowed: bool) -> None:
         """Whether the console decodes H.264. Turning it off ends any video at the next
@@ -121,6 +138,8 @@ class ScreenUpdates:
     def deadline(self) -> float | None:
         """When to capture even without damage: the check that ends the video of a region,
         or the one that sends a sweeping change's rough tiles again."""
+        if self._unrefined:
+            return float("-inf")  # the rest of a refresh after motion: as soon as paced
         motion = self.motion.deadline()
         if not self._rough:
             return motion
@@ -150,10 +169,11 @@ class ScreenUpdates:
             if copy is not None:
                 out.append(copy)
                 changed = self._left_after(copy, frame, changed)
+                moved = self.grid.touching([Rect(copy.x, copy.y, copy.width, copy.height)])
                 if self._rough:  # the copy may carry rough pixels: what it covers is rough too
-                    self._rough |= self.grid.touching(
-                        [Rect(copy.x, copy.y, copy.width, copy.height)]
-                    )
+                    self._rough |= moved
+                if self._unrefined:  # ... and lossy ones of a refresh not yet sent: refresh it
+                    self._unrefined += sorted(moved - set(self._unrefined), key=_row_major)
         motion = self.motion.observe(changed, now) if self._video_allowed else MotionChange(None)
         region = motion.region
         if region is not None:
@@ -169,10 +189,10 @@ class ScreenUpdates:
                 changed = [t for t in changed if not region.contains(t)]
         rects = self._changed_rects(frame, changed)
         if motion.ended is not None:
-            # The console holds lossy video there: the whole region, exact.
+            # The console holds lossy video there: the whole region, exact, in parts.
             self.counters.refreshes += 1
-            refresh = [self.grid.rect(t) for t in motion.ended.tiles()]
-            out += self.tiles.encode(frame, refresh, quality=quality, lossless=True)
+            self._unrefined = motion.ended.tiles()
+        out += self._refine(frame, changed, motion.region, quality)
         out += self._sharpen(frame, changed, motion, quality, now)
         self._remember(frame, changed, motion)
         if rects:
@@ -219,6 +239,34 @@ class ScreenUpdates:
         self._rough_until = float("inf")
         self.counters.sweep_refreshes += 1
         return self.tiles.encode(frame, [self.grid.rect(t) for t in again], quality=quality)
+
+    def _refine(
+        self,
+        frame: Frame,
+        changed: list[tuple[int, int]],
+        region: TileBox | None,
+        quality: int | None,
+    ) -> list[Tile]:
+        """The next part of the lossless refresh after motion (`REFRESH_BUDGET`). Tiles that
+        changed again go as any change; tiles in motion again, as video (refreshed when it
+        ends)."""
+        if not self._unrefined:
+            return []
+        gone = set(changed)
+        pending = [t for t in self._unrefined if t not in gone]
+        if region is not None:
+            pending = [t for t in pending if not region.contains(t)]
+        out: list[Tile] = []
+        sent = taken = 0
+        while taken < len(pending) and sent < REFRESH_BUDGET:
+            group = pending[taken : taken + REFRESH_GROUP]
+            rects = [self.grid.rect(t) for t in group]
+            tiles = self.tiles.encode(frame, rects, quality=quality, lossless=True)
+            out += tiles
+            sent += sum(len(t.data) for t in tiles)
+            taken += len(group)
+        self._unrefined = pending[taken:]
+        return out
 
     def _copy(self, frame: Frame, changed: list[tuple[int, int]]) -> Tile | None:
         assert self.shown is not None

@@ -10,7 +10,7 @@ from quickassist.protocol.media import Tile, TileEncoding
 from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.motion import MotionSettings
 from quickassist.sharer.tiles import TileGrid
-from quickassist.sharer.updates import SWEEP_QUALITY, ScreenUpdates
+from quickassist.sharer.updates import REFRESH_BUDGET, SWEEP_QUALITY, ScreenUpdates
 from tests.fixtures.terminal_page import terminal_page
 from tests.fixtures.video_canvas import photo, psnr
 from tests.unit.sharer.screen_model import ScreenModel, bgra_to_rgb
@@ -198,11 +198,53 @@ def test_a_pan_goes_rough_once_then_video_and_nothing_is_sent_again_sharp() -> N
         now += FRAME
     ended_at = screen.deadline()
     assert ended_at is not None
-    still = screen.update(frame, set(), full=False, quality=75, now=ended_at + 0.001)
-    model.apply(still)
+    # The lossless refresh after motion, in parts: a whole screen of photo is megabytes.
+    now, parts = ended_at + 0.001, []
+    while True:
+        still = screen.update(frame, set(), full=False, quality=75, now=now)
+        parts.append(sum(len(t.data) for t in still))
+        model.apply(still)
+        deadline = screen.deadline()
+        if deadline is None:
+            break
+        assert deadline <= now  # the next part at once, as the flow window lets it
+        now += FRAME
+    assert len(parts) > 2 and max(parts) <= REFRESH_BUDGET + 100_000  # (the last group may pass it)
     assert screen.counters.refreshes == 1 and screen.counters.sweep_refreshes == 0
-    assert np.array_equal(model.rgb, bgra_to_rgb(frame))  # the lossless refresh after motion
-    assert screen.deadline() is None
+    assert np.array_equal(model.rgb, bgra_to_rgb(frame))
+    assert screen.update(frame, set(), full=False, quality=75, now=now + 1.0) == []
+
+
+def test_a_refresh_in_parts_leaves_out_what_changed_again_and_ends_exact() -> None:
+    screen, model = updates(video=True)
+    model.apply(screen.update(text_page(HEIGHT, seed=12), None, full=True, quality=75, now=0.0))
+    picture = photo(WIDTH + 64, HEIGHT + 64, seed=14)
+    now, frame = 1.0, window_switch(seed=12)
+    for step in range(6):
+        frame = frame.copy()
+        frame[:, :, 2::-1] = picture[step * 5 : step * 5 + HEIGHT, step * 7 : step * 7 + WIDTH]
+        model.apply(screen.update(frame, None, full=False, quality=75, now=now))
+        now += FRAME
+    ended_at = screen.deadline()
+    assert ended_at is not None
+    first = screen.update(frame, set(), full=False, quality=75, now=ended_at)
+    model.apply(first)
+    assert screen.deadline() is not None  # more to come
+    # A keystroke's tile changes in the part not yet sent: it goes at once, as any change.
+    frame = frame.copy()
+    frame[HEIGHT - 40 : HEIGHT - 30, WIDTH - 40 : WIDTH - 30, :3] = 0
+    now = ended_at + FRAME
+    changed = screen.update(frame, None, full=False, quality=75, now=now)
+    model.apply(changed)
+    while screen.deadline() is not None:
+        now += FRAME
+        model.apply(screen.update(frame, set(), full=False, quality=75, now=now))
+    # Exact but for the tile that changed again: that one went as any change does (a photo
+    # tile as JPEG), not held back for the refresh's turn.
+    truth, shown = bgra_to_rgb(frame), model.rgb.copy()
+    assert not np.array_equal(shown[320:, 576:], truth[320:, 576:])
+    shown[320:, 576:] = truth[320:, 576:]
+    assert np.array_equal(shown, truth)
 
 
 def test_a_big_change_at_the_governors_floor_or_without_h264_is_not_sent_again() -> None:
