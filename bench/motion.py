@@ -223,10 +223,11 @@ async def motion(rig: Rig, seconds: float) -> Motion:
 
 
 async def after_motion(rig: Rig, root: Any, display: Any) -> float | None:
-    """Glass to glass (seconds) of one change made right after the motion's refresh began: the
-    marker repainted white (no step's colour), 0.4 s after the capture that ends the
-    video (still_after 0.3 s after the last paint). What a click or a keystroke just after a
-    video stops waits for, behind the lossless refresh of the region. None: not seen in 10 s."""
+    """Glass to glass (seconds) of one change made while the region's lossless refresh after the
+    motion may still be under way: the marker repainted white (no step's colour) 0.4 s from
+    now, that is 2.4 s after the last paint (the caller waited 2 s for frames on their way; the
+    refresh began still_after, 0.3 s, after that paint). What a click or a keystroke soon after
+    a video stops waits for, behind that refresh. None: not seen in 10 s."""
     await asyncio.sleep(0.4)
     white = root.create_gc(foreground=0xFFFFFF)
 
@@ -361,7 +362,7 @@ async def main() -> None:
         "| link | distinct frames/s | glass to glass p50 / p95 ms | frames behind p50 / max "
         "| Mbit/s | sharer CPU (cores) | samples (missed) "
         "| parts p50 ms: to capture / capture to page / page to canvas "
-        "| a change 0.4 s after it stopped, glass to glass ms |"
+        "| a change 2.4 s after the last paint, glass to glass ms |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     results: list[tuple[str, Motion]] = []

@@ -44,11 +44,6 @@ from .video_scale import ScaleSettings, VideoScale
 
 log = logging.getLogger(__name__)
 
-
-def _row_major(tile: tuple[int, int]) -> tuple[int, int]:
-    return tile[1], tile[0]
-
-
 #: Up to this many changed tiles, each is cut to the box of its changed pixels.
 MAX_CUT_TILES = 64
 #: Up to this many cut boxes, small neighbours are joined (a pairwise search: keep it short).
@@ -66,6 +61,11 @@ SWEEP_QUALITY = WORST_QUALITY
 #: (0.1 s of that link) a keystroke or the cursor waits behind two at most (the flow window's).
 REFRESH_BUDGET = 128 * 1024
 REFRESH_GROUP = 8
+
+
+def _row_major(tile: tuple[int, int]) -> tuple[int, int]:
+    """Sort key: tiles row by row, as the grid and the encoders take them."""
+    return tile[1], tile[0]
 
 
 @dataclass
@@ -105,7 +105,8 @@ class ScreenUpdates:
         # Tiles sent as JPEG at SWEEP_QUALITY, and when to send them again if still unchanged.
         self._rough: set[tuple[int, int]] = set()
         self._rough_until = float("inf")
-        # The tiles of a refresh after motion not yet sent (row-major): lossy on the console.
+        # The tiles of a refresh after motion not yet sent, in sending order: lossy on the
+        # console.
         self._unrefined: list[tuple[int, int]] = []
 
     def forget(self) -> None:
@@ -136,8 +137,9 @@ class ScreenUpdates:
             self.scale.observe(cost, now)
 
     def deadline(self) -> float | None:
-        """When to capture even without damage: the check that ends the video of a region,
-        or the one that sends a sweeping change's rough tiles again."""
+        """When to capture even without damage: at once while a refresh after motion has parts
+        left; else the check that ends the video of a region, or the one that sends a sweeping
+        change's rough tiles again."""
         if self._unrefined:
             return float("-inf")  # the rest of a refresh after motion: as soon as paced
         motion = self.motion.deadline()
@@ -234,7 +236,7 @@ class ScreenUpdates:
                 self._rough.difference_update(box.tiles())
         if now < self._rough_until or not self._rough:
             return []
-        again = sorted(self._rough, key=lambda t: (t[1], t[0]))
+        again = sorted(self._rough, key=_row_major)
         self._rough.clear()
         self._rough_until = float("inf")
         self.counters.sweep_refreshes += 1
@@ -299,7 +301,7 @@ class ScreenUpdates:
                 kept.append(tile)
         assert self.shown is not None
         still = set(self.grid.changed(self.shown, frame, partly)) | set(kept)
-        return sorted(still, key=lambda t: (t[1], t[0]))
+        return sorted(still, key=_row_major)
 
     def _video(
         self, frame: Frame, changed: list[tuple[int, int]], motion: MotionChange, now: float
@@ -338,7 +340,7 @@ class ScreenUpdates:
             sent += motion.region.tiles()
         if motion.ended is not None:
             sent += motion.ended.tiles()
-        self.grid.copy(self.shown, frame, sorted(set(sent), key=lambda t: (t[1], t[0])))
+        self.grid.copy(self.shown, frame, sorted(set(sent), key=_row_major))
 
     def _changed_rects(self, frame: Frame, tiles: list[tuple[int, int]]) -> list[Rect]:
         """The changed tiles, each cut to the box of its changed pixels when few changed.

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from quickassist.protocol.media import Tile, TileEncoding
 from quickassist.sharer.codecs.adaptive import AdaptiveTileEncoder
 from quickassist.sharer.motion import MotionSettings
-from quickassist.sharer.tiles import TileGrid
+from quickassist.sharer.tiles import Frame, TileGrid
 from quickassist.sharer.updates import REFRESH_BUDGET, SWEEP_QUALITY, ScreenUpdates
 from tests.fixtures.terminal_page import terminal_page
 from tests.fixtures.video_canvas import photo, psnr
@@ -183,19 +183,29 @@ def test_a_window_switch_goes_rough_then_sharp_and_its_text_exact_throughout() -
     assert screen.update(frame, set(), full=False, quality=75, now=2.0) == []
 
 
-def test_a_pan_goes_rough_once_then_video_and_nothing_is_sent_again_sharp() -> None:
-    screen, model = updates(video=True)
+def pan(
+    screen: ScreenUpdates, model: ScreenModel, seed: int, steps: int
+) -> tuple[Frame, list[set[TileEncoding]]]:
+    """A text page, then a photo panned diagonally over the whole grid `steps` captures long;
+    the last frame and each capture's tile encodings."""
     model.apply(screen.update(text_page(HEIGHT, seed=12), None, full=True, quality=75, now=0.0))
-    picture = photo(WIDTH + 64, HEIGHT + 64, seed=13)
-    now, frame = 1.0, window_switch(seed=12)
-    for step in range(8):
+    picture = photo(WIDTH + 64, HEIGHT + 64, seed=seed)
+    now, frame, kinds = 1.0, window_switch(seed=12), []
+    for step in range(steps):
         frame = frame.copy()
         frame[:, :, 2::-1] = picture[step * 5 : step * 5 + HEIGHT, step * 7 : step * 7 + WIDTH]
         tiles = screen.update(frame, None, full=False, quality=75, now=now)
-        kinds = {t.encoding for t in tiles}
-        assert (TileEncoding.H264 in kinds) == (step > 0)  # video at its second capture
+        kinds.append({t.encoding for t in tiles})
         model.apply(tiles)
         now += FRAME
+    return frame, kinds
+
+
+def test_a_pan_goes_rough_once_then_video_and_nothing_is_sent_again_sharp() -> None:
+    screen, model = updates(video=True)
+    frame, kinds = pan(screen, model, seed=13, steps=8)
+    # Video at its second capture.
+    assert [TileEncoding.H264 in k for k in kinds] == [False] + [True] * 7
     ended_at = screen.deadline()
     assert ended_at is not None
     # The lossless refresh after motion, in parts: a whole screen of photo is megabytes.
@@ -217,14 +227,7 @@ def test_a_pan_goes_rough_once_then_video_and_nothing_is_sent_again_sharp() -> N
 
 def test_a_refresh_in_parts_leaves_out_what_changed_again_and_ends_exact() -> None:
     screen, model = updates(video=True)
-    model.apply(screen.update(text_page(HEIGHT, seed=12), None, full=True, quality=75, now=0.0))
-    picture = photo(WIDTH + 64, HEIGHT + 64, seed=14)
-    now, frame = 1.0, window_switch(seed=12)
-    for step in range(6):
-        frame = frame.copy()
-        frame[:, :, 2::-1] = picture[step * 5 : step * 5 + HEIGHT, step * 7 : step * 7 + WIDTH]
-        model.apply(screen.update(frame, None, full=False, quality=75, now=now))
-        now += FRAME
+    frame, _ = pan(screen, model, seed=14, steps=6)
     ended_at = screen.deadline()
     assert ended_at is not None
     first = screen.update(frame, set(), full=False, quality=75, now=ended_at)
@@ -235,6 +238,8 @@ def test_a_refresh_in_parts_leaves_out_what_changed_again_and_ends_exact() -> No
     frame[HEIGHT - 40 : HEIGHT - 30, WIDTH - 40 : WIDTH - 30, :3] = 0
     now = ended_at + FRAME
     changed = screen.update(frame, None, full=False, quality=75, now=now)
+    x, y = WIDTH - 40, HEIGHT - 40
+    assert any(t.x <= x < t.x + t.width and t.y <= y < t.y + t.height for t in changed)
     model.apply(changed)
     while screen.deadline() is not None:
         now += FRAME
